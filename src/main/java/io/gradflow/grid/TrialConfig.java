@@ -1,0 +1,127 @@
+package io.gradflow.grid;
+
+import io.gradflow.data.DatasetSpec;
+
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * One point of a grid with one seed: everything a Spark task needs to train and measure one network.
+ * The trial id is a hash of {@link #canonical()}, so it depends on nothing but the configuration: not on time,
+ * order, partition or sweep name, and the same configuration in two sweeps has the same id.
+ *
+ * @param activation   hidden-block activation
+ * @param init         weight initialization of every weight layer
+ * @param batchnorm    whether each hidden block normalizes its pre-activation
+ * @param residual     whether each hidden block adds its input to its output
+ * @param depth        number of hidden blocks
+ * @param width        units per hidden block
+ * @param steps        training steps (minibatches)
+ * @param batchSize    examples per minibatch
+ * @param optimizer    updater
+ * @param learningRate step size
+ * @param dtype        floating-point type of the network
+ * @param seed         the user's seed (the value listed under {@code seeds})
+ * @param dataset      the data
+ * @param schedule     when statistics are sampled
+ * @param targetLoss   the training loss whose first crossing gives steps_to_target
+ * @param health       verdict thresholds
+ */
+public record TrialConfig(Activation activation, InitSpec init, boolean batchnorm, boolean residual, int depth,
+                          int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
+                          Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
+                          double targetLoss, HealthThresholds health) implements Serializable {
+
+    public static final int MAX_DEPTH = 1000;
+    public static final int MAX_WIDTH = 16384;
+    public static final int MAX_STEPS = 10_000_000;
+    public static final int MAX_BATCH = 1_000_000;
+
+    public TrialConfig {
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(init, "init");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(dataset, "dataset");
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(health, "health");
+        checkRange("depth", depth, 1, MAX_DEPTH);
+        checkRange("width", width, 1, MAX_WIDTH);
+        checkRange("steps", steps, 1, MAX_STEPS);
+        checkRange("batch_size", batchSize, 1, MAX_BATCH);
+        if (!(learningRate > 0) || learningRate > 10) {
+            throw new IllegalArgumentException("learning_rate " + learningRate + " is not allowed; it must be above 0 and at most 10");
+        }
+        if (!(targetLoss > 0) || Double.isInfinite(targetLoss)) {
+            throw new IllegalArgumentException("target_loss " + targetLoss + " is not allowed; it must be a positive number");
+        }
+    }
+
+    static void checkRange(String field, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " " + value + " is not allowed; it must be between " + min + " and " + max);
+        }
+    }
+
+    /**
+     * The stable text form of everything that changes what the trial computes. Health thresholds and the
+     * target loss only change how results are judged, so they are left out: changing them keeps the ids.
+     */
+    public String canonical() {
+        return "activation=" + activation.key()
+                + ";init=" + init.key()
+                + ";batchnorm=" + batchnorm
+                + ";residual=" + residual
+                + ";depth=" + depth
+                + ";width=" + width
+                + ";steps=" + steps
+                + ";batch_size=" + batchSize
+                + ";optimizer=" + optimizer.key()
+                + ";learning_rate=" + learningRate
+                + ";dtype=" + dtype.key()
+                + ";seed=" + seed
+                + ";dataset=" + dataset.canonical()
+                + ";schedule=" + schedule.canonical();
+    }
+
+    /** 16 hex digits of SHA-256 of {@link #canonical()}. */
+    public String trialId() {
+        return HexFormat.of().formatHex(sha256(canonical()), 0, 8);
+    }
+
+    /** The seed of every random choice of the trial (weights, minibatch order), derived from the trial id. */
+    public long rngSeed() {
+        byte[] h = sha256("rng:" + canonical());
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (h[i] & 0xff);
+        }
+        return v & Long.MAX_VALUE;
+    }
+
+    /** The combination without the seed: trials with equal keys differ only by seed. */
+    public String combinationKey() {
+        return canonical().replaceFirst(";seed=[^;]*", "");
+    }
+
+    /**
+     * A rough cost in multiply-adds, used to start the longest trials first so the last wave of tasks does not
+     * leave cores idle.
+     */
+    public double estimatedCost() {
+        double perExample = (double) width * width * depth + (double) width * (dataset.features() + 10);
+        return perExample * batchSize * steps * (batchnorm ? 1.3 : 1.0);
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.gradflow.model;
+
+import io.gradflow.grid.InitSpec;
+import io.gradflow.grid.Precision;
+import io.gradflow.grid.TrialConfig;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.weights.IWeightInit;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.weights.WeightInitDistribution;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationELU;
+import org.nd4j.linalg.activations.impl.ActivationGELU;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationSELU;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftSign;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * The single place that turns a trial configuration into a DL4J network: an input projection (linear, so the
+ * first hidden block sees the data rather than a transformed copy), {@code depth} hidden blocks of equal width,
+ * and a softmax output trained with cross-entropy. A plain block is Dense → [BatchNorm] → activation; a
+ * residual block computes {@code x + act(BN(Dense(x)))}. Every weight layer uses the configured initialization,
+ * biases start at zero, and a Dense layer followed by batch norm has no bias (BN's shift replaces it).
+ */
+public final class NetworkFactory {
+
+    public static final String INPUT = "input";
+    public static final String PROJECTION = "proj";
+    public static final String OUTPUT = "output";
+
+    private NetworkFactory() {
+    }
+
+    public static String denseName(int block) {
+        return "b" + block + "_dense";
+    }
+
+    public static String bnName(int block) {
+        return "b" + block + "_bn";
+    }
+
+    public static String actName(int block) {
+        return "b" + block + "_act";
+    }
+
+    public static String addName(int block) {
+        return "b" + block + "_add";
+    }
+
+    /** Builds and initializes the network of {@code c} for {@code nIn} inputs and {@code nOut} classes. */
+    public static Network build(TrialConfig c, int nIn, int nOut) {
+        ComputationGraph graph = new ComputationGraph(configuration(c, nIn, nOut));
+        graph.init();
+        Probe probe = new Probe(c.depth(), c.activation());
+        for (int l = 1; l <= c.depth(); l++) {
+            Layer act = graph.getLayer(actName(l));
+            ((ProbedActivationLayer.Impl) act).attach(probe, l);
+            if (c.residual()) {
+                GraphVertex add = graph.getVertex(addName(l));
+                ((ProbedAddVertex.Impl) add).attach(probe, l);
+            }
+        }
+        return new Network(graph, probe, c.depth());
+    }
+
+    /** The graph configuration (not initialized). */
+    public static ComputationGraphConfiguration configuration(TrialConfig c, int nIn, int nOut) {
+        int w = c.width();
+        ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
+                .seed(c.rngSeed())
+                .dataType(c.dtype() == Precision.DOUBLE ? DataType.DOUBLE : DataType.FLOAT)
+                .updater(updater(c))
+                .weightInit(weightInit(c.init()))
+                .biasInit(0.0)
+                .graphBuilder()
+                .addInputs(INPUT)
+                .setInputTypes(InputType.feedForward(nIn));
+        b.addLayer(PROJECTION, new DenseLayer.Builder().nIn(nIn).nOut(w).activation(new ActivationIdentity()).build(), INPUT);
+        String prev = PROJECTION;
+        for (int l = 1; l <= c.depth(); l++) {
+            b.addLayer(denseName(l), new DenseLayer.Builder().nIn(w).nOut(w).hasBias(!c.batchnorm())
+                    .activation(new ActivationIdentity()).build(), prev);
+            String x = denseName(l);
+            if (c.batchnorm()) {
+                b.addLayer(bnName(l), new BatchNormalization.Builder().nIn(w).nOut(w).build(), x);
+                x = bnName(l);
+            }
+            b.addLayer(actName(l), new ProbedActivationLayer(activation(c.activation())), x);
+            x = actName(l);
+            if (c.residual()) {
+                b.addVertex(addName(l), new ProbedAddVertex(), prev, x);
+                x = addName(l);
+            }
+            prev = x;
+        }
+        b.addLayer(OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(w).nOut(nOut)
+                .activation(new ActivationSoftmax()).build(), prev);
+        b.setOutputs(OUTPUT);
+        return b.build();
+    }
+
+    /** The DL4J function of a grid activation. GELU is the exact (erf) form; leaky ReLU has slope 0.01. */
+    public static IActivation activation(io.gradflow.grid.Activation a) {
+        return switch (a) {
+            case SIGMOID -> new ActivationSigmoid();
+            case TANH -> new ActivationTanH();
+            case RELU -> new ActivationReLU();
+            case LEAKYRELU -> new ActivationLReLU(0.01);
+            case ELU -> new ActivationELU(1.0);
+            case GELU -> new ActivationGELU(true);
+            case IDENTITY -> new ActivationIdentity();
+            case SOFTSIGN -> new ActivationSoftSign();
+            case SELU -> new ActivationSELU();
+        };
+    }
+
+    /** DL4J's form of an initialization rule (see {@link InitSpec} for the distributions). */
+    public static IWeightInit weightInit(InitSpec init) {
+        return switch (init.kind()) {
+            case XAVIER -> WeightInit.XAVIER.getWeightInitFunction();
+            case HE -> WeightInit.RELU.getWeightInitFunction();
+            case LECUN -> WeightInit.LECUN_NORMAL.getWeightInitFunction();
+            case NORMAL -> new WeightInitDistribution(new NormalDistribution(0.0, init.std()));
+        };
+    }
+
+    static IUpdater updater(TrialConfig c) {
+        return switch (c.optimizer()) {
+            case SGD -> new Sgd(c.learningRate());
+            case MOMENTUM -> new Nesterovs(c.learningRate(), 0.9);
+            case ADAM -> new Adam(c.learningRate());
+        };
+    }
+}

@@ -1,0 +1,132 @@
+package io.gradflow.model;
+
+import io.gradflow.grid.Activation;
+import io.gradflow.trial.Stats;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+
+/**
+ * The per-network recorder that the probed layers write into during a sampled step. DL4J keeps no per-layer
+ * epsilons after backpropagation, so the probed activation layer and the probed residual add record the norm of
+ * the epsilon passing through them, and the activation statistics of their forward output, while the probe is
+ * armed. When it is not armed they cost nothing: no extra native ops run on unsampled steps.
+ */
+public final class Probe {
+
+    private final int depth;
+    private final Activation activation;
+    private boolean armed;
+    private long nanos;
+
+    final double[] deltaPre;
+    final double[] deltaOut;
+    final double[] actMean;
+    final double[] actStd;
+    final double[] actSaturated;
+    final double[] actDead;
+
+    public Probe(int depth, Activation activation) {
+        this.depth = depth;
+        this.activation = activation;
+        deltaPre = new double[depth];
+        deltaOut = new double[depth];
+        actMean = new double[depth];
+        actStd = new double[depth];
+        actSaturated = new double[depth];
+        actDead = new double[depth];
+        clear();
+    }
+
+    /** Arms (or disarms) recording for the next forward/backward pass and clears the previous values. */
+    public void arm(boolean on) {
+        armed = on;
+        if (on) {
+            clear();
+        }
+    }
+
+    public boolean armed() {
+        return armed;
+    }
+
+    public int depth() {
+        return depth;
+    }
+
+    private void clear() {
+        for (double[] a : new double[][]{deltaPre, deltaOut, actMean, actStd, actSaturated, actDead}) {
+            Arrays.fill(a, Double.NaN);
+        }
+    }
+
+    /** Nanoseconds spent recording since construction: the statistics' share of the training loop. */
+    public long nanos() {
+        return nanos;
+    }
+
+    void recordDeltaPre(int block, INDArray epsilon) {
+        long t0 = System.nanoTime();
+        deltaPre[block - 1] = Stats.l2(Arrays2.toDoubles(epsilon));
+        nanos += System.nanoTime() - t0;
+    }
+
+    void recordDeltaOut(int block, INDArray epsilon) {
+        long t0 = System.nanoTime();
+        deltaOut[block - 1] = Stats.l2(Arrays2.toDoubles(epsilon));
+        nanos += System.nanoTime() - t0;
+    }
+
+    void recordActivation(int block, INDArray out) {
+        long t0 = System.nanoTime();
+        double[] a = Arrays2.toDoubles(out);
+        int i = block - 1;
+        actMean[i] = Stats.mean(a);
+        actStd[i] = Stats.std(a);
+        actSaturated[i] = saturated(activation, a);
+        actDead[i] = activation.canDie() ? Stats.deadFraction(a, (int) out.size(0), (int) (a.length / Math.max(1, out.size(0)))) : Double.NaN;
+        nanos += System.nanoTime() - t0;
+    }
+
+    /**
+     * Saturated share of activations: sigmoid below 0.01 or above 0.99; tanh and softsign beyond ±0.99
+     * (where the derivative is below 0.02 for tanh); NaN for activations that do not saturate.
+     */
+    public static double saturated(Activation activation, double[] a) {
+        return switch (activation) {
+            case SIGMOID -> Stats.fractionOutside(a, 0.01, 0.99);
+            case TANH, SOFTSIGN -> Stats.fractionOutside(a, -0.99, 0.99);
+            default -> Double.NaN;
+        };
+    }
+
+    /** ‖δ‖ at block {@code block}'s pre-activation (1-based) from the last armed pass; NaN if not recorded. */
+    public double deltaPre(int block) {
+        return deltaPre[block - 1];
+    }
+
+    /** ‖δ‖ at block {@code block}'s output (residual stream); NaN for plain blocks. */
+    public double deltaOut(int block) {
+        return deltaOut[block - 1];
+    }
+
+    public double actMean(int block) {
+        return actMean[block - 1];
+    }
+
+    public double actStd(int block) {
+        return actStd[block - 1];
+    }
+
+    public double actSaturated(int block) {
+        return actSaturated[block - 1];
+    }
+
+    public double actDead(int block) {
+        return actDead[block - 1];
+    }
+
+    void addNanos(long n) {
+        nanos += n;
+    }
+}

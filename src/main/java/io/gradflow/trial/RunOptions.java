@@ -1,0 +1,27 @@
+package io.gradflow.trial;
+
+import java.io.Serializable;
+import java.util.Set;
+
+/**
+ * What a trial needs to know about where it runs, filled in by the caller (the Spark task or a test).
+ *
+ * @param sparkVersion Spark version of the executor, or "none"
+ * @param executorId   Spark executor id, or "none"
+ * @param injectFail   trial ids that must fail on purpose ("all" fails every trial): the fault-injection hook
+ *                     behind {@code spark.gradflow.inject.fail}, used by tests of failure handling
+ */
+public record RunOptions(String sparkVersion, String executorId, Set<String> injectFail) implements Serializable {
+
+    public RunOptions {
+        injectFail = Set.copyOf(injectFail);
+    }
+
+    public static RunOptions standalone() {
+        return new RunOptions("none", "none", Set.of());
+    }
+
+    boolean mustFail(String trialId) {
+        return injectFail.contains("all") || injectFail.contains(trialId);
+    }
+}

@@ -1,0 +1,214 @@
+package io.gradflow.trial;
+
+/**
+ * Pure statistics over plain arrays, so that every definition in the README is unit-tested on hand-computed
+ * inputs without DL4J or Spark. All accumulate in double. Norms are Euclidean norms (not squared) unless the
+ * name says otherwise. Non-finite entries propagate into norms and means (a NaN gradient must be visible),
+ * and are counted separately by {@link #nonFiniteCount}.
+ */
+public final class Stats {
+
+    private Stats() {
+    }
+
+    /** ‖x‖₂ = sqrt(Σ x²), computed with scaling so that large finite values do not overflow. 0 for empty. */
+    public static double l2(double[] x) {
+        double scale = 0;
+        double ssq = 1;
+        for (double v : x) {
+            if (Double.isNaN(v)) {
+                return Double.NaN;
+            }
+            if (v != 0) {
+                double a = Math.abs(v);
+                if (Double.isInfinite(a)) {
+                    return Double.POSITIVE_INFINITY;
+                }
+                if (scale < a) {
+                    ssq = 1 + ssq * (scale / a) * (scale / a);
+                    scale = a;
+                } else {
+                    ssq += (a / scale) * (a / scale);
+                }
+            }
+        }
+        return scale * Math.sqrt(ssq);
+    }
+
+    /** mean |x|; NaN for an empty array. */
+    public static double meanAbs(double[] x) {
+        if (x.length == 0) {
+            return Double.NaN;
+        }
+        double s = 0;
+        for (double v : x) {
+            s += Math.abs(v);
+        }
+        return s / x.length;
+    }
+
+    /** max |x|; NaN if any entry is NaN or the array is empty. */
+    public static double maxAbs(double[] x) {
+        if (x.length == 0) {
+            return Double.NaN;
+        }
+        double m = 0;
+        for (double v : x) {
+            if (Double.isNaN(v)) {
+                return Double.NaN;
+            }
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    /** Number of NaN or infinite entries. */
+    public static long nonFiniteCount(double[] x) {
+        long n = 0;
+        for (double v : x) {
+            if (!Double.isFinite(v)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Arithmetic mean; NaN for an empty array. */
+    public static double mean(double[] x) {
+        if (x.length == 0) {
+            return Double.NaN;
+        }
+        double s = 0;
+        for (double v : x) {
+            s += v;
+        }
+        return s / x.length;
+    }
+
+    /** Population standard deviation (divides by n), two-pass for accuracy; NaN for an empty array. */
+    public static double std(double[] x) {
+        if (x.length == 0) {
+            return Double.NaN;
+        }
+        double m = mean(x);
+        double s = 0;
+        for (double v : x) {
+            s += (v - m) * (v - m);
+        }
+        return Math.sqrt(s / x.length);
+    }
+
+    /** Share of entries below {@code low} or above {@code high}; NaN for an empty array. */
+    public static double fractionOutside(double[] x, double low, double high) {
+        if (x.length == 0) {
+            return Double.NaN;
+        }
+        long n = 0;
+        for (double v : x) {
+            if (v < low || v > high) {
+                n++;
+            }
+        }
+        return (double) n / x.length;
+    }
+
+    /**
+     * Share of units (columns) that are at or below zero for every example (row) of the batch: units that pass
+     * no signal forward and, for ReLU, no gradient back. {@code x} is row-major {@code rows × cols}.
+     */
+    public static double deadFraction(double[] x, int rows, int cols) {
+        if (rows * cols != x.length) {
+            throw new IllegalArgumentException("array of " + x.length + " values is not " + rows + " × " + cols);
+        }
+        if (cols == 0) {
+            return Double.NaN;
+        }
+        int dead = 0;
+        for (int c = 0; c < cols; c++) {
+            boolean alive = false;
+            for (int r = 0; r < rows && !alive; r++) {
+                alive = x[r * cols + c] > 0;
+            }
+            if (!alive) {
+                dead++;
+            }
+        }
+        return (double) dead / cols;
+    }
+
+    /**
+     * log10(first / last): the decades of gradient gained (positive) or lost (negative) from the last hidden
+     * block back to the first. NaN when either is not a positive finite number, or with fewer than one block.
+     */
+    public static double flowLog10(double[] normsByBlock) {
+        if (normsByBlock.length == 0) {
+            return Double.NaN;
+        }
+        double first = normsByBlock[0];
+        double last = normsByBlock[normsByBlock.length - 1];
+        if (!(first > 0) || !(last > 0) || Double.isInfinite(first) || Double.isInfinite(last)) {
+            return Double.NaN;
+        }
+        return Math.log10(first / last);
+    }
+
+    /**
+     * Least-squares slope of log10(norm) against the block index 1..L: decades per block, positive when norms
+     * grow toward the output (vanishing toward the input). NaN with fewer than two blocks or a non-positive norm.
+     */
+    public static double log10Slope(double[] normsByBlock) {
+        int n = normsByBlock.length;
+        if (n < 2) {
+            return Double.NaN;
+        }
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (int i = 0; i < n; i++) {
+            double v = normsByBlock[i];
+            if (!(v > 0) || Double.isInfinite(v)) {
+                return Double.NaN;
+            }
+            double x = i + 1;
+            double y = Math.log10(v);
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+        }
+        return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    }
+
+    /** Mean of the finite values; NaN when there are none. */
+    public static double meanFinite(double[] x) {
+        double s = 0;
+        int n = 0;
+        for (double v : x) {
+            if (Double.isFinite(v)) {
+                s += v;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : s / n;
+    }
+
+    /**
+     * The first step at which the trailing mean of the last {@code window} minibatch losses is at or below
+     * {@code target}, or -1 if it never is. Smoothing keeps one lucky minibatch from counting as reaching it.
+     */
+    public static int stepsToTarget(double[] lossPerStep, double target, int window) {
+        if (window < 1) {
+            throw new IllegalArgumentException("window " + window + " must be at least 1");
+        }
+        double sum = 0;
+        for (int i = 0; i < lossPerStep.length; i++) {
+            sum += lossPerStep[i];
+            if (i >= window) {
+                sum -= lossPerStep[i - window];
+            }
+            int n = Math.min(i + 1, window);
+            if (i + 1 >= window && sum / n <= target) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

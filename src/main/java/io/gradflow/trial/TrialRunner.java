@@ -1,0 +1,282 @@
+package io.gradflow.trial;
+
+import io.gradflow.data.Dataset;
+import io.gradflow.grid.Precision;
+import io.gradflow.grid.TrialConfig;
+import io.gradflow.model.Arrays2;
+import io.gradflow.model.Network;
+import io.gradflow.model.NetworkFactory;
+import io.gradflow.model.Probe;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Trains one network for one trial and measures it. Never throws: an exception becomes a FAILED result with
+ * the message and a truncated stack trace, a non-finite training loss a DIVERGED result, so one bad trial never
+ * stops a sweep. Runs on the calling thread with one native thread; every random choice derives from the
+ * trial's {@link TrialConfig#rngSeed()}, so a rerun reproduces the result bit for bit.
+ */
+public final class TrialRunner {
+
+    /** Trailing window of minibatch losses that must average at or below the target loss. */
+    public static final int TARGET_WINDOW = 10;
+    private static final int MAX_STACK_CHARS = 4000;
+
+    private TrialRunner() {
+    }
+
+    public static TrialResult run(TrialConfig c, Dataset data, RunOptions opts) {
+        long wall0 = System.nanoTime();
+        Provenance prov = new Provenance(Versions.gradflow(), Versions.dl4j(), opts.sparkVersion(), Versions.java(),
+                hostName(), opts.executorId(), System.currentTimeMillis());
+        String id = c.trialId();
+        try {
+            NativeThreads.limitToOne();
+            if (opts.mustFail(id)) {
+                throw new IllegalStateException("trial " + id + " failed on purpose (fault injection: spark.gradflow.inject.fail)");
+            }
+            return train(c, data, prov, wall0);
+        } catch (Exception | OutOfMemoryError | StackOverflowError | AssertionError | LinkageError e) {
+            long wall = (System.nanoTime() - wall0) / 1_000_000;
+            TrialSummary s = new TrialSummary(c, Verdict.FAILED, oneLine(e), stack(e), 0, Double.NaN, Double.NaN,
+                    Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                    Double.NaN, -1, wall, 0, 0, prov);
+            return new TrialResult(s, List.of(), List.of());
+        } finally {
+            // Workspaces belong to the executor thread, which Spark reuses for the next trial: release them now.
+            Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        }
+    }
+
+    private static TrialResult train(TrialConfig c, Dataset data, Provenance prov, long wall0) {
+        DataType dt = c.dtype() == Precision.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
+        INDArray trainX = matrix(data.trainX(), data.trainSize(), data.features(), dt);
+        INDArray trainY = oneHot(data.trainY(), data.classes(), dt);
+        INDArray testX = matrix(data.testX(), data.testSize(), data.features(), dt);
+        int[] testY = data.testY();
+
+        Network net = NetworkFactory.build(c, data.features(), data.classes());
+        ComputationGraph g = net.graph();
+        Probe probe = net.probe();
+        GradientFlowListener listener = new GradientFlowListener(probe);
+        g.setListeners(listener);
+        String id = c.trialId();
+        int depth = c.depth();
+
+        int[] sampled = c.schedule().steps(c.steps());
+        List<LayerStat> layerStats = new ArrayList<>(sampled.length * depth);
+        List<CurvePoint> curve = new ArrayList<>();
+        double[] losses = new double[c.steps()];
+        List<double[]> deltaFlows = new ArrayList<>(); // {step, flowDelta, flowGrad, slopeDelta}
+        double flowDeltaOutInit = Double.NaN;
+        long nonFinite = 0;
+        double bestTrainLoss = Double.POSITIVE_INFINITY;
+        long fitNanos = 0;
+        long evalNanos = 0;
+        long probeNanos0 = probe.nanos();
+
+        int n = data.trainSize();
+        int batch = Math.min(c.batchSize(), n);
+        SplittableRandom rnd = new SplittableRandom(c.rngSeed());
+        int[] perm = permutation(n, rnd);
+        int pos = 0;
+        int si = 0;
+        int completed = 0;
+        String diverged = null;
+
+        for (int step = 0; step < c.steps(); step++) {
+            boolean armed = si < sampled.length && sampled[si] == step;
+            double testLoss = Double.NaN;
+            double testAcc = Double.NaN;
+            if (armed) {
+                long e0 = System.nanoTime();
+                double[] te = evaluate(g, testX, testY);
+                testLoss = te[0];
+                testAcc = te[1];
+                double trainLoss = evaluate(g, trainX, data.trainY())[0];
+                if (Double.isFinite(trainLoss)) {
+                    bestTrainLoss = Math.min(bestTrainLoss, trainLoss);
+                }
+                evalNanos += System.nanoTime() - e0;
+            }
+            if (pos + batch > n) {
+                perm = permutation(n, rnd);
+                pos = 0;
+            }
+            int[] idx = new int[batch];
+            System.arraycopy(perm, pos, idx, 0, batch);
+            pos += batch;
+            DataSet mb = new DataSet(trainX.getRows(idx), trainY.getRows(idx));
+
+            probe.arm(armed);
+            if (armed) {
+                listener.reset();
+            }
+            long f0 = System.nanoTime();
+            g.fit(mb);
+            fitNanos += System.nanoTime() - f0;
+            probe.arm(false);
+            double loss = g.score();
+            losses[step] = loss;
+            completed = step + 1;
+
+            if (armed) {
+                double[] dPre = new double[depth];
+                double[] dOut = new double[depth];
+                for (int l = 1; l <= depth; l++) {
+                    int i = l - 1;
+                    dPre[i] = probe.deltaPre(l);
+                    dOut[i] = probe.deltaOut(l);
+                    nonFinite += listener.gradNonFinite[i];
+                    layerStats.add(new LayerStat(id, step, l, dPre[i], dOut[i], listener.gradNorm[i],
+                            listener.gradMeanAbs[i], listener.gradMaxAbs[i], listener.gradNonFinite[i],
+                            listener.weightNorm[i], listener.updateRatio[i], probe.actMean(l), probe.actStd(l),
+                            probe.actSaturated(l), probe.actDead(l)));
+                }
+                deltaFlows.add(new double[]{step, Stats.flowLog10(dPre), Stats.flowLog10(listener.gradNorm.clone()),
+                        Stats.log10Slope(dPre)});
+                if (step == 0 && c.residual()) {
+                    flowDeltaOutInit = Stats.flowLog10(dOut);
+                }
+                si++;
+            }
+            if (armed || step % c.schedule().curveEvery() == 0 || step == c.steps() - 1) {
+                curve.add(new CurvePoint(id, step, loss, testLoss, testAcc));
+            }
+            if (!Double.isFinite(loss)) {
+                diverged = "the training loss became " + loss + " at step " + step;
+                break;
+            }
+        }
+
+        double finalTrainLoss = Double.NaN;
+        double finalTestLoss = Double.NaN;
+        double finalTestAcc = Double.NaN;
+        if (diverged == null) {
+            long e0 = System.nanoTime();
+            finalTrainLoss = evaluate(g, trainX, data.trainY())[0];
+            double[] te = evaluate(g, testX, testY);
+            finalTestLoss = te[0];
+            finalTestAcc = te[1];
+            if (Double.isFinite(finalTrainLoss)) {
+                bestTrainLoss = Math.min(bestTrainLoss, finalTrainLoss);
+            }
+            evalNanos += System.nanoTime() - e0;
+        }
+        if (bestTrainLoss == Double.POSITIVE_INFINITY) {
+            bestTrainLoss = Double.NaN;
+        }
+
+        double[] init = deltaFlows.isEmpty() ? new double[]{0, Double.NaN, Double.NaN, Double.NaN} : deltaFlows.get(0);
+        double[] train = trainingMeans(deltaFlows);
+        Verdict verdict = diverged != null ? Verdict.DIVERGED
+                : Verdict.judge(init[1], train[0], nonFinite, c.health());
+        double[] lossesRun = java.util.Arrays.copyOf(losses, completed);
+        int toTarget = Stats.stepsToTarget(lossesRun, c.targetLoss(), Math.min(TARGET_WINDOW, c.steps()));
+
+        long statsNanos = (probe.nanos() - probeNanos0) + listener.nanos;
+        long trainMs = Math.max(0, fitNanos - statsNanos) / 1_000_000;
+        long statsMs = (statsNanos + evalNanos) / 1_000_000;
+        long wallMs = (System.nanoTime() - wall0) / 1_000_000;
+        TrialSummary s = new TrialSummary(c, verdict, diverged, null, completed, init[1], train[0], flowDeltaOutInit,
+                init[2], train[1], init[3], train[2], finalTrainLoss, bestTrainLoss, finalTestLoss, finalTestAcc,
+                toTarget, wallMs, trainMs, statsMs, prov);
+        return new TrialResult(s, layerStats, curve);
+    }
+
+    /** Means of flow of δ, flow of weight gradients and slope over sampled steps after 0 (step 0's if none). */
+    static double[] trainingMeans(List<double[]> flows) {
+        if (flows.size() <= 1) {
+            return flows.isEmpty() ? new double[]{Double.NaN, Double.NaN, Double.NaN}
+                    : new double[]{flows.get(0)[1], flows.get(0)[2], flows.get(0)[3]};
+        }
+        double[] out = new double[3];
+        for (int k = 0; k < 3; k++) {
+            double[] v = new double[flows.size() - 1];
+            for (int i = 1; i < flows.size(); i++) {
+                v[i - 1] = flows.get(i)[k + 1];
+            }
+            out[k] = Stats.meanFinite(v);
+        }
+        return out;
+    }
+
+    /** {mean cross-entropy, accuracy} of the network on a set, in inference mode. */
+    static double[] evaluate(ComputationGraph g, INDArray x, int[] y) {
+        INDArray p = g.outputSingle(false, x);
+        double[] probs = Arrays2.toDoubles(p);
+        int k = (int) p.size(1);
+        double ce = 0;
+        int correct = 0;
+        for (int i = 0; i < y.length; i++) {
+            int best = 0;
+            for (int j = 1; j < k; j++) {
+                if (probs[i * k + j] > probs[i * k + best]) {
+                    best = j;
+                }
+            }
+            if (best == y[i]) {
+                correct++;
+            }
+            ce -= Math.log(Math.max(probs[i * k + y[i]], 1e-300));
+        }
+        return new double[]{ce / y.length, (double) correct / y.length};
+    }
+
+    private static INDArray matrix(float[] values, int rows, int cols, DataType dt) {
+        INDArray m = Nd4j.create(values, new long[]{rows, cols}, 'c');
+        return dt == DataType.FLOAT ? m : m.castTo(dt);
+    }
+
+    private static INDArray oneHot(int[] labels, int classes, DataType dt) {
+        float[] v = new float[labels.length * classes];
+        for (int i = 0; i < labels.length; i++) {
+            v[i * classes + labels[i]] = 1f;
+        }
+        return matrix(v, labels.length, classes, dt);
+    }
+
+    private static int[] permutation(int n, SplittableRandom rnd) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getClass().getName() + ": " + e.getMessage();
+        return m.replaceAll("\\s+", " ");
+    }
+
+    private static String stack(Throwable e) {
+        StringWriter sw = new StringWriter();
+        e.printStackTrace(new PrintWriter(sw));
+        String s = sw.toString();
+        return s.length() <= MAX_STACK_CHARS ? s : s.substring(0, MAX_STACK_CHARS) + "\n\t... (truncated)";
+    }
+}

@@ -1,0 +1,41 @@
+package io.gradflow.trial;
+
+import io.gradflow.grid.TrialConfig;
+
+import java.io.Serializable;
+
+/**
+ * The per-trial outcome. Flows are log10(‖first block‖/‖last block‖) over hidden blocks: negative means the
+ * gradient shrinks toward the input (vanishing). "init" is step 0, the gradients of the initial weights;
+ * "train" is the mean over the later sampled steps. NaN means not defined (e.g. a FAILED trial) and becomes
+ * null in Parquet.
+ *
+ * @param config             the trial's configuration
+ * @param verdict            health verdict
+ * @param errorMessage       for FAILED and DIVERGED: what happened (null otherwise)
+ * @param errorStack         for FAILED: the truncated stack trace (null otherwise)
+ * @param stepsCompleted     training steps run (less than steps for DIVERGED and FAILED)
+ * @param flowDeltaInit      flow of ‖δ‖ at the pre-activations, step 0
+ * @param flowDeltaTrain     the same, mean over sampled steps after 0
+ * @param flowDeltaOutInit   flow of ‖δ‖ in the residual stream (block outputs), step 0; NaN for plain nets
+ * @param flowGradInit       flow of weight-gradient norms, step 0
+ * @param flowGradTrain      the same, mean over sampled steps after 0
+ * @param slopeDeltaInit     least-squares slope of log10‖δ_l‖ over the block index l, step 0
+ * @param slopeDeltaTrain    the same, mean over sampled steps after 0
+ * @param finalTrainLoss     loss on the whole training set after the last step
+ * @param bestTrainLoss      lowest whole-training-set loss among the sampled steps and the end
+ * @param testLoss           test-set loss after the last step
+ * @param testAccuracy       test-set accuracy after the last step
+ * @param stepsToTarget      first step whose trailing 10-step mean minibatch loss is at or below the target; -1 if never
+ * @param wallTimeMs         the whole trial: build, training, statistics, evaluation
+ * @param trainTimeMs        time in DL4J's fit, less the statistics recorded inside it
+ * @param statsTimeMs        time recording statistics and evaluating at sampled steps
+ * @param provenance         versions, host, executor, start time
+ */
+public record TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
+                           int stepsCompleted, double flowDeltaInit, double flowDeltaTrain, double flowDeltaOutInit,
+                           double flowGradInit, double flowGradTrain, double slopeDeltaInit, double slopeDeltaTrain,
+                           double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
+                           int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
+                           Provenance provenance) implements Serializable {
+}
