@@ -185,7 +185,7 @@ public final class GridParser {
             String kind = se.containsKey("schedule") ? scalar(se.get("schedule").getValueNode(), "statistics.schedule") : "log2";
             int every = se.containsKey("every") ? wholeNumber(se.get("every").getValueNode(), "statistics.every") : 0;
             int curveEvery = se.containsKey("curve_every") ? wholeNumber(se.get("curve_every").getValueNode(), "statistics.curve_every") : 1;
-            schedule = wrap(sn, () -> new StatsSchedule(kind, every, curveEvery));
+            schedule = wrapAt(sn, "statistics.", se, () -> new StatsSchedule(kind, every, curveEvery));
         }
 
         HealthThresholds health = HealthThresholds.defaults();
@@ -194,7 +194,7 @@ public final class GridParser {
             Map<String, NodeTuple> he = entries(mapping(hn, "health"), "health", HEALTH_KEYS);
             double vb = he.containsKey("vanishing_below") ? number(he.get("vanishing_below").getValueNode(), "health.vanishing_below") : -2.0;
             double ea = he.containsKey("exploding_above") ? number(he.get("exploding_above").getValueNode(), "health.exploding_above") : 2.0;
-            health = wrap(hn, () -> new HealthThresholds(vb, ea));
+            health = wrapAt(hn, "health.", he, () -> new HealthThresholds(vb, ea));
         }
 
         List<Map<Axis, Object>> exclude = new ArrayList<>();
@@ -231,8 +231,8 @@ public final class GridParser {
         double finalTargetLoss = targetLoss;
         StatsSchedule finalSchedule = schedule;
         HealthThresholds finalHealth = health;
-        GridSpec spec = wrap(top, () -> new GridSpec(name, seeds, axes, fixed, dataset, finalSchedule, finalTargetLoss,
-                finalHealth, exclude, text));
+        GridSpec spec = wrapAt(top, "", entries, () -> new GridSpec(name, seeds, axes, fixed, dataset, finalSchedule,
+                finalTargetLoss, finalHealth, exclude, text));
         // Build every trial now so that a combination the per-trial checks reject is reported before Spark starts.
         List<TrialConfig> trials;
         try {
@@ -258,13 +258,13 @@ public final class GridParser {
         int features = d.containsKey("features") ? wholeNumber(d.get("features").getValueNode(), "dataset.features") : 16;
         double noise = d.containsKey("noise") ? number(d.get("noise").getValueNode(), "dataset.noise") : (kind == DatasetKind.SPIRALS ? 0.1 : 1.0);
         double testFraction = d.containsKey("test_fraction") ? number(d.get("test_fraction").getValueNode(), "dataset.test_fraction") : 0.2;
-        long seed = d.containsKey("seed") ? wholeNumber(d.get("seed").getValueNode(), "dataset.seed") : 0;
+        long seed = d.containsKey("seed") ? longNumber(d.get("seed").getValueNode(), "dataset.seed") : 0;
         String path = d.containsKey("path") ? scalar(d.get("path").getValueNode(), "dataset.path") : null;
         String label = d.containsKey("label") ? scalar(d.get("label").getValueNode(), "dataset.label") : null;
         if (!kind.isFile() && (path != null || label != null)) {
             throw error(node, "dataset.path and dataset.label only apply to kinds csv and parquet, not '" + kind.key() + "'");
         }
-        return wrap(node, () -> new DatasetSpec(kind, samples, classes, features, noise, testFraction, seed, path, label));
+        return wrapAt(node, "dataset.", d, () -> new DatasetSpec(kind, samples, classes, features, noise, testFraction, seed, path, label));
     }
 
     private static List<String> axisKeys(Map<Axis, List<Object>> axes) {
@@ -283,6 +283,28 @@ public final class GridParser {
             throw e;
         } catch (IllegalArgumentException e) {
             throw error(where, e.getMessage());
+        }
+    }
+
+    /**
+     * Like {@link #wrap}, but when the message starts with one of the section's fields ("health.exploding_above
+     * ..."), the error points at that field's line rather than at the start of the section.
+     */
+    private <T> T wrapAt(Node section, String prefix, Map<String, NodeTuple> fields, Builder<T> b) {
+        try {
+            return b.build();
+        } catch (GridException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage() == null ? "" : e.getMessage();
+            Node where = section;
+            for (Map.Entry<String, NodeTuple> f : fields.entrySet()) {
+                if (message.startsWith(prefix + f.getKey() + " ")) {
+                    where = f.getValue().getValueNode();
+                    break;
+                }
+            }
+            throw error(where, message);
         }
     }
 
@@ -337,6 +359,15 @@ public final class GridParser {
         String s = scalar(n, field).trim();
         try {
             return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw error(n, field + " '" + s + "' is not a whole number");
+        }
+    }
+
+    private long longNumber(Node n, String field) {
+        String s = scalar(n, field).trim();
+        try {
+            return Long.parseLong(s);
         } catch (NumberFormatException e) {
             throw error(n, field + " '" + s + "' is not a whole number");
         }

@@ -1,0 +1,52 @@
+package io.gradflow.spark;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
+import org.apache.spark.serializer.KryoRegistrator;
+import org.nd4j.kryo.Nd4jSerializer;
+import org.nd4j.kryo.primitives.AtomicDoubleSerializer;
+
+/**
+ * Registers gradflow's task inputs and results with Kryo, then does what ND4J's registrator does (nd4j-kryo
+ * 1.0.0-M2 ships the serializers but no registrator class). Our values are Java records, which Spark's Kryo 4
+ * cannot construct field by field, so they go through Java serialization: they are small (one config in, one
+ * result out per task) and that keeps them exact.
+ */
+public class GradflowKryoRegistrator implements KryoRegistrator {
+
+    private static final String[] JAVA_SERIALIZED = {
+            "io.gradflow.grid.TrialConfig",
+            "io.gradflow.grid.InitSpec",
+            "io.gradflow.grid.StatsSchedule",
+            "io.gradflow.grid.HealthThresholds",
+            "io.gradflow.data.DatasetSpec",
+            "io.gradflow.data.Dataset",
+            "io.gradflow.trial.TrialResult",
+            "io.gradflow.trial.TrialSummary",
+            "io.gradflow.trial.LayerStat",
+            "io.gradflow.trial.CurvePoint",
+            "io.gradflow.trial.Provenance",
+            "io.gradflow.trial.RunOptions",
+    };
+
+    @Override
+    public void registerClasses(Kryo kryo) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+                ? Thread.currentThread().getContextClassLoader() : getClass().getClassLoader();
+        for (String name : JAVA_SERIALIZED) {
+            kryo.register(load(name, loader), new JavaSerializer());
+        }
+        // ND4J's arrays, registered by name without initializing the class, so that creating a serializer does
+        // not start the ND4J backend on a driver that never touches an array.
+        kryo.register(load("org.nd4j.linalg.cpu.nativecpu.NDArray", loader), new Nd4jSerializer());
+        kryo.register(org.nd4j.common.primitives.AtomicDouble.class, new AtomicDoubleSerializer());
+    }
+
+    private static Class<?> load(String name, ClassLoader loader) {
+        try {
+            return Class.forName(name, false, loader);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("class " + name + " is missing from the classpath; the application jar is incomplete", e);
+        }
+    }
+}

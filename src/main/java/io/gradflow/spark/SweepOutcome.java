@@ -1,0 +1,28 @@
+package io.gradflow.spark;
+
+import io.gradflow.trial.Verdict;
+
+import java.util.Map;
+
+/**
+ * What a sweep did.
+ *
+ * @param directory  the sweep folder
+ * @param trials     trials in the grid
+ * @param rows       trials with a row in {@code trials}
+ * @param byVerdict  rows per verdict
+ * @param error      why the sweep could not complete, or null
+ * @param wallMillis driver wall time
+ */
+public record SweepOutcome(String directory, int trials, int rows, Map<Verdict, Integer> byVerdict, String error,
+                           long wallMillis) {
+
+    /** True when every trial has its row (FAILED and DIVERGED rows count). */
+    public boolean complete() {
+        return error == null && rows == trials;
+    }
+
+    public int count(Verdict v) {
+        return byVerdict.getOrDefault(v, 0);
+    }
+}

@@ -1,0 +1,153 @@
+package io.gradflow.store;
+
+import io.gradflow.grid.TrialConfig;
+import io.gradflow.trial.CurvePoint;
+import io.gradflow.trial.LayerStat;
+import io.gradflow.trial.TrialSummary;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Timestamp;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * The one place that defines every dataset gradflow writes: names, types, nullability and meaning of each
+ * column. The README's column tables are generated from here ({@link #markdown()}) and a test keeps them equal.
+ */
+public final class Schemas {
+
+    private Schemas() {
+    }
+
+    /** A trial row together with the sweep that produced it. */
+    public record SweepTrial(String sweep, TrialSummary summary) {
+        TrialConfig config() {
+            return summary.config();
+        }
+    }
+
+    private static <T> Column<T> req(String name, DataType type, String doc, Function<T, Object> get) {
+        return new Column<>(name, type, false, doc, get);
+    }
+
+    private static <T> Column<T> opt(String name, DataType type, String doc, Function<T, Object> get) {
+        return new Column<>(name, type, true, doc, get);
+    }
+
+    private static final DataType S = DataTypes.StringType;
+    private static final DataType I = DataTypes.IntegerType;
+    private static final DataType L = DataTypes.LongType;
+    private static final DataType D = DataTypes.DoubleType;
+    private static final DataType B = DataTypes.BooleanType;
+
+    /** One row per trial. */
+    public static final Table<SweepTrial> TRIALS = new Table<>("trials",
+            "one row per trial (one remedy combination × one seed)", List.of(
+            req("trial_id", S, "16 hex digits of SHA-256 of `config`: stable across runs and sweeps", t -> t.config().trialId()),
+            req("combination_id", S, "16 hex digits of SHA-256 of `config` without the seed: equal for the seeds of one combination", t -> combinationId(t.config())),
+            req("sweep", S, "sweep name (the grid's `name`)", SweepTrial::sweep),
+            req("activation", S, "hidden-block activation", t -> t.config().activation().key()),
+            req("init", S, "weight initialization: xavier, he, lecun or normal(std)", t -> t.config().init().key()),
+            req("batchnorm", B, "whether each block normalizes its pre-activation", t -> t.config().batchnorm()),
+            req("residual", B, "whether each block computes x + F(x)", t -> t.config().residual()),
+            req("depth", I, "number of hidden blocks", t -> t.config().depth()),
+            req("width", I, "units per hidden block", t -> t.config().width()),
+            req("steps", I, "configured training steps", t -> t.config().steps()),
+            req("batch_size", I, "examples per minibatch", t -> t.config().batchSize()),
+            req("optimizer", S, "sgd, momentum (Nesterov 0.9) or adam", t -> t.config().optimizer().key()),
+            req("learning_rate", D, "step size", t -> t.config().learningRate()),
+            req("dtype", S, "float or double", t -> t.config().dtype().key()),
+            req("dataset", S, "canonical description of the data", t -> t.config().dataset().canonical()),
+            req("seed", L, "the user's seed from the grid", t -> t.config().seed()),
+            req("rng_seed", L, "seed of every random choice of the trial, derived from the configuration", t -> t.config().rngSeed()),
+            req("verdict", S, "HEALTHY, VANISHING, EXPLODING, DIVERGED or FAILED", t -> t.summary().verdict().name()),
+            opt("error_message", S, "what went wrong, for FAILED and DIVERGED trials", t -> t.summary().errorMessage()),
+            opt("error_stack", S, "truncated stack trace of a FAILED trial", t -> t.summary().errorStack()),
+            req("steps_completed", I, "training steps actually run", t -> t.summary().stepsCompleted()),
+            opt("flow_log10_delta_init", D, "log10(‖δ_first‖/‖δ_last‖) of pre-activation gradient norms over hidden blocks at step 0; negative = vanishing toward the input", t -> t.summary().flowDeltaInit()),
+            opt("flow_log10_delta_train", D, "the same, averaged over the sampled steps after step 0", t -> t.summary().flowDeltaTrain()),
+            opt("flow_log10_delta_out_init", D, "the same for ‖δ‖ at block outputs (the residual stream) at step 0; residual nets only", t -> t.summary().flowDeltaOutInit()),
+            opt("flow_log10_grad_init", D, "log10 ratio of first to last hidden block's weight-gradient norm ‖∂loss/∂W‖ at step 0", t -> t.summary().flowGradInit()),
+            opt("flow_log10_grad_train", D, "the same, averaged over the sampled steps after step 0", t -> t.summary().flowGradTrain()),
+            opt("delta_slope_init", D, "least-squares slope of log10‖δ_l‖ against block index l at step 0 (decades per block; positive = growing toward the output)", t -> t.summary().slopeDeltaInit()),
+            opt("delta_slope_train", D, "the same, averaged over the sampled steps after step 0", t -> t.summary().slopeDeltaTrain()),
+            opt("final_train_loss", D, "cross-entropy on the whole training set after the last step", t -> t.summary().finalTrainLoss()),
+            opt("best_train_loss", D, "lowest whole-training-set cross-entropy among the sampled steps and the end", t -> t.summary().bestTrainLoss()),
+            opt("test_loss", D, "cross-entropy on the test set after the last step", t -> t.summary().testLoss()),
+            opt("test_accuracy", D, "accuracy on the test set after the last step", t -> t.summary().testAccuracy()),
+            opt("steps_to_target", I, "first step whose trailing 10-step mean minibatch loss is at or below target_loss; null if never", t -> t.summary().stepsToTarget() < 0 ? null : t.summary().stepsToTarget()),
+            req("target_loss", D, "the grid's training.target_loss", t -> t.config().targetLoss()),
+            req("wall_time_ms", L, "the whole trial on its executor: build, training, statistics, evaluation", t -> t.summary().wallTimeMs()),
+            req("train_time_ms", L, "time in DL4J's fit, less the statistics recorded inside it", t -> t.summary().trainTimeMs()),
+            req("stats_time_ms", L, "time recording statistics and evaluating at sampled steps", t -> t.summary().statsTimeMs()),
+            req("gradflow_version", S, "gradflow version", t -> t.summary().provenance().gradflowVersion()),
+            req("dl4j_version", S, "Deeplearning4j version", t -> t.summary().provenance().dl4jVersion()),
+            req("spark_version", S, "Spark version of the executor", t -> t.summary().provenance().sparkVersion()),
+            req("java_version", S, "Java version of the executor", t -> t.summary().provenance().javaVersion()),
+            req("host", S, "executor host name", t -> t.summary().provenance().host()),
+            req("executor_id", S, "Spark executor id (`driver` in local mode)", t -> t.summary().provenance().executorId()),
+            req("started_at", DataTypes.TimestampType, "when the trial started (UTC)", t -> new Timestamp(t.summary().provenance().startedAtMillis())),
+            req("config", S, "the canonical configuration the trial id hashes", t -> t.config().canonical())));
+
+    /** One row per trial × sampled step × hidden block. */
+    public static final Table<LayerStat> LAYER_STATS = new Table<>("layer_stats",
+            "one row per trial × sampled step × hidden block", List.of(
+            req("trial_id", S, "the trial", LayerStat::trialId),
+            req("step", I, "sampled step (0 = gradients of the initial weights)", LayerStat::step),
+            req("block", I, "hidden block, 1 = next to the input projection, depth = next to the output", LayerStat::block),
+            opt("delta_norm", D, "‖δ‖₂ (norm, not squared) at the block's pre-activation, δ = ∂(mean minibatch loss)/∂(pre-activation)", LayerStat::deltaPre),
+            opt("delta_out_norm", D, "‖δ‖₂ at the block's output (the residual stream); residual blocks only", LayerStat::deltaOut),
+            opt("grad_norm", D, "‖∂loss/∂W‖₂ of the block's Dense weights, before the updater", LayerStat::gradNorm),
+            opt("grad_mean_abs", D, "mean |g| over the weight gradient's entries", LayerStat::gradMeanAbs),
+            opt("grad_max_abs", D, "max |g| over the weight gradient's entries", LayerStat::gradMaxAbs),
+            req("grad_nonfinite", L, "number of NaN or infinite weight-gradient entries", LayerStat::gradNonFinite),
+            opt("weight_norm", D, "‖W‖₂ (Frobenius) before the step's update", LayerStat::weightNorm),
+            opt("update_ratio", D, "‖ΔW‖₂/‖W‖₂ of the step's update", LayerStat::updateRatio),
+            opt("act_mean", D, "mean of the block's activation output over the minibatch", LayerStat::actMean),
+            opt("act_std", D, "standard deviation of the block's activation output", LayerStat::actStd),
+            opt("act_saturated_frac", D, "share of saturated activations: sigmoid < 0.01 or > 0.99, tanh/softsign |a| > 0.99; null for others", LayerStat::actSaturated),
+            opt("act_dead_frac", D, "share of units ≤ 0 for the whole minibatch; ReLU family (relu, leakyrelu, elu, gelu, selu) only", LayerStat::actDead)));
+
+    /** One row per trial × recorded step. */
+    public static final Table<CurvePoint> CURVES = new Table<>("curves",
+            "one row per trial × recorded step (every `curve_every`-th step, the sampled steps and the last)", List.of(
+            req("trial_id", S, "the trial", CurvePoint::trialId),
+            req("step", I, "training step", CurvePoint::step),
+            opt("train_loss", D, "minibatch cross-entropy of the step, before its update", CurvePoint::trainLoss),
+            opt("test_loss", D, "test-set cross-entropy at the step's weights; sampled steps only", CurvePoint::testLoss),
+            opt("test_accuracy", D, "test-set accuracy at the step's weights; sampled steps only", CurvePoint::testAccuracy)));
+
+    public static List<Table<?>> all() {
+        return List.of(TRIALS, LAYER_STATS, CURVES);
+    }
+
+    public static String combinationId(TrialConfig c) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(c.combinationKey().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The README's column tables, generated from the definitions above. */
+    public static String markdown() {
+        StringBuilder sb = new StringBuilder();
+        for (Table<?> t : all()) {
+            sb.append("#### `").append(t.name()).append("`: ").append(t.doc()).append("\n\n");
+            sb.append("| column | type | null | meaning |\n|---|---|---|---|\n");
+            for (Column<?> c : t.columns()) {
+                sb.append("| `").append(c.name()).append("` | ").append(c.type().simpleString().toLowerCase(Locale.ROOT))
+                        .append(" | ").append(c.nullable() ? "yes" : "no").append(" | ").append(c.doc()).append(" |\n");
+            }
+            sb.append("\n");
+        }
+        return sb.toString();
+    }
+}
