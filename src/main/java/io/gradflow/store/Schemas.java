@@ -78,7 +78,7 @@ public final class Schemas {
             opt("delta_slope_init", D, "least-squares slope of log10‖δ_l‖ against block index l at step 0 (decades per block; positive = growing toward the output)", t -> t.summary().slopeDeltaInit()),
             opt("delta_slope_train", D, "the same, averaged over the sampled steps after step 0", t -> t.summary().slopeDeltaTrain()),
             opt("final_train_loss", D, "cross-entropy on the whole training set after the last step", t -> t.summary().finalTrainLoss()),
-            opt("best_train_loss", D, "lowest whole-training-set cross-entropy among the sampled steps and the end", t -> t.summary().bestTrainLoss()),
+            opt("best_train_loss", D, "lowest mean minibatch cross-entropy over 10 consecutive steps", t -> t.summary().bestTrainLoss()),
             opt("test_loss", D, "cross-entropy on the test set after the last step", t -> t.summary().testLoss()),
             opt("test_accuracy", D, "accuracy on the test set after the last step", t -> t.summary().testAccuracy()),
             opt("steps_to_target", I, "first step whose trailing 10-step mean minibatch loss is at or below target_loss; null if never", t -> t.summary().stepsToTarget() < 0 ? null : t.summary().stepsToTarget()),

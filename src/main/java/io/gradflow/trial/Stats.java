@@ -198,17 +198,38 @@ public final class Stats {
         if (window < 1) {
             throw new IllegalArgumentException("window " + window + " must be at least 1");
         }
-        double sum = 0;
-        for (int i = 0; i < lossPerStep.length; i++) {
-            sum += lossPerStep[i];
-            if (i >= window) {
-                sum -= lossPerStep[i - window];
+        // A fresh sum per window (w is small) so one NaN cannot poison every later window.
+        for (int i = window - 1; i < lossPerStep.length; i++) {
+            double sum = 0;
+            for (int j = i - window + 1; j <= i; j++) {
+                sum += lossPerStep[j];
             }
-            int n = Math.min(i + 1, window);
-            if (i + 1 >= window && sum / n <= target) {
+            if (sum / window <= target) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /**
+     * The lowest mean of {@code window} consecutive minibatch losses (finite windows only); NaN when there is
+     * no complete finite window.
+     */
+    public static double minTrailingMean(double[] lossPerStep, int window) {
+        if (window < 1) {
+            throw new IllegalArgumentException("window " + window + " must be at least 1");
+        }
+        double best = Double.NaN;
+        for (int i = window - 1; i < lossPerStep.length; i++) {
+            double sum = 0;
+            for (int j = i - window + 1; j <= i; j++) {
+                sum += lossPerStep[j];
+            }
+            double m = sum / window;
+            if (Double.isFinite(m) && !(m >= best)) {
+                best = m;
+            }
+        }
+        return best;
     }
 }

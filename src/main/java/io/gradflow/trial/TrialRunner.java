@@ -80,7 +80,6 @@ public final class TrialRunner {
         List<double[]> deltaFlows = new ArrayList<>(); // {step, flowDelta, flowGrad, slopeDelta}
         double flowDeltaOutInit = Double.NaN;
         long nonFinite = 0;
-        double bestTrainLoss = Double.POSITIVE_INFINITY;
         long fitNanos = 0;
         long evalNanos = 0;
         long probeNanos0 = probe.nanos();
@@ -103,10 +102,6 @@ public final class TrialRunner {
                 double[] te = evaluate(g, testX, testY);
                 testLoss = te[0];
                 testAcc = te[1];
-                double trainLoss = evaluate(g, trainX, data.trainY())[0];
-                if (Double.isFinite(trainLoss)) {
-                    bestTrainLoss = Math.min(bestTrainLoss, trainLoss);
-                }
                 evalNanos += System.nanoTime() - e0;
             }
             if (pos + batch > n) {
@@ -116,7 +111,8 @@ public final class TrialRunner {
             int[] idx = new int[batch];
             System.arraycopy(perm, pos, idx, 0, batch);
             pos += batch;
-            DataSet mb = new DataSet(trainX.getRows(idx), trainY.getRows(idx));
+            // One gather op per array: INDArray.getRows copies row by row, which cost more than the step itself.
+            DataSet mb = new DataSet(Nd4j.pullRows(trainX, 1, idx), Nd4j.pullRows(trainY, 1, idx));
 
             probe.arm(armed);
             if (armed) {
@@ -168,13 +164,7 @@ public final class TrialRunner {
             double[] te = evaluate(g, testX, testY);
             finalTestLoss = te[0];
             finalTestAcc = te[1];
-            if (Double.isFinite(finalTrainLoss)) {
-                bestTrainLoss = Math.min(bestTrainLoss, finalTrainLoss);
-            }
             evalNanos += System.nanoTime() - e0;
-        }
-        if (bestTrainLoss == Double.POSITIVE_INFINITY) {
-            bestTrainLoss = Double.NaN;
         }
 
         double[] init = deltaFlows.isEmpty() ? new double[]{0, Double.NaN, Double.NaN, Double.NaN} : deltaFlows.get(0);
@@ -182,7 +172,9 @@ public final class TrialRunner {
         Verdict verdict = diverged != null ? Verdict.DIVERGED
                 : Verdict.judge(init[1], train[0], nonFinite, c.health());
         double[] lossesRun = java.util.Arrays.copyOf(losses, completed);
-        int toTarget = Stats.stepsToTarget(lossesRun, c.targetLoss(), Math.min(TARGET_WINDOW, c.steps()));
+        int window = Math.min(TARGET_WINDOW, c.steps());
+        int toTarget = Stats.stepsToTarget(lossesRun, c.targetLoss(), window);
+        double bestTrainLoss = Stats.minTrailingMean(lossesRun, window);
 
         long statsNanos = (probe.nanos() - probeNanos0) + listener.nanos;
         long trainMs = Math.max(0, fitNanos - statsNanos) / 1_000_000;

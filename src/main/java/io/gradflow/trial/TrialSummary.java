@@ -23,7 +23,7 @@ import java.io.Serializable;
  * @param slopeDeltaInit     least-squares slope of log10‖δ_l‖ over the block index l, step 0
  * @param slopeDeltaTrain    the same, mean over sampled steps after 0
  * @param finalTrainLoss     loss on the whole training set after the last step
- * @param bestTrainLoss      lowest whole-training-set loss among the sampled steps and the end
+ * @param bestTrainLoss      lowest mean minibatch loss over 10 consecutive steps
  * @param testLoss           test-set loss after the last step
  * @param testAccuracy       test-set accuracy after the last step
  * @param stepsToTarget      first step whose trailing 10-step mean minibatch loss is at or below the target; -1 if never

@@ -1,0 +1,98 @@
+package io.gradflow.model;
+
+import io.gradflow.grid.Activation;
+import io.gradflow.grid.InitSpec;
+import io.gradflow.grid.TrialConfig;
+import io.gradflow.testutil.Fixtures;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.impl.ActivationGELU;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class NetworkFactoryTest {
+
+    @Test
+    void plainNetworkHasProjectionBlocksAndOutput() {
+        TrialConfig c = Fixtures.trial(Activation.SIGMOID, InitSpec.of(InitSpec.Kind.XAVIER), false, false, 3, 1);
+        Network n = NetworkFactory.build(c, 5, 4);
+        ComputationGraph g = n.graph();
+        // proj + 3 × (dense, act) + output
+        assertThat(g.getLayers()).hasSize(1 + 3 * 2 + 1);
+        assertThat(g.getVertices()).hasSize(1 + 1 + 3 * 2 + 1); // + input vertex
+        assertThat(g.getParam("proj_W").shape()).containsExactly(5, 16);
+        for (int l = 1; l <= 3; l++) {
+            assertThat(g.getParam(Network.weightParam(l)).shape()).containsExactly(16, 16);
+            assertThat(g.getParam(NetworkFactory.denseName(l) + "_b").shape()).containsExactly(1, 16);
+            assertThat(g.getLayer(NetworkFactory.actName(l))).isInstanceOf(ProbedActivationLayer.Impl.class);
+            assertThat(((ProbedActivationLayer) g.getLayer(NetworkFactory.actName(l)).conf().getLayer())
+                    .getActivationFn()).isInstanceOf(ActivationSigmoid.class);
+        }
+        assertThat(g.getLayer(NetworkFactory.OUTPUT).conf().getLayer()).isInstanceOf(OutputLayer.class);
+        assertThat(g.getParam("output_W").shape()).containsExactly(16, 4);
+        assertThat(g.getVertex(NetworkFactory.addName(1))).isNull();
+        INDArray out = g.outputSingle(Nd4j.rand(DataType.FLOAT, 7, 5));
+        assertThat(out.shape()).containsExactly(7, 4);
+        assertThat(out.sumNumber().doubleValue()).isCloseTo(7.0, within(1e-4)); // softmax rows sum to 1
+    }
+
+    @Test
+    void batchNormBlocksNormalizeAndDropTheDenseBias() {
+        TrialConfig c = Fixtures.trial(Activation.GELU, InitSpec.of(InitSpec.Kind.HE), true, false, 2, 1);
+        ComputationGraph g = NetworkFactory.build(c, 3, 2).graph();
+        assertThat(g.getLayers()).hasSize(1 + 2 * 3 + 1);
+        for (int l = 1; l <= 2; l++) {
+            assertThat(g.getLayer(NetworkFactory.bnName(l)).conf().getLayer()).isInstanceOf(BatchNormalization.class);
+            assertThat(((DenseLayer) g.getLayer(NetworkFactory.denseName(l)).conf().getLayer()).hasBias()).isFalse();
+            assertThat(g.getLayer(NetworkFactory.denseName(l)).paramTable()).containsOnlyKeys("W");
+        }
+        assertThat(((ProbedActivationLayer) g.getLayer(NetworkFactory.actName(1)).conf().getLayer()).getActivationFn())
+                .isInstanceOf(ActivationGELU.class);
+    }
+
+    @Test
+    void residualBlocksAddTheirInput() {
+        TrialConfig c = Fixtures.trial(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), false, true, 4, 1);
+        ComputationGraph g = NetworkFactory.build(c, 3, 2).graph();
+        for (int l = 1; l <= 4; l++) {
+            assertThat(g.getVertex(NetworkFactory.addName(l))).isInstanceOf(ProbedAddVertex.Impl.class);
+        }
+        // block 2's add takes block 1's output (the residual stream) and block 2's activation
+        var inputs = g.getConfiguration().getVertexInputs().get(NetworkFactory.addName(2));
+        assertThat(inputs).containsExactly(NetworkFactory.addName(1), NetworkFactory.actName(2));
+        assertThat(g.getConfiguration().getVertexInputs().get(NetworkFactory.addName(1)))
+                .containsExactly(NetworkFactory.PROJECTION, NetworkFactory.actName(1));
+    }
+
+    @Test
+    void initializationsHaveTheirDocumentedScale() {
+        int w = 256;
+        assertThat(weightStd(InitSpec.of(InitSpec.Kind.HE), w)).isCloseTo(Math.sqrt(2.0 / w), within(0.002));
+        assertThat(weightStd(InitSpec.of(InitSpec.Kind.XAVIER), w)).isCloseTo(Math.sqrt(1.0 / w), within(0.002));
+        assertThat(weightStd(InitSpec.of(InitSpec.Kind.LECUN), w)).isCloseTo(Math.sqrt(1.0 / w), within(0.002));
+        assertThat(weightStd(InitSpec.normal(0.5), w)).isCloseTo(0.5, within(0.01));
+    }
+
+    @Test
+    void theSameConfigurationGivesTheSameInitialWeights() {
+        TrialConfig c = Fixtures.trial(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), false, true, 3, 1);
+        assertThat(NetworkFactory.build(c, 4, 3).graph().params())
+                .isEqualTo(NetworkFactory.build(c, 4, 3).graph().params());
+    }
+
+    private static double weightStd(InitSpec init, int width) {
+        TrialConfig base = Fixtures.trial(Activation.RELU, init, false, false, 1, 1);
+        TrialConfig c = new TrialConfig(base.activation(), init, false, false, 1, width, 1, 8, base.optimizer(),
+                base.learningRate(), base.dtype(), 1, base.dataset(), base.schedule(), 0.5, base.health());
+        INDArray w = NetworkFactory.build(c, 4, 2).graph().getParam(Network.weightParam(1));
+        return w.stdNumber().doubleValue();
+    }
+}

@@ -1,0 +1,132 @@
+package io.gradflow.trial;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class StatsTest {
+
+    private static final double NAN = Double.NaN;
+    private static final double INF = Double.POSITIVE_INFINITY;
+
+    @Test
+    void l2NormOfHandComputedArrays() {
+        assertThat(Stats.l2(new double[]{3, 4})).isEqualTo(5.0);
+        assertThat(Stats.l2(new double[]{0, 0, 0})).isEqualTo(0.0);
+        assertThat(Stats.l2(new double[]{})).isEqualTo(0.0);
+        assertThat(Stats.l2(new double[]{-7})).isEqualTo(7.0);
+        assertThat(Stats.l2(new double[]{1, 2, 2})).isEqualTo(3.0);
+        // no overflow where Σx² would exceed Double.MAX_VALUE
+        assertThat(Stats.l2(new double[]{3e200, 4e200})).isCloseTo(5e200, within(1e186));
+        // and no underflow for tiny gradients
+        assertThat(Stats.l2(new double[]{3e-200, 4e-200})).isCloseTo(5e-200, within(1e-214));
+    }
+
+    @Test
+    void nonFiniteEntriesPropagateIntoNormsAndAreCounted() {
+        assertThat(Stats.l2(new double[]{1, NAN})).isNaN();
+        assertThat(Stats.l2(new double[]{1, INF})).isInfinite();
+        assertThat(Stats.l2(new double[]{-INF, NAN})).isNaN();
+        assertThat(Stats.maxAbs(new double[]{1, NAN})).isNaN();
+        assertThat(Stats.maxAbs(new double[]{1, -INF})).isInfinite();
+        assertThat(Stats.meanAbs(new double[]{1, INF})).isInfinite();
+        assertThat(Stats.nonFiniteCount(new double[]{1, NAN, INF, -INF, 0})).isEqualTo(3);
+        assertThat(Stats.nonFiniteCount(new double[]{})).isZero();
+    }
+
+    @Test
+    void meanAbsMaxAbsMeanAndStd() {
+        double[] x = {1, -2, 3, -4};
+        assertThat(Stats.meanAbs(x)).isEqualTo(2.5);
+        assertThat(Stats.maxAbs(x)).isEqualTo(4.0);
+        assertThat(Stats.mean(x)).isEqualTo(-0.5);
+        // population std: deviations 1.5, -1.5, 3.5, -3.5 → variance (2.25+2.25+12.25+12.25)/4 = 7.25
+        assertThat(Stats.std(x)).isCloseTo(Math.sqrt(7.25), within(1e-15));
+        assertThat(Stats.std(new double[]{5})).isZero();
+        assertThat(Stats.mean(new double[]{5})).isEqualTo(5.0);
+        assertThat(Stats.std(new double[]{0, 0})).isZero();
+        assertThat(Stats.mean(new double[]{})).isNaN();
+        assertThat(Stats.std(new double[]{})).isNaN();
+        assertThat(Stats.meanAbs(new double[]{})).isNaN();
+        assertThat(Stats.maxAbs(new double[]{})).isNaN();
+    }
+
+    @Test
+    void saturationCountsBothTails() {
+        double[] sigmoid = {0.005, 0.5, 0.995, 0.99, 0.01};
+        assertThat(Stats.fractionOutside(sigmoid, 0.01, 0.99)).isEqualTo(0.4);
+        assertThat(Stats.fractionOutside(new double[]{}, 0, 1)).isNaN();
+    }
+
+    @Test
+    void deadUnitsAreThoseAtOrBelowZeroForTheWholeBatch() {
+        // 3 examples × 4 units: unit 0 alive in row 2, unit 1 always 0, unit 2 negative/zero, unit 3 alive
+        double[] a = {
+                0, 0, -1, 2,
+                0, 0, 0, 3,
+                5, 0, -2, 1};
+        assertThat(Stats.deadFraction(a, 3, 4)).isEqualTo(0.5);
+        assertThat(Stats.deadFraction(new double[]{0, 0}, 1, 2)).isEqualTo(1.0);
+        assertThat(Stats.deadFraction(new double[]{1e-30}, 1, 1)).isEqualTo(0.0);
+        assertThatThrownBy(() -> Stats.deadFraction(a, 2, 4)).hasMessageContaining("is not 2 × 4");
+    }
+
+    @Test
+    void flowIsTheLog10RatioOfFirstToLastBlock() {
+        // the seed example: ten blocks at 0.5 per block toward the input
+        double[] norms = new double[11];
+        for (int i = 0; i <= 10; i++) {
+            norms[i] = Math.pow(0.5, 10 - i);
+        }
+        assertThat(Stats.flowLog10(norms)).isCloseTo(Math.log10(9.765625e-4), within(1e-12));
+        assertThat(Stats.flowLog10(new double[]{1e-3, 5, 1})).isCloseTo(-3.0, within(1e-12));
+        assertThat(Stats.flowLog10(new double[]{2})).isEqualTo(0.0);
+        assertThat(Stats.flowLog10(new double[]{})).isNaN();
+        assertThat(Stats.flowLog10(new double[]{0, 1})).isNaN();
+        assertThat(Stats.flowLog10(new double[]{1, NAN})).isNaN();
+        assertThat(Stats.flowLog10(new double[]{INF, 1})).isNaN();
+    }
+
+    @Test
+    void slopeIsLeastSquaresOfLog10NormOverBlockIndex() {
+        assertThat(Stats.log10Slope(new double[]{1, 10, 100, 1000})).isCloseTo(1.0, within(1e-12));
+        assertThat(Stats.log10Slope(new double[]{5, 5, 5})).isCloseTo(0.0, within(1e-15));
+        // log10 values 0, 2, 1: x̄=2, ȳ=1, Σ(x-x̄)(y-ȳ) = (-1)(-1)+0+(1)(0) = 1, Σ(x-x̄)² = 2
+        assertThat(Stats.log10Slope(new double[]{1, 100, 10})).isCloseTo(0.5, within(1e-12));
+        assertThat(Stats.log10Slope(new double[]{1})).isNaN();
+        assertThat(Stats.log10Slope(new double[]{1, 0})).isNaN();
+        assertThat(Stats.log10Slope(new double[]{1, NAN, 3})).isNaN();
+    }
+
+    @Test
+    void meanFiniteSkipsNaN() {
+        assertThat(Stats.meanFinite(new double[]{1, NAN, 3, INF})).isEqualTo(2.0);
+        assertThat(Stats.meanFinite(new double[]{NAN})).isNaN();
+        assertThat(Stats.meanFinite(new double[]{})).isNaN();
+    }
+
+    @Test
+    void stepsToTargetUsesATrailingMean() {
+        double[] loss = {3, 2, 0.4, 2, 0.4, 0.4, 0.1};
+        // window 1: first loss ≤ 0.5 is at step 2
+        assertThat(Stats.stepsToTarget(loss, 0.5, 1)).isEqualTo(2);
+        // window 2: means (2.5, 1.2, 1.2, 1.2, 0.4) from step 1 on → step 5
+        assertThat(Stats.stepsToTarget(loss, 0.5, 2)).isEqualTo(5);
+        assertThat(Stats.stepsToTarget(loss, 0.01, 2)).isEqualTo(-1);
+        assertThat(Stats.stepsToTarget(new double[]{}, 1, 3)).isEqualTo(-1);
+        assertThat(Stats.stepsToTarget(new double[]{NAN, 0.1}, 1, 1)).isEqualTo(1);
+        assertThatThrownBy(() -> Stats.stepsToTarget(loss, 1, 0)).hasMessageContaining("window 0");
+    }
+
+    @Test
+    void minTrailingMeanIsTheBestWindowAndSkipsNonFiniteWindows() {
+        double[] loss = {3, 1, 2, 0.5, 0.7, Double.NaN, 0.1};
+        // windows of 2: 2, 1.5, 1.25, 0.6, NaN, NaN → 0.6
+        assertThat(Stats.minTrailingMean(loss, 2)).isCloseTo(0.6, within(1e-15));
+        assertThat(Stats.minTrailingMean(loss, 1)).isEqualTo(0.1);
+        assertThat(Stats.minTrailingMean(new double[]{1}, 2)).isNaN();
+        assertThat(Stats.minTrailingMean(new double[]{Double.NaN}, 1)).isNaN();
+    }
+}
