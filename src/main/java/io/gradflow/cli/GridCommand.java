@@ -34,8 +34,8 @@ public final class GridCommand implements Callable<Integer> {
         GridSpec g = GridParser.parseFile(grid);
         List<TrialConfig> trials = Grid.expand(g);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("grid '%s': %d trials (%d combinations × %d seeds%s)%n", g.name(), trials.size(),
-                trials.size() / g.seeds().size(), g.seeds().size(),
+        out.printf("grid '%s': %d trials (%d combinations × %d seed%s%s)%n", g.name(), trials.size(),
+                trials.size() / g.seeds().size(), g.seeds().size(), g.seeds().size() == 1 ? "" : "s",
                 g.exclude().isEmpty() ? "" : ", after " + (g.fullSize() - trials.size()) + " excluded");
         List<String> header = new ArrayList<>(List.of("trial_id"));
         g.axes().keySet().forEach(a -> header.add(a.key()));

@@ -13,17 +13,21 @@ public final class Stats {
 
     /** ‖x‖₂ = sqrt(Σ x²), computed with scaling so that large finite values do not overflow. 0 for empty. */
     public static double l2(double[] x) {
-        double scale = 0;
-        double ssq = 1;
+        boolean infinite = false;
         for (double v : x) {
             if (Double.isNaN(v)) {
                 return Double.NaN;
             }
+            infinite |= Double.isInfinite(v);
+        }
+        if (infinite) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double scale = 0;
+        double ssq = 1;
+        for (double v : x) {
             if (v != 0) {
                 double a = Math.abs(v);
-                if (Double.isInfinite(a)) {
-                    return Double.POSITIVE_INFINITY;
-                }
                 if (scale < a) {
                     ssq = 1 + ssq * (scale / a) * (scale / a);
                     scale = a;

@@ -31,7 +31,7 @@ class NetworkFactoryTest {
         assertThat(g.getParam("proj_W").shape()).containsExactly(5, 16);
         for (int l = 1; l <= 3; l++) {
             assertThat(g.getParam(Network.weightParam(l)).shape()).containsExactly(16, 16);
-            assertThat(g.getParam(NetworkFactory.denseName(l) + "_b").shape()).containsExactly(1, 16);
+            assertThat(g.getParam(NetworkFactory.denseName(l) + "_b").length()).isEqualTo(16);
             assertThat(g.getLayer(NetworkFactory.actName(l))).isInstanceOf(ProbedActivationLayer.Impl.class);
             assertThat(((ProbedActivationLayer) g.getLayer(NetworkFactory.actName(l)).conf().getLayer())
                     .getActivationFn()).isInstanceOf(ActivationSigmoid.class);
