@@ -48,6 +48,8 @@ public final class SweepJob {
 
     /** Spark setting naming trial ids that must fail on purpose ("all" for every trial): a test hook. */
     public static final String INJECT_FAIL_CONF = "spark.gradflow.inject.fail";
+    /** Spark setting naming trial ids whose task must crash outside the trial ("all" for every trial): a test hook. */
+    public static final String INJECT_CRASH_CONF = "spark.gradflow.inject.crash";
 
     private SweepJob() {
     }
@@ -79,9 +81,8 @@ public final class SweepJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobGroup("gradflow-" + spec.name(), "gradflow sweep " + spec.name() + " (" + trials.size() + " trials)");
         Broadcast<Dataset> bdata = jsc.broadcast(data);
-        Set<String> injectFail = new HashSet<>(Arrays.asList(
-                spark.conf().get(INJECT_FAIL_CONF, "").split("\\s*,\\s*")));
-        injectFail.remove("");
+        Set<String> injectFail = idSet(spark.conf().get(INJECT_FAIL_CONF, ""));
+        Set<String> injectCrash = idSet(spark.conf().get(INJECT_CRASH_CONF, ""));
 
         JavaRDD<TrialConfig> rdd = jsc.parallelize(trials, trials.size());
         double totalCost = trials.stream().mapToDouble(TrialConfig::estimatedCost).sum();
@@ -92,7 +93,7 @@ public final class SweepJob {
 
         String error = null;
         String started = Instant.now().toString();
-        SimpleFutureAction<Void> job = spark.sparkContext().submitJob(rdd.rdd(), new TrialTask(bdata, injectFail),
+        SimpleFutureAction<Void> job = spark.sparkContext().submitJob(rdd.rdd(), new TrialTask(bdata, injectFail, injectCrash),
                 JavaConverters.asScalaBuffer(partitions).toSeq(),
                 new AbstractFunction2<Object, TrialResult, BoxedUnit>() {
                     @Override
@@ -201,8 +202,22 @@ public final class SweepJob {
         return p == null || p.isBlank() ? "unknown" : p.trim();
     }
 
+    private static Set<String> idSet(String csv) {
+        Set<String> s = new HashSet<>(Arrays.asList(csv.trim().split("\\s*,\\s*")));
+        s.remove("");
+        return s;
+    }
+
+    /** The first line of the innermost message: Spark wraps the real reason in "Exception thrown in awaitResult". */
     private static String firstLine(Throwable e) {
+        Throwable t = e;
         String m = String.valueOf(e.getMessage());
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                m = t.getMessage();
+            }
+        }
         int nl = m.indexOf('\n');
         return (nl >= 0 ? m.substring(0, nl) : m).trim();
     }

@@ -23,10 +23,12 @@ final class TrialTask extends AbstractFunction1<Iterator<TrialConfig>, TrialResu
 
     private final Broadcast<Dataset> data;
     private final Set<String> injectFail;
+    private final Set<String> injectCrash;
 
-    TrialTask(Broadcast<Dataset> data, Set<String> injectFail) {
+    TrialTask(Broadcast<Dataset> data, Set<String> injectFail, Set<String> injectCrash) {
         this.data = data;
         this.injectFail = Set.copyOf(injectFail);
+        this.injectCrash = Set.copyOf(injectCrash);
     }
 
     @Override
@@ -34,6 +36,11 @@ final class TrialTask extends AbstractFunction1<Iterator<TrialConfig>, TrialResu
         TrialConfig c = it.next();
         if (it.hasNext()) {
             throw new IllegalStateException("a gradflow partition must hold exactly one trial");
+        }
+        if (injectCrash.contains("all") || injectCrash.contains(c.trialId())) {
+            // Fault injection: an infrastructure failure outside the trial, which Spark (not gradflow) handles.
+            throw new IllegalStateException("task for trial " + c.trialId() + " crashed on purpose (fault injection: "
+                    + SweepJob.INJECT_CRASH_CONF + ")");
         }
         SparkEnv env = SparkEnv.get();
         String executor = env != null ? env.executorId() : "none";
