@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 @Command(name = "sweep", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Train every trial of a grid as one Spark task and write trials, layer_stats and curves "
                 + "as Parquet under OUT/<sweep name>/.",
+                "A sweep records each finished trial at once; after a crash, --resume runs only the missing trials.",
                 "Exit codes: 0 every trial has its row (FAILED and DIVERGED rows count), 1 the sweep could not "
                         + "complete, 2 bad input."})
 public final class SweepCommand implements Callable<Integer> {
@@ -44,6 +45,12 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace an existing sweep folder of the same name (only once the new sweep is written).")
     boolean overwrite;
 
+    @Option(names = "--resume", description = "Finish an interrupted sweep: run only the trials without a row. The grid must be unchanged.")
+    boolean resume;
+
+    @Option(names = "--extend", description = "Like --resume, but the grid may add trials (new axis values or seeds); trials already done are kept.")
+    boolean extend;
+
     @Option(names = "--quiet", description = "No progress lines.")
     boolean quiet;
 
@@ -52,17 +59,29 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (overwrite && (resume || extend)) {
+            throw new IllegalArgumentException("--overwrite cannot be combined with --resume or --extend: it starts the sweep over");
+        }
+        SweepJob.Mode mode = extend ? SweepJob.Mode.EXTEND : resume ? SweepJob.Mode.RESUME
+                : overwrite ? SweepJob.Mode.OVERWRITE : SweepJob.Mode.NEW;
         // Everything about the grid is checked before Spark starts.
         GridSpec g = GridParser.parseFile(grid);
         PrintWriter out = spec.commandLine().getOut();
         SparkSession spark = SparkSessions.create(master, conf, "gradflow " + g.name());
         try {
-            SweepOutcome o = SweepJob.run(spark, g, this.out, overwrite, quiet ? null : System.err);
+            SweepOutcome o = SweepJob.run(spark, g, this.out, mode, quiet ? null : System.err);
+            if (o.ran() == 0 && o.complete()) {
+                out.printf("nothing to do: sweep '%s' already has a row for each of its %d trials (%s)%n", g.name(),
+                        o.trials(), o.directory());
+                out.flush();
+                return Main.OK;
+            }
             printSummary(out, spark, o);
             out.flush();
             if (!o.complete()) {
-                spec.commandLine().getErr().println("gradflow: the sweep did not complete: "
-                        + (o.error() != null ? o.error() : (o.trials() - o.rows()) + " trials have no row"));
+                spec.commandLine().getErr().println("gradflow: the sweep did not complete: " + o.error()
+                        + (o.rows() > 0 ? "; the " + o.rows() + " rows written so far are in " + o.directory()
+                        + "; rerun with --resume to finish" : ""));
                 return Main.INCOMPLETE;
             }
             return Main.OK;

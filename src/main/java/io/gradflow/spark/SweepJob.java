@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gradflow.data.Dataset;
 import io.gradflow.data.Datasets;
 import io.gradflow.grid.Grid;
+import io.gradflow.grid.GridDiff;
+import io.gradflow.grid.GridException;
+import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.grid.TrialConfig;
 import io.gradflow.store.DatasetWriter;
+import io.gradflow.store.Journal;
 import io.gradflow.store.Schemas;
 import io.gradflow.store.SweepDir;
 import io.gradflow.trial.CurvePoint;
@@ -33,6 +37,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +46,9 @@ import java.util.stream.IntStream;
 
 /**
  * The sweep on Spark, and nothing else: expand the grid, build the data once and broadcast it, run one task per
- * trial (longest first, so the last wave does not idle the cluster), collect each result on the driver as its
- * task finishes, and write the datasets, the grid and a manifest. No statistics are computed here.
+ * missing trial (longest first, all in one job so no wave waits for its slowest trial), record each result in
+ * the progress journal the moment it reaches the driver, then write the datasets, the grid and a manifest. No
+ * statistics are computed here.
  */
 public final class SweepJob {
 
@@ -54,53 +60,146 @@ public final class SweepJob {
     private SweepJob() {
     }
 
-    /**
-     * Runs a sweep on an existing session.
-     *
-     * @param spark     the session (its master decides where tasks run)
-     * @param spec      the validated grid
-     * @param out       parent folder of the sweep folder (any Hadoop path)
-     * @param overwrite replace an existing sweep folder of the same name
-     * @param progress  where progress lines go (null for none)
-     */
+    /** How to treat an existing sweep of the same name. */
+    public enum Mode {
+        /** Refuse if it exists. */
+        NEW,
+        /** Replace it once the new sweep is written. */
+        OVERWRITE,
+        /** Run only the trials without a result; the grid must be unchanged. */
+        RESUME,
+        /** Like RESUME, but the grid may add trials (new axis values or seeds). */
+        EXTEND
+    }
+
+    /** Runs a new sweep, or replaces an existing one when {@code overwrite}. */
     public static SweepOutcome run(SparkSession spark, GridSpec spec, String out, boolean overwrite, PrintStream progress) {
+        return run(spark, spec, out, overwrite ? Mode.OVERWRITE : Mode.NEW, progress);
+    }
+
+    /**
+     * Runs a sweep.
+     *
+     * @param spark    the session (its master decides where tasks run)
+     * @param spec     the validated grid
+     * @param out      parent folder of the sweep folder (any Hadoop path)
+     * @param mode     what to do with an existing sweep of the same name
+     * @param progress where progress lines go (null for none)
+     */
+    public static SweepOutcome run(SparkSession spark, GridSpec spec, String out, Mode mode, PrintStream progress) {
         long t0 = System.currentTimeMillis();
         List<TrialConfig> trials = new ArrayList<>(Grid.expand(spec));
-        SweepDir dir = SweepDir.prepare(out, spec.name(), overwrite, spark.sparkContext().hadoopConfiguration());
-        Dataset data;
-        try {
-            data = Datasets.build(spec.dataset(), spark);
-        } catch (RuntimeException e) {
-            dir.abandon();
-            throw e;
+        SweepDir.Mode dirMode = switch (mode) {
+            case NEW -> SweepDir.Mode.NEW;
+            case OVERWRITE -> SweepDir.Mode.OVERWRITE;
+            case RESUME, EXTEND -> SweepDir.Mode.RESUME;
+        };
+        SweepDir dir = SweepDir.open(out, spec.name(), dirMode, spark.sparkContext().hadoopConfiguration());
+
+        // What earlier runs finished, and whether this grid may continue them: all checked before any change.
+        Map<String, TrialResult> done = new LinkedHashMap<>();
+        if (dir.found() != SweepDir.Found.NOTHING) {
+            checkGrid(dir, spec, mode);
+            Set<String> ids = new HashSet<>();
+            trials.forEach(t -> ids.add(t.trialId()));
+            Journal old = dir.journal();
+            old.readAll().forEach((id, r) -> {
+                if (ids.contains(id)) {
+                    done.put(id, r);
+                }
+            });
+            if (old.unreadable() > 0 && progress != null) {
+                progress.println("[gradflow] " + old.unreadable() + " unreadable progress files in " + old.path() + ": their trials run again");
+            }
+            if (dir.found() == SweepDir.Found.FINISHED && done.size() == trials.size() && old.unreadable() == 0) {
+                return new SweepOutcome(dir.path(), trials.size(), trials.size(), countVerdicts(done.values()), null,
+                        System.currentTimeMillis() - t0, 0);
+            }
+        }
+        List<TrialConfig> todo = new ArrayList<>();
+        for (TrialConfig t : trials) {
+            if (!done.containsKey(t.trialId())) {
+                todo.add(t);
+            }
+        }
+        if (progress != null && !done.isEmpty()) {
+            progress.printf("[gradflow] resuming '%s': %d of %d trials already have a row, %d to run%n",
+                    spec.name(), done.size(), trials.size(), todo.size());
         }
 
+        Dataset data = todo.isEmpty() ? null : Datasets.build(spec.dataset(), spark);
+        String started = Instant.now().toString();
+        dir.begin(spec.source());
+        Journal journal = dir.journal();
+        String error = todo.isEmpty() ? null : runTrials(spark, spec, todo, data, journal, done, progress);
+
+        if (done.isEmpty()) {
+            dir.abandon();
+            return new SweepOutcome(dir.path(), trials.size(), 0, Map.of(),
+                    error != null ? error : "no trial produced a row", System.currentTimeMillis() - t0, todo.size());
+        }
+        List<TrialResult> all = new ArrayList<>(done.values());
+        write(spark, spec, dir, all, trials.size(), started, error);
+        boolean complete = error == null && all.size() == trials.size();
+        if (complete) {
+            dir.commit();
+        } else if (error == null) {
+            error = (trials.size() - all.size()) + " trials have no row";
+        }
+        return new SweepOutcome(complete ? dir.path() : dir.stagingDir(), trials.size(), all.size(),
+                countVerdicts(all), error, System.currentTimeMillis() - t0, todo.size());
+    }
+
+    /** Refuses to continue an earlier run whose grid differs, unless the difference only adds trials and EXTEND. */
+    private static void checkGrid(SweepDir dir, GridSpec spec, Mode mode) {
+        GridSpec previous;
+        try {
+            previous = GridParser.parse(dir.previousGrid(), dir.path() + "/" + SweepDir.GRID_FILE, spec.name());
+        } catch (GridException e) {
+            throw new GridException("the stored grid of sweep '" + spec.name() + "' cannot be read (" + e.getMessage()
+                    + "); pass --overwrite to start over");
+        }
+        GridDiff diff = GridDiff.compare(previous, spec);
+        if (diff.same()) {
+            return;
+        }
+        String what = String.join("; ", diff.changes());
+        if (!diff.extensionOnly()) {
+            throw new GridException("the grid of sweep '" + spec.name() + "' changed since it ran (" + what
+                    + "), and the change alters trials already done; pass --overwrite to start over or use another name");
+        }
+        if (mode != Mode.EXTEND) {
+            throw new GridException("the grid of sweep '" + spec.name() + "' changed since it ran (" + what
+                    + "); pass --extend to add the new trials to it, or --overwrite to start over");
+        }
+    }
+
+    /** Runs the trials as one Spark job; returns the job's error, or null. Results go to the journal and {@code done}. */
+    private static String runTrials(SparkSession spark, GridSpec spec, List<TrialConfig> todo, Dataset data,
+                                    Journal journal, Map<String, TrialResult> done, PrintStream progress) {
         // Longest first: with one task per trial, the expensive ones must not start in the last wave.
-        trials.sort(Comparator.comparingDouble(TrialConfig::estimatedCost).reversed()
-                .thenComparing(TrialConfig::trialId));
+        List<TrialConfig> order = new ArrayList<>(todo);
+        order.sort(Comparator.comparingDouble(TrialConfig::estimatedCost).reversed().thenComparing(TrialConfig::trialId));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        jsc.setJobGroup("gradflow-" + spec.name(), "gradflow sweep " + spec.name() + " (" + trials.size() + " trials)");
+        jsc.setJobGroup("gradflow-" + spec.name(), "gradflow sweep " + spec.name() + " (" + order.size() + " trials)");
         Broadcast<Dataset> bdata = jsc.broadcast(data);
         Set<String> injectFail = idSet(spark.conf().get(INJECT_FAIL_CONF, ""));
         Set<String> injectCrash = idSet(spark.conf().get(INJECT_CRASH_CONF, ""));
 
-        JavaRDD<TrialConfig> rdd = jsc.parallelize(trials, trials.size());
-        double totalCost = trials.stream().mapToDouble(TrialConfig::estimatedCost).sum();
-        Progress prog = new Progress(progress, trials.size(), totalCost);
-        TrialResult[] results = new TrialResult[trials.size()];
+        JavaRDD<TrialConfig> rdd = jsc.parallelize(order, order.size());
+        double totalCost = order.stream().mapToDouble(TrialConfig::estimatedCost).sum();
+        Progress prog = new Progress(progress, order.size(), totalCost);
         List<Object> partitions = new ArrayList<>();
-        IntStream.range(0, trials.size()).forEach(partitions::add);
-
-        String error = null;
-        String started = Instant.now().toString();
+        IntStream.range(0, order.size()).forEach(partitions::add);
         SimpleFutureAction<Void> job = spark.sparkContext().submitJob(rdd.rdd(), new TrialTask(bdata, injectFail, injectCrash),
                 JavaConverters.asScalaBuffer(partitions).toSeq(),
                 new AbstractFunction2<Object, TrialResult, BoxedUnit>() {
                     @Override
                     public BoxedUnit apply(Object partition, TrialResult r) {
-                        // Runs on the driver as each task's result arrives.
-                        synchronized (results) {
-                            results[(Integer) partition] = r;
+                        // On the driver, as each task's result arrives: durable first, then counted.
+                        journal.write(r);
+                        synchronized (done) {
+                            done.put(r.trialId(), r);
                         }
                         prog.completed(r);
                         return BoxedUnit.UNIT;
@@ -112,31 +211,21 @@ public final class SweepJob {
                         return null;
                     }
                 });
+        String error = null;
         try {
             job.get();
         } catch (Exception e) {
             error = "the Spark job failed: " + firstLine(e);
+        } finally {
+            bdata.destroy();
         }
-        bdata.destroy();
+        return error;
+    }
 
-        List<TrialResult> done = new ArrayList<>();
-        synchronized (results) {
-            for (TrialResult r : results) {
-                if (r != null) {
-                    done.add(r);
-                }
-            }
-        }
-        if (done.isEmpty()) {
-            dir.abandon();
-            return new SweepOutcome(dir.path(), trials.size(), 0, Map.of(), error != null ? error : "no trial produced a row",
-                    System.currentTimeMillis() - t0);
-        }
-        write(spark, spec, dir, done, trials.size(), started, error);
-        dir.commit();
+    private static Map<Verdict, Integer> countVerdicts(Iterable<TrialResult> results) {
         Map<Verdict, Integer> counts = new EnumMap<>(Verdict.class);
-        done.forEach(r -> counts.merge(r.summary().verdict(), 1, Integer::sum));
-        return new SweepOutcome(dir.path(), trials.size(), done.size(), counts, error, System.currentTimeMillis() - t0);
+        results.forEach(r -> counts.merge(r.summary().verdict(), 1, Integer::sum));
+        return counts;
     }
 
     private static void write(SparkSession spark, GridSpec spec, SweepDir dir, List<TrialResult> done, int total,
@@ -154,7 +243,6 @@ public final class SweepJob {
         DatasetWriter.write(spark, Schemas.TRIALS, trialRows, dir.stagingPath(Schemas.TRIALS.name()), 1);
         DatasetWriter.write(spark, Schemas.LAYER_STATS, layerRows, dir.stagingPath(Schemas.LAYER_STATS.name()), 1);
         DatasetWriter.write(spark, Schemas.CURVES, curveRows, dir.stagingPath(Schemas.CURVES.name()), 1);
-        dir.writeText(SweepDir.GRID_FILE, spec.source());
         dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, done, total, started, error));
     }
 

@@ -13,9 +13,10 @@ import java.util.Map;
  * @param byVerdict  rows per verdict
  * @param error      why the sweep could not complete, or null
  * @param wallMillis driver wall time
+ * @param ran        trials run by this invocation (0 when a resumed sweep was already complete)
  */
 public record SweepOutcome(String directory, int trials, int rows, Map<Verdict, Integer> byVerdict, String error,
-                           long wallMillis) {
+                           long wallMillis, int ran) {
 
     /** True when every trial has its row (FAILED and DIVERGED rows count). */
     public boolean complete() {

@@ -1,9 +1,13 @@
 package io.gradflow.store;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,9 +15,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A sweep's output folder on any Hadoop-compatible file system ({@code file:}, {@code hdfs:}, {@code s3a:}).
- * Results are written into a hidden staging folder next to it and moved into place at the end, so a crash
- * or a failed write never leaves a half-written sweep where a complete one was, and an existing sweep is only
- * replaced when the user asked for it.
+ * A running sweep writes into a hidden staging folder {@code .NAME.incomplete} next to the final one and moves
+ * it into place at the end, so a crash never leaves a half-written sweep where a complete one was. Opening
+ * checks everything and changes nothing; {@link #begin()} makes the first change. An existing sweep or an
+ * interrupted one is only replaced or continued when the user asked for it.
  */
 public final class SweepDir {
 
@@ -21,60 +26,188 @@ public final class SweepDir {
     public static final String GRID_FILE = "grid.yaml";
     public static final String MANIFEST_FILE = "manifest.json";
 
+    /** What the user asked to do with an existing sweep of the same name. */
+    public enum Mode {
+        /** Start a new sweep; refuse if one exists. */
+        NEW,
+        /** Start over, replacing an existing sweep once the new one is written. */
+        OVERWRITE,
+        /** Finish an interrupted sweep, or extend a finished one (the caller checks the grid). */
+        RESUME
+    }
+
+    /** Where a resumed sweep's earlier work is. */
+    public enum Found { NOTHING, INTERRUPTED, FINISHED }
+
     private final FileSystem fs;
     private final Path finalDir;
     private final Path staging;
+    private final Mode mode;
+    private final Found found;
+    private boolean begun;
 
-    private SweepDir(FileSystem fs, Path finalDir, Path staging) {
+    private SweepDir(FileSystem fs, Path finalDir, Path staging, Mode mode, Found found) {
         this.fs = fs;
         this.finalDir = finalDir;
         this.staging = staging;
+        this.mode = mode;
+        this.found = found;
     }
 
     /**
-     * Prepares {@code out/name}. Refuses an existing sweep folder unless {@code overwrite}, and an output path
-     * that cannot be written; both before any trial runs.
+     * Checks {@code out/name} for the requested mode without changing anything. Refuses an existing or
+     * interrupted sweep in NEW mode, an output path that cannot be written, and, in RESUME mode, a missing
+     * sweep, a sweep without a progress journal, or one with a corrupt Parquet file.
      */
-    public static SweepDir prepare(String out, String name, boolean overwrite, Configuration hadoop) {
+    public static SweepDir open(String out, String name, Mode mode, Configuration hadoop) {
         Path outPath = new Path(out);
         Path dir = new Path(outPath, name);
+        Path staging = new Path(outPath, "." + name + ".incomplete");
         FileSystem fs;
         try {
             fs = dir.getFileSystem(hadoop);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             throw new OutputException("output path '" + out + "' cannot be used: " + e.getMessage());
         }
         try {
-            if (fs.exists(dir) && !overwrite) {
-                throw new OutputException("sweep directory '" + dir + "' already exists; pass --overwrite to replace it or choose another --out");
-            }
             if (fs.exists(outPath) && !fs.getFileStatus(outPath).isDirectory()) {
                 throw new OutputException("output path '" + out + "' is a file, not a directory");
             }
-            Path staging = new Path(outPath, "." + name + ".incomplete");
-            if (fs.exists(staging)) {
-                fs.delete(staging, true);
+            boolean finalExists = fs.exists(dir);
+            boolean stagingExists = fs.exists(staging);
+            Found found = Found.NOTHING;
+            switch (mode) {
+                case NEW -> {
+                    if (finalExists) {
+                        throw new OutputException("sweep directory '" + dir + "' already exists; pass --resume to finish or extend it, --overwrite to replace it, or choose another --out");
+                    }
+                    if (stagingExists) {
+                        throw new OutputException("an interrupted sweep '" + name + "' is in '" + staging + "'; pass --resume to finish it or --overwrite to start over");
+                    }
+                }
+                case OVERWRITE -> {
+                }
+                case RESUME -> {
+                    if (stagingExists) {
+                        found = Found.INTERRUPTED;
+                        requireJournal(fs, staging);
+                    } else if (finalExists) {
+                        found = Found.FINISHED;
+                        requireJournal(fs, dir);
+                        verifyParquet(fs, hadoop, dir);
+                    } else {
+                        throw new OutputException("there is no sweep '" + name + "' in '" + out + "' to resume; run without --resume to start it");
+                    }
+                }
+                default -> throw new AssertionError(mode);
             }
-            if (!fs.mkdirs(staging)) {
-                throw new OutputException("output path '" + out + "' cannot be written: could not create " + staging);
+            if (found == Found.NOTHING) {
+                checkWritable(fs, outPath, out);
             }
-            // Probe an actual write: mkdirs can succeed on paths where files cannot be created.
-            Path probe = new Path(staging, ".write-check");
+            return new SweepDir(fs, dir, staging, mode, found);
+        } catch (OutputException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new OutputException("output path '" + out + "' cannot be used: " + e.getMessage());
+        }
+    }
+
+    private static void requireJournal(FileSystem fs, Path dir) throws IOException {
+        if (!fs.exists(new Path(dir, Journal.DIR)) || !fs.exists(new Path(dir, GRID_FILE))) {
+            throw new OutputException("sweep directory '" + dir + "' has no progress journal (" + Journal.DIR + "/) and grid ("
+                    + GRID_FILE + ") to resume from; pass --overwrite to start over");
+        }
+    }
+
+    /** Reads the footer of every Parquet file of a finished sweep: a truncated or corrupt file is refused. */
+    static void verifyParquet(FileSystem fs, Configuration conf, Path dir) throws IOException {
+        for (FileStatus ds : fs.listStatus(dir)) {
+            if (!ds.isDirectory()) {
+                continue;
+            }
+            for (FileStatus f : fs.listStatus(ds.getPath())) {
+                if (!f.getPath().getName().endsWith(".parquet")) {
+                    continue;
+                }
+                try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(f.getPath(), conf))) {
+                    r.getFooter();
+                } catch (IOException | RuntimeException e) {
+                    throw new OutputException("sweep directory '" + dir + "' has a corrupt Parquet file '"
+                            + ds.getPath().getName() + "/" + f.getPath().getName() + "' (" + oneLine(e.getMessage())
+                            + "); move the sweep away or pass --overwrite to start over");
+                }
+            }
+        }
+    }
+
+    private static void checkWritable(FileSystem fs, Path outPath, String out) {
+        // Create and remove a probe file: mkdirs can succeed where files cannot be created.
+        Path probe = new Path(outPath, ".gradflow-write-check-" + ProcessHandle.current().pid());
+        try {
+            if (!fs.mkdirs(outPath)) {
+                throw new IOException("could not create " + outPath);
+            }
             try (FSDataOutputStream o = fs.create(probe, true)) {
                 o.write(1);
             }
             fs.delete(probe, false);
-            return new SweepDir(fs, dir, staging);
-        } catch (OutputException e) {
-            throw e;
         } catch (IOException e) {
-            throw new OutputException("output path '" + out + "' cannot be written: " + e.getMessage());
+            throw new OutputException("output path '" + out + "' cannot be written: " + oneLine(e.getMessage()));
         }
     }
 
-    /** Where a dataset is written during the run. */
+    /** What a RESUME found (NOTHING for other modes). */
+    public Found found() {
+        return found;
+    }
+
+    /** The grid text the earlier run stored, for comparison; null when nothing was found. */
+    public String previousGrid() {
+        if (found == Found.NOTHING) {
+            return null;
+        }
+        return readText(new Path(found == Found.INTERRUPTED ? staging : finalDir, GRID_FILE));
+    }
+
+    /** The journal of the earlier run (before {@link #begin()}) or of this one (after). */
+    public Journal journal() {
+        if (!begun && found == Found.FINISHED) {
+            return new Journal(fs, finalDir);
+        }
+        return new Journal(fs, staging);
+    }
+
+    /**
+     * Makes the first change: clears a stale staging folder when starting over, moves a finished sweep back to
+     * staging when extending it, creates staging, and stores the grid as given.
+     */
+    public void begin(String gridText) {
+        try {
+            if (mode != Mode.RESUME && fs.exists(staging)) {
+                fs.delete(staging, true);
+            }
+            if (found == Found.FINISHED && !fs.rename(finalDir, staging)) {
+                throw new IOException("rename of " + finalDir + " to " + staging + " failed");
+            }
+            fs.mkdirs(staging);
+            writeText(GRID_FILE, gridText);
+            begun = true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not prepare " + staging, e);
+        }
+    }
+
+    /** Where a dataset is written during the run; an earlier copy is removed first. */
     public String stagingPath(String dataset) {
-        return new Path(staging, dataset).toString();
+        Path p = new Path(staging, dataset);
+        try {
+            if (fs.exists(p)) {
+                fs.delete(p, true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not clear " + p, e);
+        }
+        return p.toString();
     }
 
     /** The final folder. */
@@ -82,8 +215,8 @@ public final class SweepDir {
         return finalDir.toString();
     }
 
-    public String qualifiedPath() {
-        return fs.makeQualified(finalDir).toString();
+    public String stagingDir() {
+        return staging.toString();
     }
 
     public void writeText(String fileName, String text) {
@@ -91,6 +224,14 @@ public final class SweepDir {
             o.write(text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("could not write " + fileName + " to " + staging, e);
+        }
+    }
+
+    private String readText(Path p) {
+        try (FSDataInputStream in = fs.open(p)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new OutputException("could not read '" + p + "': " + oneLine(e.getMessage()));
         }
     }
 
@@ -108,12 +249,19 @@ public final class SweepDir {
         }
     }
 
-    /** Removes the staging folder after a run that wrote nothing worth keeping. */
+    /** Removes the staging folder of a new sweep that wrote nothing worth keeping. */
     public void abandon() {
+        if (found != Found.NOTHING) {
+            return; // never throw away an earlier run's progress
+        }
         try {
             fs.delete(staging, true);
         } catch (IOException e) {
-            // Best effort: a leftover hidden staging folder is removed by the next run of the same sweep.
+            // Best effort: a leftover staging folder is reported by the next run of the same sweep.
         }
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s+", " ").trim();
     }
 }

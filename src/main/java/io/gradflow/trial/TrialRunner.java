@@ -45,6 +45,7 @@ public final class TrialRunner {
             if (opts.mustFail(id)) {
                 throw new IllegalStateException("trial " + id + " failed on purpose (fault injection: spark.gradflow.inject.fail)");
             }
+            checkMemory(c, data);
             return train(c, data, prov, wall0);
         } catch (Exception | OutOfMemoryError | StackOverflowError | AssertionError | LinkageError e) {
             long wall = (System.nanoTime() - wall0) / 1_000_000;
@@ -184,6 +185,18 @@ public final class TrialRunner {
                 init[2], train[1], init[3], train[2], finalTrainLoss, bestTrainLoss, finalTestLoss, finalTestAcc,
                 toTarget, wallMs, trainMs, statsMs, prov);
         return new TrialResult(s, layerStats, curve);
+    }
+
+    /** Refuses a trial whose estimated off-heap memory exceeds what this JVM lets ND4J allocate. */
+    static void checkMemory(TrialConfig c, Dataset data) {
+        long need = MemoryEstimate.bytes(c, data.features(), data.classes(), data.trainSize(), data.testSize());
+        long max = org.bytedeco.javacpp.Pointer.maxBytes();
+        if (max > 0 && need > max) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "trial %s needs about %d MiB of off-heap memory (width %d, depth %d, batch %d) but this executor allows %d MiB "
+                            + "(org.bytedeco.javacpp.maxBytes, by default the JVM's -Xmx); give executors more memory or shrink the trial",
+                    c.trialId(), need >> 20, c.width(), c.depth(), c.batchSize(), max >> 20));
+        }
     }
 
     /** Means of flow of δ, flow of weight gradients and slope over sampled steps after 0 (step 0's if none). */

@@ -1,0 +1,227 @@
+package io.gradflow.reliability;
+
+import io.gradflow.grid.GridException;
+import io.gradflow.grid.GridParser;
+import io.gradflow.grid.GridSpec;
+import io.gradflow.spark.SparkSessions;
+import io.gradflow.spark.SweepJob;
+import io.gradflow.spark.SweepOutcome;
+import io.gradflow.store.OutputException;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Durable progress: a killed driver, --resume, --extend, changed grids and corrupt output. */
+class ResumeIT {
+
+    private static SparkSession spark;
+
+    @TempDir
+    Path tmp;
+
+    static final String TINY = """
+            name: tiny
+            seeds: [1, 2]
+            axes:
+              activation: [sigmoid, relu]
+              residual: [false, true]
+            training: {init: xavier, depth: 3, width: 8, steps: 6, batch_size: 16}
+            dataset: {kind: blobs, samples: 120, classes: 3, features: 4}
+            """;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSessions.create("local[2]", Map.of("spark.ui.enabled", "false"), "ResumeIT");
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static GridSpec grid(String text) {
+        return GridParser.parse(text, "tiny.yaml", "tiny");
+    }
+
+    @Test
+    void aDriverKilledMidSweepIsFinishedByResumeWithoutRerunningCompletedTrials() throws Exception {
+        // 12 trials of about a second each; the driver is SIGKILLed once three have been recorded.
+        String text = """
+                name: killed
+                seeds: [1, 2, 3]
+                axes:
+                  activation: [tanh, relu]
+                  batchnorm: [false, true]
+                training: {depth: 4, width: 32, steps: 80, batch_size: 32}
+                dataset: {kind: spirals, samples: 300, classes: 3}
+                """;
+        Path gridFile = tmp.resolve("killed.yaml");
+        Files.writeString(gridFile, text);
+        Path out = tmp.resolve("out");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("-D") || a.startsWith("-XX") || a.startsWith("-Xmx"))
+                .filter(a -> !a.startsWith("-Dbasedir") && !a.contains("surefire"))
+                .toList());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gradflow.cli.Main", "sweep",
+                "--grid", gridFile.toString(), "--out", out.toString(), "--master", "local[2]", "--quiet",
+                "--conf", "spark.ui.enabled=false"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("driver.log").toFile());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process driver = pb.start();
+        Path progress = out.resolve(".killed.incomplete/_progress");
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (results(progress).size() < 3) {
+            assertThat(driver.isAlive()).as("driver still running; log: %s", log()).isTrue();
+            assertThat(System.nanoTime()).as("three trials recorded within 3 minutes").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        driver.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
+        driver.waitFor();
+        Map<String, byte[]> before = results(progress);
+        assertThat(before.size()).isBetween(3, 11);
+        assertThat(out.resolve("killed")).doesNotExist();
+
+        GridSpec g = GridParser.parseFile(gridFile);
+        SweepOutcome o = SweepJob.run(spark, g, out.toString(), SweepJob.Mode.RESUME, null);
+        assertThat(o.complete()).isTrue();
+        assertThat(o.ran()).isEqualTo(12 - before.size());
+        assertThat(out.resolve(".killed.incomplete")).doesNotExist();
+        List<Row> rows = spark.read().parquet(out.resolve("killed/trials").toString()).select("trial_id").collectAsList();
+        assertThat(rows).hasSize(12);
+        assertThat(rows.stream().map(r -> r.getString(0)).distinct().count()).isEqualTo(12);
+        // the trials finished before the kill were not run again: their records are byte for byte the same
+        Map<String, byte[]> after = results(out.resolve("killed/_progress"));
+        assertThat(after).hasSize(12);
+        before.forEach((name, bytes) -> assertThat(after.get(name)).as(name).isEqualTo(bytes));
+        assertThat(spark.read().parquet(out.resolve("killed/layer_stats").toString())
+                .groupBy("trial_id", "step", "block").count().where("count > 1").count()).isZero();
+    }
+
+    @Test
+    void resumingAFinishedSweepDoesNothing() throws Exception {
+        GridSpec g = grid(TINY);
+        SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.NEW, null);
+        Map<String, Long> before = tree(tmp.resolve("tiny"));
+        SweepOutcome o = SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.RESUME, null);
+        assertThat(o.complete()).isTrue();
+        assertThat(o.ran()).isZero();
+        assertThat(o.rows()).isEqualTo(8);
+        assertThat(tree(tmp.resolve("tiny"))).isEqualTo(before);
+    }
+
+    @Test
+    void aChangedGridIsRefusedNamingTheChangeAndAnExtensionNeedsExtend() throws Exception {
+        GridSpec g = grid(TINY);
+        SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.NEW, null);
+        Map<String, Long> before = tree(tmp.resolve("tiny"));
+
+        GridSpec changed = grid(TINY.replace("steps: 6", "steps: 7"));
+        assertThatThrownBy(() -> SweepJob.run(spark, changed, tmp.toString(), SweepJob.Mode.EXTEND, null))
+                .isInstanceOf(GridException.class)
+                .hasMessageContaining("training.steps changed from 6 to 7")
+                .hasMessageContaining("alters trials already done");
+        GridSpec moreSeeds = grid(TINY.replace("seeds: [1, 2]", "seeds: [1, 2, 3]"));
+        assertThatThrownBy(() -> SweepJob.run(spark, moreSeeds, tmp.toString(), SweepJob.Mode.RESUME, null))
+                .isInstanceOf(GridException.class)
+                .hasMessageContaining("seeds changed from [1, 2] to [1, 2, 3]")
+                .hasMessageContaining("pass --extend");
+        assertThat(tree(tmp.resolve("tiny"))).isEqualTo(before);
+
+        SweepOutcome o = SweepJob.run(spark, moreSeeds, tmp.toString(), SweepJob.Mode.EXTEND, null);
+        assertThat(o.complete()).isTrue();
+        assertThat(o.ran()).isEqualTo(4);
+        assertThat(spark.read().parquet(tmp.resolve("tiny/trials").toString()).count()).isEqualTo(12);
+        assertThat(Files.readString(tmp.resolve("tiny/grid.yaml"))).contains("seeds: [1, 2, 3]");
+    }
+
+    @Test
+    void aCorruptParquetFileIsRefusedOnResumeAndLeftAsItWas() throws Exception {
+        GridSpec g = grid(TINY);
+        SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.NEW, null);
+        Path part;
+        try (Stream<Path> s = Files.list(tmp.resolve("tiny/layer_stats"))) {
+            part = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(part);
+        Files.write(part, java.util.Arrays.copyOf(bytes, bytes.length / 2)); // truncated
+        Map<String, Long> before = tree(tmp.resolve("tiny"));
+        assertThatThrownBy(() -> SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.RESUME, null))
+                .isInstanceOf(OutputException.class)
+                .hasMessageContaining("has a corrupt Parquet file 'layer_stats/" + part.getFileName() + "'");
+        assertThat(tree(tmp.resolve("tiny"))).isEqualTo(before);
+    }
+
+    @Test
+    void anInterruptedSweepIsNotStartedOverWithoutBeingAsked() throws Exception {
+        Path staging = tmp.resolve(".tiny.incomplete/_progress");
+        Files.createDirectories(staging);
+        Files.writeString(tmp.resolve(".tiny.incomplete/grid.yaml"), TINY);
+        assertThatThrownBy(() -> SweepJob.run(spark, grid(TINY), tmp.toString(), SweepJob.Mode.NEW, null))
+                .isInstanceOf(OutputException.class)
+                .hasMessageContaining("an interrupted sweep 'tiny' is in").hasMessageContaining("pass --resume");
+        assertThat(staging).isDirectory();
+        SweepOutcome o = SweepJob.run(spark, grid(TINY), tmp.toString(), SweepJob.Mode.RESUME, null);
+        assertThat(o.complete()).isTrue();
+        assertThat(o.ran()).isEqualTo(8);
+    }
+
+    @Test
+    void resumingASweepThatNeverRanIsBadInput() {
+        assertThatThrownBy(() -> SweepJob.run(spark, grid(TINY), tmp.toString(), SweepJob.Mode.RESUME, null))
+                .isInstanceOf(OutputException.class)
+                .hasMessageContaining("there is no sweep 'tiny' in '" + tmp + "' to resume");
+    }
+
+    private String log() {
+        try {
+            return Files.readString(tmp.resolve("driver.log"));
+        } catch (Exception e) {
+            return "(no log)";
+        }
+    }
+
+    private static Map<String, byte[]> results(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return Map.of();
+        }
+        Map<String, byte[]> m = new TreeMap<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".result")).toList()) {
+                m.put(p.getFileName().toString(), Files.readAllBytes(p));
+            }
+        }
+        return m;
+    }
+
+    /** Every file under a folder with its size and modification time. */
+    private static Map<String, Long> tree(Path dir) throws Exception {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).collect(Collectors.toMap(
+                    p -> dir.relativize(p).toString(), p -> {
+                        File f = p.toFile();
+                        return f.lastModified() * 1_000_003L + f.length();
+                    }, (a, b) -> a, TreeMap::new));
+        }
+    }
+}
