@@ -71,7 +71,7 @@ class SweepCommandIT {
                 "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--quiet");
         assertThat(code).isEqualTo(Main.BAD_INPUT);
         assertThat(err.toString().strip()).isEqualTo("gradflow: sweep directory '" + existing
-                + "' already exists; pass --overwrite to replace it or choose another --out");
+                + "' already exists; pass --resume to finish or extend it, --overwrite to replace it, or choose another --out");
         assertThat(Files.readString(existing.resolve("keep.txt"))).isEqualTo("precious");
         assertThat(existing.toFile().list()).containsExactly("keep.txt");
     }
@@ -86,5 +86,59 @@ class SweepCommandIT {
         assertThat(err.toString()).contains("dataset.path").contains("nope.csv").contains("does not exist");
         assertThat(tmp.resolve("out/cli")).doesNotExist();
         assertThat(tmp.resolve("out/.cli.incomplete")).doesNotExist();
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> badData() {
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("no label column", "a,b,c\n1,2,0\n3,4,1\n5,6,0\n",
+                        "dataset.label 'y' is not a column of"),
+                org.junit.jupiter.params.provider.Arguments.of("non-numeric feature", "a,b,y\n1,2,0\n3,abc,1\n5,6,0\n",
+                        "dataset column 'b' of"),
+                org.junit.jupiter.params.provider.Arguments.of("missing value", "a,b,y\n1,2,0\n3,,1\n5,6,0\n",
+                        "has a missing value in row 2"));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("badData")
+    void badCsvDataIsExitCodeTwoAndTouchesNothing(String name, String csv, String message) throws Exception {
+        Path data = tmp.resolve("data.csv");
+        Files.writeString(data, csv);
+        Path other = tmp.resolve("out/other/trials");
+        Files.createDirectories(other);
+        Files.writeString(other.resolve("part-0.parquet"), "earlier");
+        int code = run("sweep", "--grid", grid(GRID.replace("{kind: spirals, samples: 100, classes: 2}",
+                        "{kind: csv, path: '" + data + "', label: y}")).toString(),
+                "--out", tmp.resolve("out").toString(), "--master", "local[2]", "--conf", "spark.ui.enabled=false");
+        assertThat(code).isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString()).startsWith("gradflow: ").contains(message);
+        assertThat(err.toString().strip().lines().count()).isEqualTo(1);
+        assertThat(tmp.resolve("out").toFile().list()).containsExactly("other");
+        assertThat(Files.readString(other.resolve("part-0.parquet"))).isEqualTo("earlier");
+    }
+
+    @Test
+    void anOutputPathThatCannotBeWrittenIsBadInput() throws Exception {
+        Path file = tmp.resolve("a-file");
+        Files.writeString(file, "not a directory");
+        int code = run("sweep", "--grid", grid(GRID).toString(), "--out", file.resolve("sub").toString(),
+                "--master", "local[2]", "--conf", "spark.ui.enabled=false");
+        assertThat(code).isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString()).startsWith("gradflow: output path '" + file.resolve("sub") + "' cannot be");
+        assertThat(Files.readString(file)).isEqualTo("not a directory");
+    }
+
+    @Test
+    void resumeOfAFinishedSweepSaysThereIsNothingToDo() throws Exception {
+        String[] args = {"sweep", "--grid", grid(GRID).toString(), "--out", tmp.resolve("out").toString(),
+                "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--quiet"};
+        assertThat(run(args)).isEqualTo(Main.OK);
+        String[] resume = java.util.Arrays.copyOf(args, args.length + 1);
+        resume[args.length] = "--resume";
+        assertThat(run(resume)).isEqualTo(Main.OK);
+        assertThat(out.toString()).contains("nothing to do: sweep 'cli' already has a row for each of its 2 trials");
+        String[] both = java.util.Arrays.copyOf(resume, resume.length + 1);
+        both[resume.length] = "--overwrite";
+        assertThat(run(both)).isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString()).contains("--overwrite cannot be combined with --resume");
     }
 }

@@ -157,7 +157,7 @@ class SweepJobIT {
         Map<String, Long> before = sizes(trials);
         assertThatThrownBy(() -> SweepJob.run(spark, g, tmp.toString(), false, null))
                 .isInstanceOf(OutputException.class)
-                .hasMessageContaining("sweep directory '" + tmp.resolve("tiny") + "' already exists; pass --overwrite");
+                .hasMessageContaining("sweep directory '" + tmp.resolve("tiny") + "' already exists; pass --resume to finish or extend it, --overwrite to replace it");
         assertThat(sizes(trials)).isEqualTo(before);
         SweepOutcome again = SweepJob.run(spark, g, tmp.toString(), true, null);
         assertThat(again.complete()).isTrue();

@@ -91,12 +91,10 @@ class TrialRunnerTest {
         TrialConfig base = Fixtures.trial(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), false, false, 2, 5);
         TrialConfig huge = new TrialConfig(base.activation(), base.init(), false, false, 1000, 16384, 5, 1024,
                 base.optimizer(), 0.1, base.dtype(), 1, base.dataset(), base.schedule(), 0.5, base.health());
-        long t0 = System.nanoTime();
         TrialResult r = TrialRunner.run(huge, data, RunOptions.standalone());
         assertThat(r.summary().verdict()).isEqualTo(Verdict.FAILED);
         assertThat(r.summary().errorMessage()).contains("needs about").contains("MiB of off-heap memory")
                 .contains("width 16384, depth 1000");
-        // refused before building anything: a network of this size would take minutes to allocate
-        assertThat(System.nanoTime() - t0).isLessThan(30_000_000_000L);
+        assertThat(r.summary().errorStack()).contains("checkMemory");
     }
 }
