@@ -10,15 +10,27 @@ import java.util.Set;
  * @param executorId   Spark executor id, or "none"
  * @param injectFail   trial ids that must fail on purpose ("all" fails every trial): the fault-injection hook
  *                     behind {@code spark.gradflow.inject.fail}, used by tests of failure handling
+ * @param statistics   false trains without any gradient-flow statistics or evaluation at sampled steps: the
+ *                     baseline of the benchmark that measures their overhead
  */
-public record RunOptions(String sparkVersion, String executorId, Set<String> injectFail) implements Serializable {
+public record RunOptions(String sparkVersion, String executorId, Set<String> injectFail, boolean statistics)
+        implements Serializable {
 
     public RunOptions {
         injectFail = Set.copyOf(injectFail);
     }
 
+    public RunOptions(String sparkVersion, String executorId, Set<String> injectFail) {
+        this(sparkVersion, executorId, injectFail, true);
+    }
+
     public static RunOptions standalone() {
         return new RunOptions("none", "none", Set.of());
+    }
+
+    /** The same options without statistics. */
+    public RunOptions withoutStatistics() {
+        return new RunOptions(sparkVersion, executorId, injectFail, false);
     }
 
     boolean mustFail(String trialId) {

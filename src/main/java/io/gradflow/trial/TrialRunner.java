@@ -46,7 +46,7 @@ public final class TrialRunner {
                 throw new IllegalStateException("trial " + id + " failed on purpose (fault injection: spark.gradflow.inject.fail)");
             }
             checkMemory(c, data);
-            return train(c, data, prov, wall0);
+            return train(c, data, prov, wall0, opts.statistics());
         } catch (Exception | OutOfMemoryError | StackOverflowError | AssertionError | LinkageError e) {
             long wall = (System.nanoTime() - wall0) / 1_000_000;
             TrialSummary s = new TrialSummary(c, Verdict.FAILED, oneLine(e), stack(e), 0, Double.NaN, Double.NaN,
@@ -59,7 +59,7 @@ public final class TrialRunner {
         }
     }
 
-    private static TrialResult train(TrialConfig c, Dataset data, Provenance prov, long wall0) {
+    private static TrialResult train(TrialConfig c, Dataset data, Provenance prov, long wall0, boolean statistics) {
         DataType dt = c.dtype() == Precision.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
         INDArray trainX = matrix(data.trainX(), data.trainSize(), data.features(), dt);
         INDArray trainY = oneHot(data.trainY(), data.classes(), dt);
@@ -70,11 +70,13 @@ public final class TrialRunner {
         ComputationGraph g = net.graph();
         Probe probe = net.probe();
         GradientFlowListener listener = new GradientFlowListener(probe);
-        g.setListeners(listener);
+        if (statistics) {
+            g.setListeners(listener);
+        }
         String id = c.trialId();
         int depth = c.depth();
 
-        int[] sampled = c.schedule().steps(c.steps());
+        int[] sampled = statistics ? c.schedule().steps(c.steps()) : new int[0];
         List<LayerStat> layerStats = new ArrayList<>(sampled.length * depth);
         List<CurvePoint> curve = new ArrayList<>();
         double[] losses = new double[c.steps()];

@@ -1,0 +1,211 @@
+package io.gradflow.bench;
+
+import io.gradflow.data.Dataset;
+import io.gradflow.data.DatasetKind;
+import io.gradflow.data.DatasetSpec;
+import io.gradflow.data.Datasets;
+import io.gradflow.grid.Activation;
+import io.gradflow.grid.Grid;
+import io.gradflow.grid.GridSpec;
+import io.gradflow.grid.HealthThresholds;
+import io.gradflow.grid.InitSpec;
+import io.gradflow.grid.Optimizer;
+import io.gradflow.grid.Precision;
+import io.gradflow.grid.StatsSchedule;
+import io.gradflow.grid.TrialConfig;
+import io.gradflow.model.NetworkFactory;
+import io.gradflow.spark.SparkSessions;
+import io.gradflow.spark.SweepJob;
+import io.gradflow.spark.SweepOutcome;
+import io.gradflow.trial.NativeThreads;
+import io.gradflow.trial.RunOptions;
+import io.gradflow.trial.TrialResult;
+import io.gradflow.trial.TrialRunner;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** The measurements of {@code gradflow bench}. Each returns plain numbers; {@link BenchReport} renders them. */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    /** Median of a sample (the upper one of the middle pair for even sizes). */
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    /**
+     * Single-thread SGEMM rate through ND4J: C = A·B for n×n float matrices, 2n³ flops each.
+     *
+     * @return {median GFLOP/s, min, max}
+     */
+    public static double[] sgemm(int n, int repeats) {
+        NativeThreads.limitToOne();
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+        a.mmuli(b, c); // warm-up
+        double[] rates = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long t0 = System.nanoTime();
+            a.mmuli(b, c);
+            double s = (System.nanoTime() - t0) / 1e9;
+            rates[i] = 2.0 * n * n * n / s / 1e9;
+        }
+        return new double[]{median(rates), Arrays.stream(rates).min().orElse(0), Arrays.stream(rates).max().orElse(0)};
+    }
+
+    /** A network shape of the per-step benchmark. */
+    public record Shape(int width, int depth, boolean batchnorm, boolean residual) {
+        public String kind() {
+            return batchnorm ? "bn" : residual ? "residual" : "plain";
+        }
+
+        /** Multiply-adds per example in the hidden blocks and projections, times 6 for forward + backward flops. */
+        public double flopsPerStep(int batch, int features, int classes) {
+            double macs = (double) features * width + (double) depth * width * width + (double) width * classes;
+            return 6.0 * batch * macs;
+        }
+    }
+
+    /** The result of one per-step measurement. */
+    public record StepTiming(Shape shape, double msPerStep, double msMin, double msMax, double gflops) {
+    }
+
+    /**
+     * Per-step training time of a network in DL4J's {@code fit} with no statistics attached, over random
+     * minibatches fed as prepared arrays (so the feeding cost is not counted).
+     */
+    public static StepTiming step(Shape shape, int batch, int steps) {
+        NativeThreads.limitToOne();
+        int features = 16;
+        int classes = 10;
+        TrialConfig c = new TrialConfig(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), shape.batchnorm(), shape.residual(),
+                shape.depth(), shape.width(), steps, batch, Optimizer.SGD, 0.01, Precision.FLOAT, 1, syntheticSpec(),
+                StatsSchedule.log2(), 1.0, HealthThresholds.defaults());
+        ComputationGraph g = NetworkFactory.build(c, features, classes).graph();
+        INDArray x = Nd4j.randn(DataType.FLOAT, batch, features);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, classes);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, i % classes, 1f);
+        }
+        DataSet ds = new DataSet(x, y);
+        int warm = Math.max(3, steps / 5);
+        for (int i = 0; i < warm; i++) {
+            g.fit(ds);
+        }
+        double[] ms = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            long t0 = System.nanoTime();
+            g.fit(ds);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        double med = median(ms);
+        double gflops = shape.flopsPerStep(batch, features, classes) / (med / 1e3) / 1e9;
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        return new StepTiming(shape, med, Arrays.stream(ms).min().orElse(0), Arrays.stream(ms).max().orElse(0), gflops);
+    }
+
+    /** The statistics overhead: {median train+stats ms with statistics, median train ms without, overhead %}. */
+    public static double[] statsOverhead(TrialConfig c, Dataset data, int repeats) {
+        double[] with = new double[repeats];
+        double[] without = new double[repeats];
+        TrialRunner.run(c, data, RunOptions.standalone().withoutStatistics()); // warm-up
+        for (int i = 0; i < repeats; i++) {
+            // interleaved, so drift in machine load hits both sides alike
+            TrialResult on = TrialRunner.run(c, data, RunOptions.standalone());
+            TrialResult off = TrialRunner.run(c, data, RunOptions.standalone().withoutStatistics());
+            with[i] = on.summary().trainTimeMs() + on.summary().statsTimeMs();
+            without[i] = off.summary().trainTimeMs() + off.summary().statsTimeMs();
+        }
+        double w = median(with);
+        double wo = median(without);
+        return new double[]{w, wo, 100.0 * (w - wo) / wo};
+    }
+
+    /** One sweep's scheduling figures. */
+    public record SweepTiming(String master, int trials, int slots, double wallSeconds, double taskSeconds,
+                              double efficiency) {
+    }
+
+    /**
+     * Runs the first {@code limit} trials of a grid on an in-process Spark with the given master and measures
+     * Σ task time / (slots × wall time) of the Spark job (the sweep's wall time less its data build and writing).
+     */
+    public static SweepTiming sweep(GridSpec spec, int limit, String master, Path out) throws Exception {
+        List<TrialConfig> all = Grid.expand(spec);
+        GridSpec cut = limit >= all.size() ? spec : BenchGrids.firstTrials(spec, limit);
+        int n = Grid.expand(cut).size();
+        SparkSession spark = SparkSessions.create(master, Map.of("spark.ui.enabled", "false"), "gradflow bench");
+        try {
+            int slots = spark.sparkContext().defaultParallelism();
+            long t0 = System.nanoTime();
+            SweepOutcome o = SweepJob.run(spark, cut, out.toString(), true, null);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            if (!o.complete()) {
+                throw new IllegalStateException("benchmark sweep did not complete: " + o.error());
+            }
+            List<Row> rows = spark.read().parquet(o.directory() + "/trials")
+                    .selectExpr("sum(wall_time_ms)", "min(started_at)", "max(cast(started_at as double) * 1000 + wall_time_ms)",
+                            "min(cast(started_at as double) * 1000)").collectAsList();
+            double taskSeconds = rows.get(0).getLong(0) / 1e3;
+            double jobSeconds = (rows.get(0).getDouble(2) - rows.get(0).getDouble(3)) / 1e3;
+            return new SweepTiming(master, n, slots, wall, taskSeconds, taskSeconds / (slots * jobSeconds));
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Peak resident memory of this JVM so far (VmHWM), in MiB; -1 where /proc is not available. */
+    public static long peakRssMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (Exception e) {
+            // not Linux: no figure
+        }
+        return -1;
+    }
+
+    /** The data of the statistics-overhead benchmark: the quick grid's spirals. */
+    public static Dataset spirals() {
+        return Datasets.build(new DatasetSpec(DatasetKind.SPIRALS, 1500, 3, 2, 0.1, 0.2, 7, null, null), null);
+    }
+
+    private static DatasetSpec syntheticSpec() {
+        return new DatasetSpec(DatasetKind.BLOBS, 100, 10, 16, 1.0, 0.2, 1, null, null);
+    }
+
+    /** The shapes the issue names: widths 64 and 256, depths 10 and 50, plain, batch norm and residual. */
+    public static List<Shape> shapes(boolean quick) {
+        List<Shape> out = new ArrayList<>();
+        int[] widths = quick ? new int[]{16} : new int[]{64, 256};
+        int[] depths = quick ? new int[]{2} : new int[]{10, 50};
+        for (int w : widths) {
+            for (int d : depths) {
+                out.add(new Shape(w, d, false, false));
+                out.add(new Shape(w, d, true, false));
+                out.add(new Shape(w, d, false, true));
+            }
+        }
+        return out;
+    }
+}

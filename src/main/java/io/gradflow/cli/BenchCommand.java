@@ -1,0 +1,108 @@
+package io.gradflow.cli;
+
+import io.gradflow.bench.Bench;
+import io.gradflow.grid.GridParser;
+import io.gradflow.grid.GridSpec;
+import io.gradflow.grid.TrialConfig;
+import io.gradflow.grid.Grid;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * Measures, side by side in one run, everything the performance targets are about and prints a Markdown section
+ * for BENCHMARKS.md. The numbers are only comparable within one run: the machines are shared and noisy.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Benchmark: SGEMM rate, per-step training, statistics overhead, scheduling efficiency, "
+                + "local[1] vs local[2], peak memory. Prints Markdown.")
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "A tiny configuration that checks the harness produces every figure (seconds, not meaningful numbers).")
+    boolean quick;
+
+    @Option(names = "--steps", defaultValue = "60", description = "Timed training steps per network shape.")
+    int steps;
+
+    @Option(names = "--repeats", defaultValue = "5", description = "Repeats of the SGEMM and statistics-overhead measurements.")
+    int repeats;
+
+    @Option(names = "--grid", defaultValue = "conf/grids/remedies.yaml", description = "Grid whose first trials the sweep measurements run.")
+    Path grid;
+
+    @Option(names = "--sweep-trials", defaultValue = "200", description = "How many of the grid's first trials the sweep measurements run.")
+    int sweepTrials;
+
+    @Option(names = "--work", defaultValue = "target/bench", description = "Folder for the benchmark sweeps' output.")
+    Path work;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (quick) {
+            steps = 3;
+            repeats = 1;
+            sweepTrials = Math.min(sweepTrials, 4);
+        }
+        out.printf("### gradflow bench%s, %s%n%n", quick ? " --quick" : "", LocalDate.now());
+        out.printf("Machine: %d cores, Java %s, OMP_NUM_THREADS=%s.%n%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
+
+        int n = quick ? 128 : 1024;
+        double[] sg = Bench.sgemm(n, repeats);
+        out.printf("**SGEMM, one thread, %d×%d float:** %.1f GFLOP/s (min %.1f, max %.1f, %d runs)%n%n", n, n, sg[0], sg[1], sg[2], repeats);
+        out.flush();
+
+        out.println("**Per-step training (DL4J fit, batch 128, no statistics):**");
+        out.println();
+        out.println("| width | depth | blocks | ms/step (median) | min | max | GFLOP/s | % of SGEMM |");
+        out.println("|---|---|---|---|---|---|---|---|");
+        for (Bench.Shape s : Bench.shapes(quick)) {
+            Bench.StepTiming t = Bench.step(s, quick ? 16 : 128, steps);
+            out.printf(Locale.ROOT, "| %d | %d | %s | %.2f | %.2f | %.2f | %.2f | %.1f%% |%n", s.width(), s.depth(), s.kind(),
+                    t.msPerStep(), t.msMin(), t.msMax(), t.gflops(), 100 * t.gflops() / sg[0]);
+            out.flush();
+        }
+        out.println();
+
+        GridSpec g = GridParser.parseFile(quick ? Path.of("conf/grids/smoke.yaml") : Path.of("conf/grids/quick.yaml"));
+        TrialConfig rep = Grid.expand(g).stream().filter(t -> !t.batchnorm() && !t.residual()).findFirst().orElseThrow();
+        double[] so = Bench.statsOverhead(rep, Bench.spirals(), repeats);
+        out.printf(Locale.ROOT, "**Statistics overhead** (%s, %s, depth %d, width %d, %d steps, default log2 schedule): "
+                        + "%.0f ms with statistics, %.0f ms without, overhead %.1f%% (median of %d interleaved pairs)%n%n",
+                rep.activation().key(), rep.init().key(), rep.depth(), rep.width(), rep.steps(), so[0], so[1], so[2], repeats);
+        out.flush();
+
+        GridSpec sweepGrid = GridParser.parseFile(quick ? Path.of("conf/grids/smoke.yaml") : grid);
+        Files.createDirectories(work);
+        out.println("**Sweeps** (first " + sweepTrials + " trials of " + sweepGrid.name() + "):");
+        out.println();
+        out.println("| master | trials | slots | wall s | Σ task s | scheduling efficiency |");
+        out.println("|---|---|---|---|---|---|");
+        double[] walls = new double[2];
+        int i = 0;
+        for (String master : List.of("local[1]", "local[2]")) {
+            Bench.SweepTiming st = Bench.sweep(sweepGrid, sweepTrials, master, work.resolve(master.replaceAll("\\W", "")));
+            out.printf(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.1f%% |%n", st.master(), st.trials(), st.slots(),
+                    st.wallSeconds(), st.taskSeconds(), 100 * st.efficiency());
+            walls[i++] = st.wallSeconds();
+            out.flush();
+        }
+        out.println();
+        out.printf(Locale.ROOT, "**local[2] vs local[1]:** %.2f× the throughput%n%n", walls[0] / walls[1]);
+        out.printf("**Peak resident memory of this JVM:** %d MiB%n", Bench.peakRssMiB());
+        out.flush();
+        return Main.OK;
+    }
+}

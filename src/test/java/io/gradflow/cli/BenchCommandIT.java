@@ -1,0 +1,49 @@
+package io.gradflow.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The benchmark harness's smoke test: a tiny configuration must produce every figure. No timing assertions. */
+class BenchCommandIT {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void quickBenchProducesEveryFigure() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("bench", "--quick", "--work", tmp.toString());
+        assertThat(code).as(err.toString()).isEqualTo(Main.OK);
+        String md = out.toString();
+        assertThat(number(md, "\\*\\*SGEMM, one thread, 128×128 float:\\*\\* ([0-9.]+) GFLOP/s")).isPositive();
+        // one row per shape: plain, bn and residual
+        for (String kind : new String[]{"plain", "bn", "residual"}) {
+            assertThat(number(md, "\\| 16 \\| 2 \\| " + kind + " \\| ([0-9.]+) \\|")).isPositive();
+        }
+        assertThat(md).containsPattern("overhead -?[0-9.]+%");
+        assertThat(number(md, "\\| local\\[1\\] \\| 4 \\| 1 \\| ([0-9.]+) \\|")).isPositive();
+        assertThat(number(md, "\\| local\\[2\\] \\| 4 \\| 2 \\| ([0-9.]+) \\|")).isPositive();
+        assertThat(md).containsPattern("scheduling efficiency").containsPattern("\\| [0-9.]+% \\|");
+        assertThat(number(md, "\\*\\*local\\[2\\] vs local\\[1\\]:\\*\\* ([0-9.]+)×")).isPositive();
+        assertThat(number(md, "\\*\\*Peak resident memory of this JVM:\\*\\* ([0-9]+) MiB")).isPositive();
+    }
+
+    private static double number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as("figure matching %s in:%n%s", regex, text).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+}
