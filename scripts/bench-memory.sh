@@ -32,15 +32,18 @@ python3 - "$SAMPLES" "$GRADFLOW_JAVA_OPTS" <<'PY'
 import csv, sys
 rows = [(int(s), int(d), int(r)) for s, d, r in list(csv.reader(open(sys.argv[1])))[1:]]
 total = max(d for _, d, _ in rows)
-def rss_at(frac):
-    # the highest RSS sampled while the number of finished trials was around frac of the total
-    lo, hi = int(total * (frac - 0.05)), int(total * (frac + 0.05))
-    window = [r for _, d, r in rows if lo <= d <= hi]
-    return max(window) if window else None
-print(f"| heap | trials | seconds | RSS after 10% (MiB) | after 50% | after 100% | growth 10%→100% | peak |")
-print(f"|---|---|---|---|---|---|---|---|")
-a, b, c = rss_at(0.10), rss_at(0.50), rss_at(0.97)
-peak = max(r for _, _, r in rows)
-print(f"| {sys.argv[2]} | {total} | {rows[-1][0]} | {a/1024:.0f} | {b/1024:.0f} | {c/1024:.0f} | {100*(c-a)/a:+.1f}% | {peak/1024:.0f} |")
+# The trial phase: samples taken while trials were still finishing (the progress count resets to 0 when the
+# sweep folder is committed; the final Parquet writing is reported separately).
+last_trial_sample = max(i for i, (_, d, _) in enumerate(rows) if 0 < d < total)
+trial_phase = rows[:last_trial_sample + 1]
+def rss_between(lo, hi):
+    window = [r for _, d, r in trial_phase if total * lo <= d < total * hi]
+    return max(window)
+a, b, c = rss_between(0.05, 0.15), rss_between(0.45, 0.55), rss_between(0.90, 1.0)
+peak_trials = max(r for _, _, r in trial_phase)
+peak_all = max(r for _, _, r in rows)
+print("| heap | trials | seconds | RSS at 10% of trials (MiB) | at 50% | at 90-100% | growth after warm-up | peak while training | peak incl. writing |")
+print("|---|---|---|---|---|---|---|---|---|")
+print(f"| {sys.argv[2]} | {total} | {rows[-1][0]} | {a/1024:.0f} | {b/1024:.0f} | {c/1024:.0f} | {100*(c-a)/a:+.1f}% | {peak_trials/1024:.0f} | {peak_all/1024:.0f} |")
 PY
 echo "samples: $SAMPLES"
