@@ -240,9 +240,9 @@ public final class SweepJob {
             layerRows.addAll(r.layerStats());
             curveRows.addAll(r.curve());
         }
-        DatasetWriter.write(spark, Schemas.TRIALS, trialRows, dir.stagingPath(Schemas.TRIALS.name()), 1);
-        DatasetWriter.write(spark, Schemas.LAYER_STATS, layerRows, dir.stagingPath(Schemas.LAYER_STATS.name()), 1);
-        DatasetWriter.write(spark, Schemas.CURVES, curveRows, dir.stagingPath(Schemas.CURVES.name()), 1);
+        DatasetWriter.write(spark, Schemas.TRIALS, trialRows, dir.stagingPath(Schemas.TRIALS.name()));
+        DatasetWriter.write(spark, Schemas.LAYER_STATS, layerRows, dir.stagingPath(Schemas.LAYER_STATS.name()));
+        DatasetWriter.write(spark, Schemas.CURVES, curveRows, dir.stagingPath(Schemas.CURVES.name()));
         dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, done, total, started, error));
     }
 

@@ -1,5 +1,6 @@
 package io.gradflow.store;
 
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -10,15 +11,18 @@ import java.util.List;
 /** Writes row objects as a Parquet dataset with the schema of their {@link Table}. */
 public final class DatasetWriter {
 
+    /** Rows per file (and per write task): keeps each task's shipped data small on large sweeps. */
+    static final int ROWS_PER_FILE = 50_000;
+
     private DatasetWriter() {
     }
 
-    /**
-     * Writes {@code values} to {@code path}. The rows come from the driver, so the data set is small enough
-     * to write as a few files; {@code files} caps how many.
-     */
-    public static <T> void write(SparkSession spark, Table<T> table, List<T> values, String path, int files) {
-        Dataset<Row> df = spark.createDataFrame(table.toRows(values), table.schema());
-        df.coalesce(Math.max(1, files)).write().mode(SaveMode.ErrorIfExists).parquet(path);
+    /** Writes {@code values} to {@code path} as ⌈rows / 50,000⌉ Parquet files (at least one). */
+    public static <T> void write(SparkSession spark, Table<T> table, List<T> values, String path) {
+        List<Row> rows = table.toRows(values);
+        int files = Math.max(1, (rows.size() + ROWS_PER_FILE - 1) / ROWS_PER_FILE);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Dataset<Row> df = spark.createDataFrame(jsc.parallelize(rows, files), table.schema());
+        df.write().mode(SaveMode.ErrorIfExists).parquet(path);
     }
 }
