@@ -41,6 +41,9 @@ final class Charts {
             new Color(0x26828E), new Color(0x1F9E89), new Color(0x35B779), new Color(0x6DCD59), new Color(0xB4DE2C),
             new Color(0xFDE725)};
 
+    /** The series name of a bar chart without a legend. */
+    static final String SINGLE = "mean paired difference";
+
     private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 13);
     private static final Font TEXT = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
     private static final Font SMALL = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
@@ -49,17 +52,7 @@ final class Charts {
     }
 
     private static void style(AxesChartStyler s) {
-        s.setLocale(java.util.Locale.ROOT); // the heatmap styler leaves it null, which fails in NumberFormat
-        if (s.getYAxisGroupDecimalPatternMap() == null) {
-            // XChart 3.8.8's HeatMapStyler also leaves this map null; painting the y axis then fails.
-            try {
-                java.lang.reflect.Field f = AxesChartStyler.class.getDeclaredField("yAxisGroupDecimalPatternMap");
-                f.setAccessible(true);
-                f.set(s, new java.util.HashMap<Integer, String>());
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("this XChart version cannot draw heatmaps", e);
-            }
-        }
+        s.setLocale(java.util.Locale.ROOT);
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotBackgroundColor(Color.WHITE);
         s.setPlotBorderVisible(true);
@@ -84,6 +77,8 @@ final class Charts {
         int longest = columns.stream().mapToInt(String::length).max().orElse(10);
         int h = Math.min(900, Math.max(300, 150 + 6 * longest + Math.min(16, Math.max(8, 300 / depth)) * depth));
         HeatMapChart c = new HeatMapChart(w, h);
+        // XChart 3.8.8's HeatMapChart never applies its theme, leaving fonts, colours and visibility unset: apply it.
+        c.getStyler().setTheme(new org.knowm.xchart.style.theme.XChartTheme());
         c.setTitle(title);
         c.setXAxisTitle("combination");
         c.setYAxisTitle("block (1 = next to the input)");
@@ -169,9 +164,10 @@ final class Charts {
         c.setYAxisTitle(yTitle);
         var s = c.getStyler();
         style(s);
-        s.setLegendPosition(seriesNames.size() > 1 ? Styler.LegendPosition.OutsideS : Styler.LegendPosition.InsideNE);
-        s.setLegendVisible(seriesNames.size() > 1);
-        s.setXAxisLabelRotation(categories.size() > 6 ? 45 : 0);
+        s.setLegendPosition(Styler.LegendPosition.OutsideS);
+        s.setLegendVisible(!seriesNames.equals(List.of(SINGLE)));
+        int labelChars = categories.stream().mapToInt(String::length).sum();
+        s.setXAxisLabelRotation(labelChars * 7 > w * 0.8 ? 30 : 0);
         s.setErrorBarsColor(new Color(0x333333));
         s.setOverlapped(false);
         s.setAvailableSpaceFill(0.8);

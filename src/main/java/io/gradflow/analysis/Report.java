@@ -186,7 +186,7 @@ public final class Report {
         ordered.sort(Comparison.gridOrder(in.axes()));
         Map<String, List<ComparisonRow>> facets = new LinkedHashMap<>();
         for (ComparisonRow r : ordered) {
-            String key = hasAxis("depth") ? "depth " + r.settings().get("depth") : "depth " + r.settings().get("depth");
+            String key = "depth " + r.settings().get("depth");
             facets.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
         }
         AxisLevels split = in.axes().stream().filter(a -> !a.name().equals("depth")).findFirst().orElse(null);
@@ -276,8 +276,7 @@ public final class Report {
     }
 
     private void losses(StringBuilder b) {
-        b.append("<section id=\"losses\"><h2>Loss curves</h2>\n<p class=\"note\">Minibatch cross-entropy (mean over seeds, ")
-                .append("log scale) against the training step; same panels and lines as the profiles. A line that stops ")
+        b.append("<section id=\"losses\"><h2>Loss curves</h2>\n<p class=\"note\">Minibatch cross-entropy (mean over seeds) against the training step; same panels and lines as the profiles. A line that stops ")
                 .append("early diverged.</p>\n<div class=\"grid\">");
         for (Panel p : panels()) {
             Map<String, double[][]> series = new LinkedHashMap<>();
@@ -287,7 +286,7 @@ public final class Report {
                 double[] y = curve.values().stream().mapToDouble(Double::doubleValue).toArray();
                 series.put(e.getKey(), new double[][]{x, y});
             }
-            figure(b, Charts.lines(p.title() + " · training loss", "step", "minibatch loss", series, 470, 360, true),
+            figure(b, Charts.lines(p.title() + " · training loss", "step", "minibatch loss", series, 470, 360, false),
                     p.title() + " training loss");
         }
         b.append("</div></section>\n");
@@ -313,7 +312,7 @@ public final class Report {
             double[][] m = {rows.stream().mapToDouble(e -> e.diff().mean()).toArray()};
             double[][] hw = {rows.stream().mapToDouble(e -> e.diff().halfWidth()).toArray()};
             String title = "main effect on " + o.column();
-            figure(b, Charts.bars(title, "Δ " + o.column() + " (" + o.unit() + ")", cats, List.of("mean paired difference"),
+            figure(b, Charts.bars(title, "Δ " + o.column() + " (" + o.unit() + ")", cats, List.of(Charts.SINGLE),
                     m, hw, Math.max(470, Math.min(1400, 120 + 60 * cats.size())), 400), title);
         }
         b.append("</div>\n");
@@ -363,7 +362,7 @@ public final class Report {
             }
             String title = "effect on " + o.column() + " per " + first.name() + (depthPart.isEmpty() ? "" : " at depth " + maxDepth());
             figure(b, Charts.bars(title, "Δ " + o.column() + " (decades)", first.levels(), remedies, m, hw,
-                    Math.max(470, Math.min(1200, 200 + 40 * remedies.size() * first.levels().size())), 420), title);
+                    Math.max(600, Math.min(1200, 200 + 40 * remedies.size() * first.levels().size())), 440), title);
         }
         b.append("</div>\n");
     }

@@ -249,7 +249,7 @@ class AnalysisIT {
                 "----------  -----  -------",
                 "activation  relu         7",
                 "batchnorm   true         7",
-                "depth       4            7",
+                "depth           4        7",
                 "(3 rows)");
 
         Path csv = root.resolve("verdicts.csv");

@@ -62,9 +62,19 @@ class ReportTest {
             var img = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(m.group(1))));
             assertThat(img).isNotNull();
             assertThat(img.getWidth()).isGreaterThan(400);
+            int inked = 0;
+            for (int y = 0; y < img.getHeight(); y += 2) {
+                for (int x = 0; x < img.getWidth(); x += 2) {
+                    inked += (img.getRGB(x, y) & 0xFFFFFF) != 0xFFFFFF ? 1 : 0;
+                }
+            }
+            assertThat(inked).as("chart %d is not blank", n).isGreaterThan(img.getWidth() * img.getHeight() / 4 / 50);
             n++;
         }
         assertThat(n).isEqualTo(15);
+        if (Boolean.getBoolean("gradflow.report.keep")) {
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "report-test.html"), html);
+        }
         assertThat(html).contains("data-charts=\"15\"");
         assertThat(html).contains("activation=relu · depth 3").contains("depth 2").contains("boom");
         assertThat(html).contains("<td class=\"n\">1</td><td>activation=");
