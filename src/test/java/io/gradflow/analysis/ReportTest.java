@@ -81,6 +81,20 @@ class ReportTest {
     }
 
     @Test
+    void aSweepWhereEveryTrialFailedStillGetsAReportThatSaysSo() {
+        List<AxisLevels> axes = List.of(new AxisLevels("activation", List.of("sigmoid", "relu")));
+        List<TrialRow> trials = List.of(
+                trial(settings("sigmoid", "xavier", false, false, 3), 1, "FAILED", Double.NaN, Double.NaN, Double.NaN),
+                trial(settings("relu", "xavier", false, false, 3), 1, "FAILED", Double.NaN, Double.NaN, Double.NaN));
+        List<EffectRow> effects = Effects.compute(trials, axes);
+        assertThat(effects).isEmpty();
+        String html = Report.render(new Report.Input("all-failed", Map.of(), trials, axes, Comparison.compute(trials, axes),
+                effects, Map.of(), Map.of()));
+        assertThat(html).contains("No trial recorded gradient norms").contains("No effects")
+                .contains("<span class=\"v FAILED\">FAILED</span>").contains("boom");
+    }
+
+    @Test
     void shortColumnLabelsKeepValuesAndFlagTrueBooleans() {
         ComparisonRow r = Comparison.compute(List.of(trial(settings("tanh", "he", true, true, 5), 1, "HEALTHY", 0, 0.5, 1)),
                 List.of(new AxisLevels("activation", List.of("tanh")), new AxisLevels("init", List.of("he")),
