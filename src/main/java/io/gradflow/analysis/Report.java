@@ -132,24 +132,26 @@ public final class Report {
                 .append("<p class=\"note\">Each column is one combination (mean over its seeds), each row a hidden block; ")
                 .append("the colour is log10 of the norm of δ<sub>l</sub> = ∂loss/∂(pre-activation of block l). A column that ")
                 .append("darkens toward block 1 is a vanishing gradient; one that brightens toward block 1 explodes. ")
-                .append("Left: at initialization (step 0); right: at the last sampled step. Both panels share one colour scale.</p>\n");
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
+                .append("Left: at initialization (step 0); right: at the last sampled step. Both panels share one colour scale, clipped to the 2nd–98th percentile of all values.</p>\n");
+        List<Double> all = new ArrayList<>();
         for (Profiles.Profile p : in.profiles().values()) {
             for (double[] a : new double[][]{p.init(), p.end()}) {
                 for (double v : a) {
                     if (Double.isFinite(v)) {
-                        min = Math.min(min, v);
-                        max = Math.max(max, v);
+                        all.add(v);
                     }
                 }
             }
         }
-        if (!Double.isFinite(min)) {
+        if (all.isEmpty()) {
             b.append("<p class=\"empty\">No trial recorded gradient norms (every trial failed).</p></section>\n");
             return;
         }
-        if (max - min < 1e-9) {
+        // One diverged network can reach 1e13; clip the colour scale to the 2nd..98th percentile so the rest stays legible.
+        all.sort(null);
+        double min = Math.floor(all.get((int) Math.floor(0.02 * (all.size() - 1))));
+        double max = Math.ceil(all.get((int) Math.ceil(0.98 * (all.size() - 1))));
+        if (max - min < 1) {
             max = min + 1;
         }
         for (Map.Entry<String, List<ComparisonRow>> facet : heatmapFacets().entrySet()) {
@@ -162,7 +164,11 @@ public final class Report {
                 List<double[]> values = new ArrayList<>();
                 for (ComparisonRow r : rows) {
                     Profiles.Profile p = in.profiles().get(r.combinationId());
-                    values.add(p == null ? new double[0] : end ? p.end() : p.init());
+                    double[] v = p == null ? new double[0] : (end ? p.end() : p.init()).clone();
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = Double.isFinite(v[i]) ? Math.max(min, Math.min(max, v[i])) : v[i];
+                    }
+                    values.add(v);
                 }
                 String title = "log10‖δ‖ " + (end ? "at the end of training" : "at initialization") + " · " + facet.getKey();
                 figure(b, Charts.heatmap(title, cols, depth, values, min, max), title);

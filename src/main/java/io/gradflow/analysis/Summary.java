@@ -15,7 +15,7 @@ final class Summary {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%d combinations from %d trials; report: %s%n", r.comparison().size(),
                 r.trials().size(), r.reportPath()));
-        sb.append("Top combinations (").append(Comparison.RANKING_RULE).append("):\n");
+        sb.append("Top combinations (majority HEALTHY first, then by mean test accuracy; ± is the 95% CI half-width):\n");
         List<List<String>> rows = new ArrayList<>();
         for (ComparisonRow c : r.comparison().subList(0, Math.min(topCombinations, r.comparison().size()))) {
             rows.add(List.of(Integer.toString(c.rank()), c.label(), Integer.toString(c.nSeeds()),
@@ -23,7 +23,7 @@ final class Summary {
                     pm(c.estimate(Outcome.FLOW_DELTA_INIT)), pm(c.estimate(Outcome.FLOW_DELTA_TRAIN)),
                     pm(c.estimate(Outcome.TEST_ACCURACY)), Analysis.fmt(c.estimate(Outcome.FINAL_TRAIN_LOSS).mean())));
         }
-        sb.append(table(List.of("rank", "combination", "seeds", "failed", "verdict", "flow_init", "flow_train",
+        sb.append(table(List.of("rank", "combination", "seeds", "failed/div", "verdict", "flow_init", "flow_train",
                 "test_acc", "train_loss"), rows));
         List<EffectRow> main = r.effects().stream()
                 .filter(e -> e.kind().equals(EffectRow.MAIN) && (e.outcome() == Outcome.FLOW_DELTA_INIT
