@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code gradflow} command line. */
 @Command(name = "gradflow", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Measures vanishing and exploding gradients, and their remedies, as a Spark sweep of DL4J trainings.",
-        subcommands = {SweepCommand.class, GridCommand.class, SchemaCommand.class, BenchCommand.class,
+        subcommands = {SweepCommand.class, GridCommand.class, SchemaCommand.class, ReportCommand.class, SqlCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -22,7 +23,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: sweep, grid or schema");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: sweep, grid, schema, report or sql");
     }
 
     /** The command line with gradflow's exit-code mapping; tests call {@code execute} on it. */

@@ -77,7 +77,16 @@ public final class SweepCommand implements Callable<Integer> {
                 return Main.OK;
             }
             printSummary(out, spark, o);
+            if (o.summary() != null) {
+                out.println();
+                out.print(o.summary());
+                out.printf("report: %s/%s%n", o.directory(), io.gradflow.analysis.Analysis.REPORT_FILE);
+            }
             out.flush();
+            if (o.analysisError() != null) {
+                spec.commandLine().getErr().println("gradflow: every trial has its row, but the comparison and report "
+                        + "could not be built (" + o.analysisError() + "); rebuild them with: gradflow report " + o.directory());
+            }
             if (!o.complete()) {
                 spec.commandLine().getErr().println("gradflow: the sweep did not complete: " + o.error()
                         + (o.rows() > 0 ? "; the " + o.rows() + " rows written so far are in " + o.directory()

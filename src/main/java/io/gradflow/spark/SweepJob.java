@@ -3,6 +3,7 @@ package io.gradflow.spark;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gradflow.analysis.Analysis;
 import io.gradflow.data.Dataset;
 import io.gradflow.data.Datasets;
 import io.gradflow.grid.Grid;
@@ -113,7 +114,7 @@ public final class SweepJob {
             }
             if (dir.found() == SweepDir.Found.FINISHED && done.size() == trials.size() && old.unreadable() == 0) {
                 return new SweepOutcome(dir.path(), trials.size(), trials.size(), countVerdicts(done.values()), null,
-                        System.currentTimeMillis() - t0, 0);
+                        System.currentTimeMillis() - t0, 0, null, null);
             }
         }
         List<TrialConfig> todo = new ArrayList<>();
@@ -136,18 +137,28 @@ public final class SweepJob {
         if (done.isEmpty()) {
             dir.abandon();
             return new SweepOutcome(dir.path(), trials.size(), 0, Map.of(),
-                    error != null ? error : "no trial produced a row", System.currentTimeMillis() - t0, todo.size());
+                    error != null ? error : "no trial produced a row", System.currentTimeMillis() - t0, todo.size(),
+                    null, null);
         }
         List<TrialResult> all = new ArrayList<>(done.values());
         write(spark, spec, dir, all, trials.size(), started, error);
         boolean complete = error == null && all.size() == trials.size();
+        String summary = null;
+        String analysisError = null;
         if (complete) {
             dir.commit();
+            // Comparison, effects and the report are derived data: a failure here loses no trial, and
+            // `gradflow report` rebuilds them.
+            try {
+                summary = Analysis.terminalSummary(Analysis.run(spark, dir.path()));
+            } catch (RuntimeException e) {
+                analysisError = firstLine(e);
+            }
         } else if (error == null) {
             error = (trials.size() - all.size()) + " trials have no row";
         }
         return new SweepOutcome(complete ? dir.path() : dir.stagingDir(), trials.size(), all.size(),
-                countVerdicts(all), error, System.currentTimeMillis() - t0, todo.size());
+                countVerdicts(all), error, System.currentTimeMillis() - t0, todo.size(), summary, analysisError);
     }
 
     /** Refuses to continue an earlier run whose grid differs, unless the difference only adds trials and EXTEND. */
@@ -270,7 +281,9 @@ public final class SweepJob {
         done.forEach(r -> executors.add(r.summary().provenance().executorId()));
         m.putPOJO("executors", executors);
         m.putPOJO("axes", spec.axisNames());
+        // trials, layer_stats and curves now; comparison, effects and report.html are added by the analysis
         m.putPOJO("datasets", Schemas.all().stream().map(t -> t.name()).toList());
+        m.put("report", Analysis.REPORT_FILE);
         if (error != null) {
             m.put("error", error);
         }

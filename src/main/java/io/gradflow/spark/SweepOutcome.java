@@ -14,9 +14,12 @@ import java.util.Map;
  * @param error      why the sweep could not complete, or null
  * @param wallMillis driver wall time
  * @param ran        trials run by this invocation (0 when a resumed sweep was already complete)
+ * @param summary    the analysis' terminal summary (top combinations, largest effects), or null when the sweep
+ *                   is incomplete or nothing ran
+ * @param analysisError why comparison, effects or the report could not be built, or null
  */
 public record SweepOutcome(String directory, int trials, int rows, Map<Verdict, Integer> byVerdict, String error,
-                           long wallMillis, int ran) {
+                           long wallMillis, int ran, String summary, String analysisError) {
 
     /** True when every trial has its row (FAILED and DIVERGED rows count). */
     public boolean complete() {

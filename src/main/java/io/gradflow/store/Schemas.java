@@ -1,5 +1,8 @@
 package io.gradflow.store;
 
+import io.gradflow.analysis.ComparisonRow;
+import io.gradflow.analysis.EffectRow;
+import io.gradflow.analysis.Outcome;
 import io.gradflow.grid.TrialConfig;
 import io.gradflow.trial.CurvePoint;
 import io.gradflow.trial.LayerStat;
@@ -11,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Timestamp;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -123,8 +127,64 @@ public final class Schemas {
             opt("test_loss", D, "test-set cross-entropy at the step's weights; sampled steps only", CurvePoint::testLoss),
             opt("test_accuracy", D, "test-set accuracy at the step's weights; sampled steps only", CurvePoint::testAccuracy)));
 
+    /** One row per remedy combination, aggregated over its seeds (written by the analysis after the trials). */
+    public static final Table<ComparisonRow> COMPARISON = new Table<>("comparison",
+            "one row per remedy combination (every axis but the seed), aggregated over its seeds", comparisonColumns());
+
+    /** Paired effects of axis levels, conditional effects within strata, and two-way interactions. */
+    public static final Table<EffectRow> EFFECTS = new Table<>("effects",
+            "one row per effect: axis level vs the axis' baseline (main, or conditional within a stratum) or two-axis interaction, per key outcome", List.of(
+            req("kind", S, "main (all pairs), conditional (pairs inside `stratum`) or interaction (difference in differences of `axis` and `by_axis`)", EffectRow::kind),
+            req("outcome", S, "the trials column compared: flow_log10_delta_init/_train, flow_log10_grad_init/_train, final_train_loss, test_accuracy or steps_to_target", r -> r.outcome().column()),
+            req("axis", S, "the axis switched", EffectRow::axis),
+            req("level", S, "the level switched to", EffectRow::level),
+            req("baseline", S, "the level switched from: the axis' first level in grid.yaml", EffectRow::baseline),
+            req("stratum", S, "`all`, or the other settings held fixed for a conditional effect, e.g. `activation=sigmoid, depth=20`", EffectRow::stratum),
+            opt("by_axis", S, "interactions: the second axis", EffectRow::byAxis),
+            opt("by_level", S, "interactions: the second axis' level", EffectRow::byLevel),
+            opt("by_baseline", S, "interactions: the second axis' baseline", EffectRow::byBaseline),
+            req("n_pairs", I, "pairs (quadruples for interactions) of trials equal in every other setting and the seed, with the outcome present in all", EffectRow::nPairs),
+            opt("mean_diff", D, "mean paired difference outcome(level) − outcome(baseline); interactions: mean of [effect at by_level] − [effect at by_baseline]", r -> r.diff().mean()),
+            opt("sd_diff", D, "standard deviation of the paired differences (n − 1 denominator); null with one pair", r -> r.diff().sd()),
+            opt("ci_low", D, "lower end of the 95% confidence interval of mean_diff (Student t, n_pairs − 1 degrees of freedom)", r -> r.diff().ciLow()),
+            opt("ci_high", D, "upper end of that interval", r -> r.diff().ciHigh()),
+            opt("mean_at_baseline", D, "mean outcome of the pairs' baseline trials; interactions: mean effect of `level` at by_baseline", EffectRow::meanAtBaseline),
+            opt("mean_at_level", D, "mean outcome of the pairs' trials at `level`; interactions: mean effect of `level` at by_level", EffectRow::meanAtLevel)));
+
+    private static List<Column<ComparisonRow>> comparisonColumns() {
+        List<Column<ComparisonRow>> c = new ArrayList<>();
+        c.add(req("combination_id", S, "the combination_id of the combination's trials", ComparisonRow::combinationId));
+        c.add(req("combination", S, "the varied axes' values in grid order, e.g. `activation=sigmoid, batchnorm=true`", ComparisonRow::label));
+        for (String[] s : new String[][]{{"activation", "S"}, {"init", "S"}, {"batchnorm", "B"}, {"residual", "B"},
+                {"depth", "I"}, {"width", "I"}, {"steps", "I"}, {"batch_size", "I"}, {"optimizer", "S"},
+                {"learning_rate", "D"}, {"dtype", "S"}}) {
+            DataType t = switch (s[1]) {
+                case "B" -> B;
+                case "I" -> I;
+                case "D" -> D;
+                default -> S;
+            };
+            String name = s[0];
+            c.add(req(name, t, "as in trials", r -> r.settings().get(name)));
+        }
+        c.add(req("n_seeds", I, "trials (seeds) of the combination", ComparisonRow::nSeeds));
+        c.add(req("n_failed", I, "FAILED trials among them", ComparisonRow::nFailed));
+        c.add(req("n_diverged", I, "DIVERGED trials among them", ComparisonRow::nDiverged));
+        c.add(req("majority_verdict", S, "the most common verdict of the seeds; a tie goes to the worse (HEALTHY < VANISHING < EXPLODING < DIVERGED < FAILED)", ComparisonRow::majorityVerdict));
+        c.add(req("rank", I, "1 = best: majority HEALTHY first, then VANISHING/EXPLODING, then DIVERGED/FAILED; within a group by mean test accuracy (high first), mean final train loss (low first), |mean flow_log10_delta_train| (small first)", ComparisonRow::rank));
+        for (Outcome o : Outcome.values()) {
+            String n = o.column();
+            c.add(req(n + "_n", I, "seeds with a value of " + n, r -> r.estimate(o).n()));
+            c.add(opt(n + "_mean", D, "mean of " + n + " over those seeds" + (o == Outcome.STEPS_TO_TARGET ? " (only seeds that reached the target)" : ""), r -> r.estimate(o).mean()));
+            c.add(opt(n + "_sd", D, "its standard deviation (n − 1 denominator); null below 2 seeds", r -> r.estimate(o).sd()));
+            c.add(opt(n + "_ci_low", D, "lower end of its 95% confidence interval (Student t, n − 1 degrees of freedom); null below 2 seeds", r -> r.estimate(o).ciLow()));
+            c.add(opt(n + "_ci_high", D, "upper end of that interval", r -> r.estimate(o).ciHigh()));
+        }
+        return c;
+    }
+
     public static List<Table<?>> all() {
-        return List.of(TRIALS, LAYER_STATS, CURVES);
+        return List.of(TRIALS, LAYER_STATS, CURVES, COMPARISON, EFFECTS);
     }
 
     public static String combinationId(TrialConfig c) {

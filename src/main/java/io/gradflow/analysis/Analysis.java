@@ -1,0 +1,294 @@
+package io.gradflow.analysis;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gradflow.grid.Axis;
+import io.gradflow.grid.GridParser;
+import io.gradflow.grid.GridSpec;
+import io.gradflow.store.DatasetWriter;
+import io.gradflow.store.Schemas;
+import io.gradflow.store.SweepDir;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The analysis of a finished sweep folder, the one entry point for the sweep and for {@code gradflow report}:
+ * read {@code trials}, {@code layer_stats} and {@code curves}, compute {@code comparison} and {@code effects}
+ * with the pure functions of this package, write both as Parquet and write {@code report.html}, each replacing
+ * an earlier one. Spark is used to read and write only.
+ */
+public final class Analysis {
+
+    public static final String REPORT_FILE = "report.html";
+
+    private static final String[] SETTINGS = Arrays.stream(Axis.values()).map(Axis::key).toArray(String[]::new);
+
+    private Analysis() {
+    }
+
+    /**
+     * What {@link #run} computed and where it wrote it.
+     *
+     * @param sweepDir   the sweep folder
+     * @param sweep      the sweep name
+     * @param axes       the varied axes in grid order (levels in grid order, the first is the baseline)
+     * @param trials     the trials read
+     * @param comparison one row per combination, by rank
+     * @param effects    every effect row written
+     * @param reportPath the report written
+     */
+    public record Result(String sweepDir, String sweep, List<AxisLevels> axes, List<TrialRow> trials,
+                         List<ComparisonRow> comparison, List<EffectRow> effects, String reportPath) {
+    }
+
+    /**
+     * Analyses the sweep in {@code sweepDir} (any Hadoop path) and writes {@code comparison}, {@code effects} and
+     * {@code report.html} into it, replacing earlier ones.
+     *
+     * @throws IllegalArgumentException when the folder has no readable {@code trials} dataset (the message names
+     *                                  the path)
+     */
+    public static Result run(SparkSession spark, String sweepDir) {
+        Path dir = new Path(sweepDir);
+        FileSystem fs = fileSystem(spark, dir);
+        Path trialsPath = new Path(dir, Schemas.TRIALS.name());
+        if (!exists(fs, trialsPath)) {
+            throw new IllegalArgumentException("'" + sweepDir + "' is not a sweep folder: " + trialsPath
+                    + " does not exist; give the folder that `gradflow sweep` wrote (OUT/<sweep name>)");
+        }
+        List<TrialRow> trials = readTrials(spark, trialsPath.toString());
+        if (trials.isEmpty()) {
+            throw new IllegalArgumentException("the trials dataset " + trialsPath + " has no rows; there is nothing to analyse");
+        }
+        List<AxisLevels> axes = axes(readText(fs, new Path(dir, SweepDir.GRID_FILE)), trials);
+        List<ComparisonRow> comparison = Comparison.compute(trials, axes);
+        List<EffectRow> effects = Effects.compute(trials, axes);
+
+        Path staging = new Path(dir, ".analysis.incomplete");
+        delete(fs, staging);
+        DatasetWriter.write(spark, Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()).toString());
+        DatasetWriter.write(spark, Schemas.EFFECTS, effects, new Path(staging, Schemas.EFFECTS.name()).toString());
+
+        Map<String, Profiles.Profile> profiles = Profiles.meanLog10Delta(trials, readDeltas(spark, fs, dir));
+        Map<String, java.util.TreeMap<Integer, Double>> losses = Profiles.meanLoss(trials, readLosses(spark, fs, dir));
+        String sweep = sweepName(spark, trialsPath.toString(), dir);
+        String html = Report.render(new Report.Input(sweep, manifest(fs, dir), trials, axes, comparison, effects, profiles, losses));
+        writeText(fs, new Path(staging, REPORT_FILE), html);
+
+        for (String name : List.of(Schemas.COMPARISON.name(), Schemas.EFFECTS.name(), REPORT_FILE)) {
+            Path target = new Path(dir, name);
+            delete(fs, target);
+            rename(fs, new Path(staging, name), target);
+        }
+        delete(fs, staging);
+        return new Result(dir.toString(), sweep, axes, trials, comparison, effects, new Path(dir, REPORT_FILE).toString());
+    }
+
+    /** The terminal summary: the top combinations and the largest main effects, as aligned tables. */
+    public static String terminalSummary(Result r) {
+        return Summary.text(r, 10, 10);
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    static List<TrialRow> readTrials(SparkSession spark, String path) {
+        Dataset<Row> df = spark.read().parquet(path);
+        List<String> need = new ArrayList<>(List.of("trial_id", "combination_id", "seed", "verdict", "error_message",
+                "error_stack", "wall_time_ms"));
+        need.addAll(Arrays.asList(SETTINGS));
+        Arrays.stream(Outcome.values()).forEach(o -> need.add(o.column()));
+        List<String> have = Arrays.asList(df.columns());
+        for (String c : need) {
+            if (!have.contains(c)) {
+                throw new IllegalArgumentException(path + " is not a gradflow trials dataset: it has no column '" + c + "'");
+            }
+        }
+        List<TrialRow> out = new ArrayList<>();
+        for (Row r : df.selectExpr(need.toArray(String[]::new)).collectAsList()) {
+            Map<String, Object> settings = new LinkedHashMap<>();
+            for (int i = 0; i < SETTINGS.length; i++) {
+                settings.put(SETTINGS[i], r.get(7 + i));
+            }
+            double[] o = new double[Outcome.values().length];
+            for (int i = 0; i < o.length; i++) {
+                int k = 7 + SETTINGS.length + i;
+                o[i] = r.isNullAt(k) ? Double.NaN : ((Number) r.get(k)).doubleValue();
+            }
+            out.add(new TrialRow(r.getString(0), r.getString(1), settings, r.getLong(2), r.getString(3),
+                    r.getString(4), r.getString(5), o, r.getLong(6)));
+        }
+        out.sort(Comparator.comparing(TrialRow::trialId));
+        return out;
+    }
+
+    /**
+     * The varied axes and their order from the sweep's grid file; levels are rendered as in {@code trials}. Without
+     * a readable grid file, every setting with more than one value in {@code trials} is an axis (levels sorted:
+     * false before true, numbers ascending, text alphabetically).
+     */
+    static List<AxisLevels> axes(String gridText, List<TrialRow> trials) {
+        if (gridText != null) {
+            try {
+                GridSpec g = GridParser.parse(gridText, SweepDir.GRID_FILE, "sweep");
+                List<AxisLevels> out = new ArrayList<>();
+                g.axes().forEach((a, values) -> {
+                    List<String> levels = values.stream().map(Axis::render).distinct().toList();
+                    if (levels.size() > 1) {
+                        out.add(new AxisLevels(a.key(), levels));
+                    }
+                });
+                return out;
+            } catch (RuntimeException e) {
+                // e.g. a CSV dataset path that no longer exists: fall back to the values in trials
+            }
+        }
+        return inferAxes(trials);
+    }
+
+    static List<AxisLevels> inferAxes(List<TrialRow> trials) {
+        List<AxisLevels> out = new ArrayList<>();
+        for (String s : SETTINGS) {
+            TreeSet<Object> values = new TreeSet<>(Analysis::compareValues);
+            trials.forEach(t -> values.add(t.settings().get(s)));
+            if (values.size() > 1) {
+                out.add(new AxisLevels(s, values.stream().map(String::valueOf).toList()));
+            }
+        }
+        return out;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static int compareValues(Object a, Object b) {
+        if (a instanceof Comparable ca && a.getClass() == b.getClass()) {
+            return ca.compareTo(b);
+        }
+        return String.valueOf(a).compareTo(String.valueOf(b));
+    }
+
+    static List<Profiles.BlockDelta> readDeltas(SparkSession spark, FileSystem fs, Path dir) {
+        Path p = new Path(dir, Schemas.LAYER_STATS.name());
+        if (!exists(fs, p)) {
+            return List.of();
+        }
+        Dataset<Row> l = spark.read().parquet(p.toString());
+        Dataset<Row> last = l.groupBy("trial_id").agg(org.apache.spark.sql.functions.max("step").as("last_step"));
+        List<Profiles.BlockDelta> out = new ArrayList<>();
+        for (Row r : l.join(last, "trial_id").where("step = 0 or step = last_step")
+                .selectExpr("trial_id", "step = last_step and step > 0", "block", "delta_norm").collectAsList()) {
+            if (!r.isNullAt(3)) {
+                out.add(new Profiles.BlockDelta(r.getString(0), r.getBoolean(1), r.getInt(2), r.getDouble(3)));
+            }
+        }
+        return out;
+    }
+
+    static List<Profiles.LossPoint> readLosses(SparkSession spark, FileSystem fs, Path dir) {
+        Path p = new Path(dir, Schemas.CURVES.name());
+        if (!exists(fs, p)) {
+            return List.of();
+        }
+        List<Profiles.LossPoint> out = new ArrayList<>();
+        for (Row r : spark.read().parquet(p.toString()).where("train_loss is not null")
+                .selectExpr("trial_id", "step", "train_loss").collectAsList()) {
+            out.add(new Profiles.LossPoint(r.getString(0), r.getInt(1), r.getDouble(2)));
+        }
+        return out;
+    }
+
+    private static String sweepName(SparkSession spark, String trialsPath, Path dir) {
+        List<Row> r = spark.read().parquet(trialsPath).select("sweep").limit(1).collectAsList();
+        return r.isEmpty() ? dir.getName() : r.get(0).getString(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> manifest(FileSystem fs, Path dir) {
+        String text = readText(fs, new Path(dir, SweepDir.MANIFEST_FILE));
+        if (text == null) {
+            return Map.of();
+        }
+        try {
+            return new ObjectMapper().readValue(text, Map.class);
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
+    // ---------------------------------------------------------------- file system
+
+    private static FileSystem fileSystem(SparkSession spark, Path dir) {
+        try {
+            return dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("sweep folder '" + dir + "' cannot be used: " + e.getMessage());
+        }
+    }
+
+    private static boolean exists(FileSystem fs, Path p) {
+        try {
+            return fs.exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not check " + p, e);
+        }
+    }
+
+    private static String readText(FileSystem fs, Path p) {
+        try {
+            if (!fs.exists(p)) {
+                return null;
+            }
+            try (FSDataInputStream in = fs.open(p)) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + p, e);
+        }
+    }
+
+    private static void writeText(FileSystem fs, Path p, String text) {
+        try (FSDataOutputStream o = fs.create(p, true)) {
+            o.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + p, e);
+        }
+    }
+
+    private static void delete(FileSystem fs, Path p) {
+        try {
+            if (fs.exists(p)) {
+                fs.delete(p, true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not delete " + p, e);
+        }
+    }
+
+    private static void rename(FileSystem fs, Path from, Path to) {
+        try {
+            if (!fs.rename(from, to)) {
+                throw new IOException("rename returned false");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not move " + from + " to " + to, e);
+        }
+    }
+
+    static String fmt(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f", v) : "-";
+    }
+}

@@ -1,0 +1,50 @@
+package io.gradflow.analysis;
+
+/**
+ * The mean of a sample with its standard deviation and two-sided 95% confidence interval:
+ * mean ± t_{0.975, n−1} · sd / √n, sd with the n − 1 denominator. Non-finite inputs (a failed trial's missing
+ * flow, a loss that never reached the target) are left out before anything is computed; {@code n} counts what
+ * remains. With n = 1 the deviation and interval are NaN (stored as null); with n = 0 the mean is NaN too.
+ *
+ * @param n      finite values used
+ * @param mean   their mean
+ * @param sd     sample standard deviation (n − 1 denominator)
+ * @param ciLow  lower end of the 95% interval for the mean
+ * @param ciHigh upper end
+ */
+public record Estimate(int n, double mean, double sd, double ciLow, double ciHigh) {
+
+    public static final Estimate EMPTY = new Estimate(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+
+    public static Estimate of(double... values) {
+        int n = 0;
+        double sum = 0;
+        for (double v : values) {
+            if (Double.isFinite(v)) {
+                n++;
+                sum += v;
+            }
+        }
+        if (n == 0) {
+            return EMPTY;
+        }
+        double mean = sum / n;
+        if (n == 1) {
+            return new Estimate(1, mean, Double.NaN, Double.NaN, Double.NaN);
+        }
+        double ss = 0;
+        for (double v : values) {
+            if (Double.isFinite(v)) {
+                ss += (v - mean) * (v - mean);
+            }
+        }
+        double sd = Math.sqrt(ss / (n - 1));
+        double half = TDist.t975(n - 1) * sd / Math.sqrt(n);
+        return new Estimate(n, mean, sd, mean - half, mean + half);
+    }
+
+    /** Half the interval's width; NaN without an interval. */
+    public double halfWidth() {
+        return (ciHigh - ciLow) / 2;
+    }
+}

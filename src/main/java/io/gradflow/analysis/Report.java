@@ -1,0 +1,565 @@
+package io.gradflow.analysis;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The self-contained {@code report.html}: every chart is an inline PNG, the styles are inline, and the only
+ * script is a few inline lines that mark the document once every chart has decoded (which the tests read).
+ * Large sweeps stay readable because the charts are faceted: heatmaps per depth (and per first-axis level when
+ * a depth panel would exceed {@value #MAX_COLUMNS} columns), profiles and loss curves per first-axis level with one
+ * line per single remedy against the baseline.
+ */
+public final class Report {
+
+    static final int MAX_COLUMNS = 80;
+    private static final List<Outcome> MAIN_EFFECT_OUTCOMES = List.of(Outcome.FLOW_DELTA_INIT, Outcome.FLOW_DELTA_TRAIN,
+            Outcome.TEST_ACCURACY);
+
+    /**
+     * Everything the report shows, already read and aggregated.
+     *
+     * @param sweep      sweep name
+     * @param manifest   the manifest's top-level fields (may be empty)
+     * @param trials     the trials
+     * @param axes       the varied axes in grid order
+     * @param comparison one row per combination, by rank
+     * @param effects    the effects
+     * @param profiles   combination → mean log10‖δ_l‖ at init and end
+     * @param losses     combination → step → mean minibatch loss
+     */
+    public record Input(String sweep, Map<String, Object> manifest, List<TrialRow> trials, List<AxisLevels> axes,
+                        List<ComparisonRow> comparison, List<EffectRow> effects, Map<String, Profiles.Profile> profiles,
+                        Map<String, TreeMap<Integer, Double>> losses) {
+    }
+
+    private final Input in;
+    private final StringBuilder html = new StringBuilder();
+    private int charts;
+
+    private Report(Input in) {
+        this.in = in;
+    }
+
+    public static String render(Input in) {
+        return new Report(in).build();
+    }
+
+    private String build() {
+        StringBuilder body = new StringBuilder();
+        StringBuilder saved = html;
+        overview(body);
+        heatmaps(body);
+        profiles(body);
+        losses(body);
+        effects(body);
+        ranking(body);
+        failures(body);
+        saved.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>gradflow report: ").append(esc(in.sweep())).append("</title>\n<style>").append(CSS).append("</style>\n</head>\n")
+                .append("<body data-charts=\"").append(charts).append("\">\n")
+                .append("<header><h1>gradflow report: ").append(esc(in.sweep())).append("</h1>\n<nav>")
+                .append("<a href=\"#overview\">overview</a><a href=\"#heatmaps\">heatmaps</a><a href=\"#profiles\">flow profiles</a>")
+                .append("<a href=\"#losses\">loss curves</a><a href=\"#effects\">effects</a><a href=\"#ranking\">ranking</a>")
+                .append("<a href=\"#failures\">failures</a></nav></header>\n<main>\n")
+                .append(body)
+                .append("</main>\n<script>\n")
+                .append("window.addEventListener('load', function () {\n")
+                .append("  var imgs = document.querySelectorAll('figure.chart img');\n")
+                .append("  var ok = 0;\n")
+                .append("  imgs.forEach(function (i) { if (i.complete && i.naturalWidth > 0) { ok++; } });\n")
+                .append("  document.body.setAttribute('data-charts-rendered', String(ok));\n")
+                .append("});\n</script>\n</body></html>\n");
+        return saved.toString();
+    }
+
+    // ---------------------------------------------------------------- sections
+
+    private void overview(StringBuilder b) {
+        List<TrialRow> t = in.trials();
+        Map<String, Long> verdicts = new LinkedHashMap<>();
+        for (String v : Comparison.VERDICT_ORDER) {
+            verdicts.put(v, t.stream().filter(r -> r.verdict().equals(v)).count());
+        }
+        long seeds = t.stream().map(TrialRow::seed).distinct().count();
+        double cpuSeconds = t.stream().mapToLong(TrialRow::wallTimeMs).sum() / 1000.0;
+        b.append("<section id=\"overview\"><h2>Overview</h2>\n<div class=\"cards\">");
+        card(b, Integer.toString(t.size()), "trials");
+        card(b, Integer.toString(in.comparison().size()), "combinations × " + seeds + " seed" + (seeds == 1 ? "" : "s"));
+        for (Map.Entry<String, Long> e : verdicts.entrySet()) {
+            if (e.getValue() > 0 || e.getKey().equals("FAILED") || e.getKey().equals("DIVERGED")) {
+                card(b, Long.toString(e.getValue()), "<span class=\"v " + e.getKey() + "\">" + e.getKey() + "</span>");
+            }
+        }
+        card(b, fmtDuration(cpuSeconds), "trial time (sum over tasks)");
+        Object started = in.manifest().get("started_at");
+        Object finished = in.manifest().get("finished_at");
+        if (started != null && finished != null) {
+            try {
+                double s = (java.time.Instant.parse(finished.toString()).toEpochMilli()
+                        - java.time.Instant.parse(started.toString()).toEpochMilli()) / 1000.0;
+                card(b, fmtDuration(s), "sweep wall time");
+            } catch (RuntimeException e) {
+                // an unreadable manifest time only loses this card
+            }
+        }
+        b.append("</div>\n<table class=\"kv\">");
+        kv(b, "varied axes", in.axes().isEmpty() ? "none" : in.axes().stream()
+                .map(a -> a.name() + " (" + String.join(", ", a.levels()) + "; baseline " + a.baseline() + ")")
+                .collect(Collectors.joining("; ")));
+        for (String k : List.of("master", "gradflow_version", "dl4j_version", "spark_version", "java_version", "git_commit",
+                "started_at", "finished_at")) {
+            Object v = in.manifest().get(k);
+            if (v != null) {
+                kv(b, k.replace('_', ' '), v.toString());
+            }
+        }
+        b.append("</table>\n<p class=\"note\"><b>flow</b> = log10(‖δ<sub>first block</sub>‖ / ‖δ<sub>last block</sub>‖), ")
+                .append("norms (not squared) of the gradient with respect to each hidden block's pre-activation: 0 means ")
+                .append("the gradient reaches the first block intact, −3 that it arrives with a thousandth of its norm. ")
+                .append("Intervals are 95% Student-t intervals over seeds (comparison) or over pairs (effects).</p></section>\n");
+    }
+
+    private void heatmaps(StringBuilder b) {
+        b.append("<section id=\"heatmaps\"><h2>Gradient norm per block: log10‖δ<sub>l</sub>‖</h2>\n")
+                .append("<p class=\"note\">Each column is one combination (mean over its seeds), each row a hidden block; ")
+                .append("the colour is log10 of the norm of δ<sub>l</sub> = ∂loss/∂(pre-activation of block l). A column that ")
+                .append("darkens toward block 1 is a vanishing gradient; one that brightens toward block 1 explodes. ")
+                .append("Left: at initialization (step 0); right: at the last sampled step. Both panels share one colour scale, clipped to the 2nd–98th percentile of all values.</p>\n");
+        List<Double> all = new ArrayList<>();
+        for (Profiles.Profile p : in.profiles().values()) {
+            for (double[] a : new double[][]{p.init(), p.end()}) {
+                for (double v : a) {
+                    if (Double.isFinite(v)) {
+                        all.add(v);
+                    }
+                }
+            }
+        }
+        if (all.isEmpty()) {
+            b.append("<p class=\"empty\">No trial recorded gradient norms (every trial failed).</p></section>\n");
+            return;
+        }
+        // One diverged network can reach 1e13; clip the colour scale to the 2nd..98th percentile so the rest stays legible.
+        all.sort(null);
+        double min = Math.floor(all.get((int) Math.floor(0.02 * (all.size() - 1))));
+        double max = Math.ceil(all.get((int) Math.ceil(0.98 * (all.size() - 1))));
+        if (max - min < 1) {
+            max = min + 1;
+        }
+        for (Map.Entry<String, List<ComparisonRow>> facet : heatmapFacets().entrySet()) {
+            List<ComparisonRow> rows = facet.getValue();
+            int depth = rows.stream().mapToInt(r -> ((Number) r.settings().get("depth")).intValue()).max().orElse(1);
+            Map<String, String> shortLabels = shortLabels(rows, facetAxes());
+            List<String> cols = rows.stream().map(r -> shortLabels.get(r.combinationId())).toList();
+            b.append("<h3>").append(esc(facet.getKey())).append("</h3><div class=\"row\">");
+            for (boolean end : new boolean[]{false, true}) {
+                List<double[]> values = new ArrayList<>();
+                for (ComparisonRow r : rows) {
+                    Profiles.Profile p = in.profiles().get(r.combinationId());
+                    double[] v = p == null ? new double[0] : (end ? p.end() : p.init()).clone();
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = Double.isFinite(v[i]) ? Math.max(min, Math.min(max, v[i])) : v[i];
+                    }
+                    values.add(v);
+                }
+                String title = "log10‖δ‖ " + (end ? "at the end of training" : "at initialization") + " · " + facet.getKey();
+                figure(b, Charts.heatmap(title, cols, depth, values, min, max), title);
+            }
+            b.append("</div>\n");
+        }
+        b.append("</section>\n");
+    }
+
+    private List<String> facetAxes() {
+        List<String> f = new ArrayList<>();
+        if (hasAxis("depth")) {
+            f.add("depth");
+        }
+        return f;
+    }
+
+    /** depth panels; a panel with too many columns is split by the first other axis. */
+    private Map<String, List<ComparisonRow>> heatmapFacets() {
+        List<ComparisonRow> ordered = new ArrayList<>(in.comparison());
+        ordered.sort(Comparison.gridOrder(in.axes()));
+        Map<String, List<ComparisonRow>> facets = new LinkedHashMap<>();
+        for (ComparisonRow r : ordered) {
+            String key = "depth " + r.settings().get("depth");
+            facets.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+        }
+        AxisLevels split = in.axes().stream().filter(a -> !a.name().equals("depth")).findFirst().orElse(null);
+        Map<String, List<ComparisonRow>> out = new LinkedHashMap<>();
+        facets.forEach((k, rows) -> {
+            if (rows.size() <= MAX_COLUMNS || split == null) {
+                out.put(k, rows);
+            } else {
+                for (String level : split.levels()) {
+                    List<ComparisonRow> sub = rows.stream().filter(r -> String.valueOf(r.settings().get(split.name())).equals(level)).toList();
+                    if (!sub.isEmpty()) {
+                        out.put(k + " · " + split.name() + "=" + level, sub);
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Compact column labels: non-boolean values joined by '/', then +name for each boolean axis that is true. */
+    static Map<String, String> shortLabels(List<ComparisonRow> rows, List<String> leaveOut) {
+        return rowsLabels(rows, leaveOut);
+    }
+
+    private static Map<String, String> rowsLabels(List<ComparisonRow> rows, List<String> leaveOut) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (ComparisonRow r : rows) {
+            List<String> vals = new ArrayList<>();
+            List<String> flags = new ArrayList<>();
+            for (String part : r.label().split(", ")) {
+                int eq = part.indexOf('=');
+                if (eq < 0) {
+                    vals.add(part);
+                    continue;
+                }
+                String axis = part.substring(0, eq);
+                String v = part.substring(eq + 1);
+                if (leaveOut.contains(axis)) {
+                    continue;
+                }
+                if (v.equals("true")) {
+                    flags.add("+" + abbreviate(axis));
+                } else if (!v.equals("false")) {
+                    vals.add(axis.equals("depth") ? "d" + v : v);
+                }
+            }
+            String label = String.join("/", vals) + (flags.isEmpty() ? "" : " " + String.join(" ", flags));
+            out.put(r.combinationId(), label.isBlank() ? "plain" : label.strip());
+        }
+        return out;
+    }
+
+    static String abbreviate(String axis) {
+        return switch (axis) {
+            case "batchnorm" -> "bn";
+            case "residual" -> "res";
+            default -> axis;
+        };
+    }
+
+    private void profiles(StringBuilder b) {
+        b.append("<section id=\"profiles\"><h2>Gradient flow profiles against the baseline</h2>\n<p class=\"note\">")
+                .append(panelNote()).append(" The y axis is log10‖δ<sub>l</sub>‖ (mean over seeds) against the block ")
+                .append("index; a flat line is healthy flow, a line that falls toward block 1 vanishes.</p>\n<div class=\"grid\">");
+        int drawn = 0;
+        for (Panel p : panels()) {
+            for (boolean end : new boolean[]{false, true}) {
+                Map<String, double[][]> series = new LinkedHashMap<>();
+                for (Map.Entry<String, ComparisonRow> e : p.lines().entrySet()) {
+                    Profiles.Profile pr = in.profiles().get(e.getValue().combinationId());
+                    double[] y = pr == null ? new double[0] : end ? pr.end() : pr.init();
+                    double[] x = new double[y.length];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = i + 1;
+                    }
+                    series.put(e.getKey(), new double[][]{x, y});
+                }
+                String title = p.title() + (end ? " · end of training" : " · initialization");
+                figure(b, Charts.lines(title, "block (1 = next to the input)", "log10 ‖δ‖", series, 470, 360, false), title);
+                drawn++;
+            }
+        }
+        if (drawn == 0) {
+            b.append("<p class=\"empty\">No combination to draw.</p>");
+        }
+        b.append("</div></section>\n");
+    }
+
+    private void losses(StringBuilder b) {
+        b.append("<section id=\"losses\"><h2>Loss curves</h2>\n<p class=\"note\">Minibatch cross-entropy (mean over seeds) against the training step; same panels and lines as the profiles. A line that stops ")
+                .append("early diverged.</p>\n<div class=\"grid\">");
+        for (Panel p : panels()) {
+            Map<String, double[][]> series = new LinkedHashMap<>();
+            for (Map.Entry<String, ComparisonRow> e : p.lines().entrySet()) {
+                TreeMap<Integer, Double> curve = in.losses().getOrDefault(e.getValue().combinationId(), new TreeMap<>());
+                double[] x = curve.keySet().stream().mapToDouble(Integer::doubleValue).toArray();
+                double[] y = curve.values().stream().mapToDouble(Double::doubleValue).toArray();
+                series.put(e.getKey(), new double[][]{x, y});
+            }
+            figure(b, Charts.lines(p.title() + " · training loss", "step", "minibatch loss", series, 470, 360, false),
+                    p.title() + " training loss");
+        }
+        b.append("</div></section>\n");
+    }
+
+    private void effects(StringBuilder b) {
+        b.append("<section id=\"effects\"><h2>Effects of each remedy</h2>\n<p class=\"note\">Each bar is the mean paired ")
+                .append("difference outcome(level) − outcome(baseline) over pairs of trials that differ only in that axis ")
+                .append("(same other settings, same seed); whiskers are 95% Student-t intervals over the pairs (none with a ")
+                .append("single pair). For flows, a positive effect means more gradient reaches the first block.</p>\n");
+        List<EffectRow> main = in.effects().stream().filter(e -> e.kind().equals(EffectRow.MAIN)).toList();
+        if (main.isEmpty()) {
+            b.append("<p class=\"empty\">No effects: the sweep varies no axis, or no two trials differ in only one axis.</p></section>\n");
+            return;
+        }
+        b.append("<div class=\"grid\">");
+        for (Outcome o : MAIN_EFFECT_OUTCOMES) {
+            List<EffectRow> rows = main.stream().filter(e -> e.outcome() == o).toList();
+            if (rows.isEmpty()) {
+                continue;
+            }
+            List<String> cats = rows.stream().map(e -> e.axis() + ": " + e.baseline() + "→" + e.level()).toList();
+            double[][] m = {rows.stream().mapToDouble(e -> e.diff().mean()).toArray()};
+            double[][] hw = {rows.stream().mapToDouble(e -> e.diff().halfWidth()).toArray()};
+            String title = "main effect on " + o.column();
+            figure(b, Charts.bars(title, "Δ " + o.column() + " (" + o.unit() + ")", cats, List.of(Charts.SINGLE),
+                    m, hw, Math.max(470, Math.min(1400, 120 + 60 * cats.size())), 400), title);
+        }
+        b.append("</div>\n");
+        conditional(b);
+        b.append("<h3>Largest effects</h3>\n").append(effectsTable(in.effects().stream()
+                .filter(e -> !e.kind().equals(EffectRow.CONDITIONAL) && e.outcome().flow())
+                .sorted(Comparator.comparingDouble((EffectRow e) -> -Math.abs(e.diff().mean()))).limit(15).toList()));
+        b.append("<p class=\"note\">Every effect, every stratum and every interaction is in the <code>effects</code> dataset, e.g. ")
+                .append("<code>gradflow sql DIR \"SELECT axis, level, stratum, mean_diff, ci_low, ci_high FROM effects ")
+                .append("WHERE kind = 'conditional' AND outcome = 'flow_log10_delta_init'\"</code>.</p></section>\n");
+    }
+
+    /** Remedy effects within each level of the first axis (at the deepest depth when depth varies). */
+    private void conditional(StringBuilder b) {
+        if (in.axes().size() < 2) {
+            return;
+        }
+        AxisLevels first = in.axes().get(0);
+        String depthPart = hasAxis("depth") && !first.name().equals("depth") ? ", depth=" + maxDepth() : "";
+        List<String> remedies = new ArrayList<>();
+        for (AxisLevels a : in.axes()) {
+            if (a == first || a.name().equals("depth")) {
+                continue;
+            }
+            a.levels().subList(1, a.levels().size()).forEach(l -> remedies.add(a.name() + "=" + l));
+        }
+        if (remedies.isEmpty()) {
+            return;
+        }
+        b.append("<div class=\"grid\">");
+        for (Outcome o : List.of(Outcome.FLOW_DELTA_INIT, Outcome.FLOW_DELTA_TRAIN)) {
+            double[][] m = new double[remedies.size()][first.levels().size()];
+            double[][] hw = new double[remedies.size()][first.levels().size()];
+            boolean any = false;
+            for (int i = 0; i < remedies.size(); i++) {
+                String[] al = remedies.get(i).split("=", 2);
+                for (int k = 0; k < first.levels().size(); k++) {
+                    String stratum = first.name() + "=" + first.levels().get(k) + depthPart;
+                    EffectRow e = Effects.find(in.effects(), EffectRow.CONDITIONAL, o, al[0], al[1], stratum);
+                    m[i][k] = e == null ? Double.NaN : e.diff().mean();
+                    hw[i][k] = e == null ? Double.NaN : e.diff().halfWidth();
+                    any |= e != null;
+                }
+            }
+            if (!any) {
+                continue;
+            }
+            String title = "effect on " + o.column() + " per " + first.name() + (depthPart.isEmpty() ? "" : " at depth " + maxDepth());
+            figure(b, Charts.bars(title, "Δ " + o.column() + " (decades)", first.levels(), remedies, m, hw,
+                    Math.max(600, Math.min(1200, 200 + 40 * remedies.size() * first.levels().size())), 440), title);
+        }
+        b.append("</div>\n");
+    }
+
+    private String effectsTable(List<EffectRow> rows) {
+        StringBuilder t = new StringBuilder("<div class=\"scroll\"><table><thead><tr><th>kind</th><th>outcome</th><th>change</th>")
+                .append("<th>stratum / interaction</th><th>pairs</th><th>mean diff</th><th>95% CI</th></tr></thead><tbody>");
+        for (EffectRow e : rows) {
+            String with = e.kind().equals(EffectRow.INTERACTION)
+                    ? "× " + e.byAxis() + ": " + e.byBaseline() + "→" + e.byLevel() : e.stratum();
+            t.append("<tr><td>").append(e.kind()).append("</td><td>").append(e.outcome().column()).append("</td><td>")
+                    .append(esc(e.axis() + ": " + e.baseline() + "→" + e.level())).append("</td><td>").append(esc(with))
+                    .append("</td><td class=\"n\">").append(e.nPairs()).append("</td><td class=\"n\">").append(f2(e.diff().mean()))
+                    .append("</td><td class=\"n\">").append(ci(e.diff())).append("</td></tr>");
+        }
+        return t.append("</tbody></table></div>\n").toString();
+    }
+
+    private void ranking(StringBuilder b) {
+        b.append("<section id=\"ranking\"><h2>Ranked combinations</h2>\n<p class=\"note\">")
+                .append(esc(Comparison.RANKING_RULE)).append(". Values are means over seeds with 95% intervals.</p>\n")
+                .append("<div class=\"scroll tall\"><table><thead><tr><th>rank</th><th>combination</th><th>seeds</th>")
+                .append("<th>failed</th><th>diverged</th><th>verdict</th><th>flow δ init</th><th>flow δ train</th>")
+                .append("<th>flow ∂W train</th><th>slope init</th><th>final train loss</th><th>test accuracy</th>")
+                .append("<th>steps to target</th></tr></thead><tbody>\n");
+        for (ComparisonRow r : in.comparison()) {
+            b.append("<tr><td class=\"n\">").append(r.rank()).append("</td><td>").append(esc(r.label()))
+                    .append("</td><td class=\"n\">").append(r.nSeeds()).append("</td><td class=\"n\">").append(r.nFailed())
+                    .append("</td><td class=\"n\">").append(r.nDiverged()).append("</td><td><span class=\"v ")
+                    .append(r.majorityVerdict()).append("\">").append(r.majorityVerdict()).append("</span></td>");
+            for (Outcome o : List.of(Outcome.FLOW_DELTA_INIT, Outcome.FLOW_DELTA_TRAIN, Outcome.FLOW_GRAD_TRAIN,
+                    Outcome.DELTA_SLOPE_INIT, Outcome.FINAL_TRAIN_LOSS, Outcome.TEST_ACCURACY, Outcome.STEPS_TO_TARGET)) {
+                Estimate e = r.estimate(o);
+                b.append("<td class=\"n\">").append(o == Outcome.STEPS_TO_TARGET ? f0(e.mean()) : f2(e.mean()));
+                if (Double.isFinite(e.halfWidth())) {
+                    b.append(" <small>±").append(o == Outcome.STEPS_TO_TARGET ? f0(e.halfWidth()) : f2(e.halfWidth())).append("</small>");
+                }
+                b.append("</td>");
+            }
+            b.append("</tr>\n");
+        }
+        b.append("</tbody></table></div></section>\n");
+    }
+
+    private void failures(StringBuilder b) {
+        List<TrialRow> bad = in.trials().stream().filter(t -> t.verdict().equals("FAILED") || t.verdict().equals("DIVERGED"))
+                .sorted(Comparator.comparing(TrialRow::verdict).thenComparing(TrialRow::trialId)).toList();
+        b.append("<section id=\"failures\"><h2>Failures and divergences</h2>\n");
+        if (bad.isEmpty()) {
+            b.append("<p class=\"empty\">No trial failed or diverged.</p></section>\n");
+            return;
+        }
+        b.append("<div class=\"scroll tall\"><table><thead><tr><th>trial</th><th>combination</th><th>seed</th><th>verdict</th>")
+                .append("<th>error</th></tr></thead><tbody>\n");
+        for (TrialRow t : bad) {
+            b.append("<tr><td><code>").append(esc(t.trialId())).append("</code></td><td>")
+                    .append(esc(Comparison.label(t, in.axes()))).append("</td><td class=\"n\">").append(t.seed())
+                    .append("</td><td><span class=\"v ").append(t.verdict()).append("\">").append(t.verdict())
+                    .append("</span></td><td>").append(esc(t.errorMessage() == null ? "" : t.errorMessage()));
+            if (t.errorStack() != null && !t.errorStack().isBlank()) {
+                b.append("<details><summary>stack trace</summary><pre>").append(esc(t.errorStack())).append("</pre></details>");
+            }
+            b.append("</td></tr>\n");
+        }
+        b.append("</tbody></table></div></section>\n");
+    }
+
+    // ---------------------------------------------------------------- panels
+
+    /** One small multiple: a title and the lines it compares (label → combination). */
+    record Panel(String title, Map<String, ComparisonRow> lines) {
+    }
+
+    /**
+     * Panels per level of the first axis (if at least two axes vary), at the deepest depth when depth varies;
+     * lines: the baseline of the other axes and each single switch away from it.
+     */
+    List<Panel> panels() {
+        List<AxisLevels> axes = in.axes();
+        List<Panel> out = new ArrayList<>();
+        if (axes.isEmpty()) {
+            if (!in.comparison().isEmpty()) {
+                out.add(new Panel("all trials", Map.of("all", in.comparison().get(0))));
+            }
+            return out;
+        }
+        boolean depthFixed = hasAxis("depth") && axes.size() > 1;
+        AxisLevels panelAxis = axes.size() >= 2 ? axes.stream().filter(a -> !a.name().equals("depth")).findFirst().orElse(null) : null;
+        List<AxisLevels> compared = axes.stream().filter(a -> a != panelAxis && !(depthFixed && a.name().equals("depth"))).toList();
+        Map<String, String> fixed = new LinkedHashMap<>();
+        if (depthFixed) {
+            fixed.put("depth", Integer.toString(maxDepth()));
+        }
+        List<String> levels = panelAxis == null ? List.of("") : panelAxis.levels();
+        for (String level : levels) {
+            Map<String, String> f = new LinkedHashMap<>(fixed);
+            if (panelAxis != null) {
+                f.put(panelAxis.name(), level);
+            }
+            Map<String, ComparisonRow> lines = Profiles.remedyLines(in.comparison(), compared, f);
+            if (lines.isEmpty()) {
+                continue;
+            }
+            String title = (panelAxis == null ? "all" : panelAxis.name() + "=" + level)
+                    + (depthFixed ? " · depth " + maxDepth() : "");
+            out.add(new Panel(title, lines));
+        }
+        return out;
+    }
+
+    private String panelNote() {
+        if (in.axes().isEmpty()) {
+            return "The sweep varies no axis.";
+        }
+        AxisLevels first = in.axes().stream().filter(a -> !a.name().equals("depth")).findFirst().orElse(in.axes().get(0));
+        String depth = hasAxis("depth") && in.axes().size() > 1 ? " at the deepest depth (" + maxDepth() + ")" : "";
+        return in.axes().size() >= 2
+                ? "One panel per " + first.name() + depth + "; the dashed black line is the baseline (every other axis at its "
+                + "first level), each coloured line switches one axis to another level."
+                : "One line per level of " + in.axes().get(0).name() + "; the dashed black line is the baseline.";
+    }
+
+    private boolean hasAxis(String name) {
+        return in.axes().stream().anyMatch(a -> a.name().equals(name));
+    }
+
+    private int maxDepth() {
+        return in.comparison().stream().mapToInt(r -> ((Number) r.settings().get("depth")).intValue()).max().orElse(0);
+    }
+
+    // ---------------------------------------------------------------- html helpers
+
+    private void figure(StringBuilder b, Charts.Png png, String alt) {
+        charts++;
+        b.append("<figure class=\"chart\"><img alt=\"").append(esc(alt)).append("\" width=\"").append(png.width())
+                .append("\" height=\"").append(png.height()).append("\" src=\"data:image/png;base64,")
+                .append(png.base64()).append("\"></figure>");
+    }
+
+    private static void card(StringBuilder b, String big, String small) {
+        b.append("<div class=\"card\"><div class=\"big\">").append(big).append("</div><div>").append(small).append("</div></div>");
+    }
+
+    private static void kv(StringBuilder b, String k, String v) {
+        b.append("<tr><th>").append(esc(k)).append("</th><td>").append(esc(v)).append("</td></tr>");
+    }
+
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    static String f2(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f", v) : "–";
+    }
+
+    static String f0(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.0f", v) : "–";
+    }
+
+    static String ci(Estimate e) {
+        return Double.isFinite(e.ciLow()) ? "[" + f2(e.ciLow()) + ", " + f2(e.ciHigh()) + "]" : "–";
+    }
+
+    static String fmtDuration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
+                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+
+    private static final String CSS = """
+            body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+            header{background:#1d2330;color:#fff;padding:14px 28px;position:sticky;top:0;z-index:2}
+            header h1{margin:0 0 6px;font-size:20px;font-weight:600}
+            nav a{color:#b8c7ff;margin-right:16px;text-decoration:none;font-size:13px}
+            main{padding:8px 28px 40px;max-width:1680px}
+            section{background:#fff;border:1px solid #e3e6ea;border-radius:8px;padding:12px 20px 18px;margin:18px 0}
+            h2{font-size:18px;margin:6px 0 8px}h3{font-size:15px;margin:14px 0 6px;color:#3a4254}
+            .note{color:#545c6b;max-width:1100px}.empty{color:#777;font-style:italic}
+            .cards{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0 12px}
+            .card{border:1px solid #e3e6ea;border-radius:6px;padding:8px 14px;min-width:110px;background:#fbfcfd}
+            .card .big{font-size:22px;font-weight:600}
+            .grid{display:flex;flex-wrap:wrap;gap:12px}.row{display:flex;flex-wrap:wrap;gap:12px}
+            figure.chart{margin:0;border:1px solid #eceef1;border-radius:4px;background:#fff}
+            figure.chart img{display:block;max-width:100%;height:auto}
+            table{border-collapse:collapse;font-size:12.5px}th,td{padding:3px 8px;border-bottom:1px solid #eceef1;text-align:left;vertical-align:top}
+            thead th{position:sticky;top:0;background:#f0f2f5}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+            table.kv th{color:#545c6b;font-weight:500}
+            .scroll{overflow:auto;max-height:420px;border:1px solid #eceef1}.scroll.tall{max-height:640px}
+            .v{padding:1px 6px;border-radius:3px;font-size:11.5px;font-weight:600}
+            .HEALTHY{background:#dff3e4;color:#17612c}.VANISHING{background:#e0e8fb;color:#203f8f}.EXPLODING{background:#fde6d6;color:#8a3a0b}
+            .DIVERGED{background:#fbe0e6;color:#8d1838}.FAILED{background:#eee;color:#333}
+            pre{white-space:pre-wrap;font-size:11px;max-height:300px;overflow:auto}small{color:#6b7280}
+            """;
+}

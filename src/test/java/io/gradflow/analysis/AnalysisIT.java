@@ -1,0 +1,299 @@
+package io.gradflow.analysis;
+
+import io.gradflow.cli.Main;
+import io.gradflow.grid.Grid;
+import io.gradflow.grid.GridParser;
+import io.gradflow.grid.GridSpec;
+import io.gradflow.spark.SparkSessions;
+import io.gradflow.spark.SweepJob;
+import io.gradflow.spark.SweepOutcome;
+import io.gradflow.store.Column;
+import io.gradflow.store.Schemas;
+import io.gradflow.store.Table;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The analysis of a small real sweep (16 trials, one made to fail) on one local[2] session: the datasets it
+ * writes, read back by Spark and DuckDB; the report rendered by headless Chromium; the report and sql commands.
+ */
+class AnalysisIT {
+
+    static final String GRID = """
+            name: small
+            seeds: [1, 2]
+            axes:
+              activation: [sigmoid, relu]
+              batchnorm: [false, true]
+              depth: [2, 4]
+            training:
+              init: xavier
+              width: 8
+              steps: 12
+              batch_size: 16
+              learning_rate: 0.05
+            dataset: {kind: blobs, samples: 120, classes: 3, features: 4}
+            """;
+
+    private static SparkSession spark;
+    private static Path root;
+    private static Path dir;
+    private static Analysis.Result result;
+    private static String failedTrial;
+
+    @BeforeAll
+    static void sweepAndAnalyse() throws Exception {
+        spark = SparkSessions.create("local[2]", Map.of("spark.ui.enabled", "false"), "AnalysisIT");
+        root = Files.createTempDirectory("gradflow-analysis-it");
+        GridSpec g = GridParser.parse(GRID, "small.yaml", "small");
+        failedTrial = Grid.expand(g).get(5).trialId();
+        spark.conf().set(SweepJob.INJECT_FAIL_CONF, failedTrial);
+        SweepOutcome o = SweepJob.run(spark, g, root.toString(), false, null);
+        spark.conf().unset(SweepJob.INJECT_FAIL_CONF);
+        assertThat(o.rows()).isEqualTo(16);
+        dir = root.resolve("small");
+        result = Analysis.run(spark, dir.toString());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        spark.stop();
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void comparisonAndEffectsAreWrittenWithTheirSchemasAndAgreeWithSparkSql() {
+        assertThat(result.axes()).extracting(AxisLevels::name).containsExactly("activation", "batchnorm", "depth");
+        assertThat(result.axes().get(2).levels()).containsExactly("2", "4");
+        var comparison = spark.read().parquet(dir.resolve("comparison").toString());
+        assertThat(comparison.schema()).isEqualTo(Schemas.COMPARISON.schema().asNullable());
+        assertThat(comparison.count()).isEqualTo(8);
+        assertThat(comparison.selectExpr("sum(n_seeds)", "sum(n_failed)").first().toString()).isEqualTo("[16,1]");
+        assertThat(comparison.selectExpr("min(rank)", "max(rank)", "count(distinct rank)").first().toString()).isEqualTo("[1,8,8]");
+
+        // the pure aggregation agrees with Spark SQL's own mean and sample deviation over the trials
+        List<Row> sql = spark.read().parquet(dir.resolve("trials").toString()).groupBy("combination_id")
+                .agg(org.apache.spark.sql.functions.avg("flow_log10_delta_init"),
+                        org.apache.spark.sql.functions.stddev_samp("flow_log10_delta_train"))
+                .collectAsList();
+        Map<String, ComparisonRow> byId = new LinkedHashMap<>();
+        result.comparison().forEach(r -> byId.put(r.combinationId(), r));
+        for (Row r : sql) {
+            ComparisonRow c = byId.get(r.getString(0));
+            assertThat(c.estimate(Outcome.FLOW_DELTA_INIT).mean()).isCloseTo(r.getDouble(1), within(1e-9));
+            if (!r.isNullAt(2)) {
+                assertThat(c.estimate(Outcome.FLOW_DELTA_TRAIN).sd()).isCloseTo(r.getDouble(2), within(1e-9));
+            }
+        }
+
+        var effects = spark.read().parquet(dir.resolve("effects").toString());
+        assertThat(effects.schema()).isEqualTo(Schemas.EFFECTS.schema().asNullable());
+        // batch norm on vs off: 2 activations × 2 depths × 2 seeds = 8 pairs, less the one with the failed trial
+        Row bn = effects.where("kind = 'main' and axis = 'batchnorm' and level = 'true' and outcome = 'flow_log10_delta_init'")
+                .selectExpr("n_pairs", "baseline", "stratum").first();
+        assertThat(bn.toString()).isEqualTo("[7,false,all]");
+        assertThat(effects.where("kind = 'conditional' and stratum = 'activation=sigmoid, depth=4' and axis = 'batchnorm'").count())
+                .isGreaterThan(0);
+        assertThat(effects.where("kind = 'interaction' and axis = 'activation' and by_axis = 'depth'").count()).isGreaterThan(0);
+        assertThat(dir.resolve(".analysis.incomplete")).doesNotExist();
+    }
+
+    @Test
+    void duckDbReadsEveryDatasetWithTheExpectedColumnTypes() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
+            for (Table<?> t : Schemas.all()) {
+                String src = "read_parquet('" + dir.resolve(t.name()) + "/*.parquet')";
+                Map<String, String> types = new LinkedHashMap<>();
+                try (ResultSet rs = st.executeQuery("DESCRIBE SELECT * FROM " + src)) {
+                    while (rs.next()) {
+                        types.put(rs.getString("column_name"), rs.getString("column_type"));
+                    }
+                }
+                assertThat(types.keySet()).as(t.name()).containsExactlyElementsOf(t.columnNames());
+                for (Column<?> col : t.columns()) {
+                    assertThat(types.get(col.name())).as(t.name() + "." + col.name()).startsWith(duckType(col.type()));
+                }
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + src)) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).as(t.name() + " rows").isPositive();
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT trial_id) FROM read_parquet('"
+                    + dir.resolve("trials") + "/*.parquet')")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(16);
+                assertThat(rs.getLong(2)).isEqualTo(16);
+            }
+        }
+    }
+
+    private static String duckType(DataType t) {
+        if (t.equals(DataTypes.StringType)) {
+            return "VARCHAR";
+        }
+        if (t.equals(DataTypes.IntegerType)) {
+            return "INTEGER";
+        }
+        if (t.equals(DataTypes.LongType)) {
+            return "BIGINT";
+        }
+        if (t.equals(DataTypes.DoubleType)) {
+            return "DOUBLE";
+        }
+        if (t.equals(DataTypes.BooleanType)) {
+            return "BOOLEAN";
+        }
+        if (t.equals(DataTypes.TimestampType)) {
+            return "TIMESTAMP";
+        }
+        throw new AssertionError("no DuckDB type for " + t);
+    }
+
+    @Test
+    void theReportRendersInHeadlessChromiumWithEveryChartAndNoConsoleMessage() throws Exception {
+        Path report = dir.resolve("report.html");
+        String html = Files.readString(report, StandardCharsets.UTF_8);
+        assertThat(html).doesNotContain("<script src").doesNotContain("<link").doesNotContain("http://").doesNotContain("https://");
+        for (String section : List.of("overview", "heatmaps", "profiles", "losses", "effects", "ranking", "failures")) {
+            assertThat(html).contains("<section id=\"" + section + "\">");
+        }
+        assertThat(html).contains(failedTrial).contains("failed on purpose");
+        // 2 depth facets × (init, end) heatmaps + 2 activations × 2 profiles + 2 loss panels + 3 main-effect
+        // charts + 2 conditional-effect charts
+        int expected = 4 + 4 + 2 + 3 + 2;
+
+        Path profile = Files.createTempDirectory("gradflow-chromium");
+        Path screenshot = root.resolve("report.png");
+        try {
+            Process p = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
+                    "--dump-dom", report.toUri().toString())
+                    .redirectOutput(root.resolve("dom.html").toFile()).redirectError(root.resolve("chromium.log").toFile()).start();
+            assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("chromium finished").isTrue();
+            assertThat(p.exitValue()).isZero();
+            String dom = Files.readString(root.resolve("dom.html"));
+            String log = Files.readString(root.resolve("chromium.log"));
+            assertThat(attr(dom, "data-charts")).isEqualTo(expected);
+            assertThat(attr(dom, "data-charts-rendered")).as("charts decoded by the browser").isEqualTo(expected);
+            assertThat(log.lines().filter(l -> l.contains(":CONSOLE")).toList()).as("console messages").isEmpty();
+
+            Process shot = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--user-data-dir=" + profile, "--hide-scrollbars", "--window-size=1400,1800",
+                    "--screenshot=" + screenshot, report.toUri().toString())
+                    .redirectErrorStream(true).redirectOutput(root.resolve("shot.log").toFile()).start();
+            assertThat(shot.waitFor(90, TimeUnit.SECONDS)).isTrue();
+            var img = javax.imageio.ImageIO.read(screenshot.toFile());
+            assertThat(img.getWidth()).isEqualTo(1400);
+            // kept for a look after the build: target/analysis-it/
+            Path keep = Files.createDirectories(Path.of("target", "analysis-it"));
+            Files.copy(screenshot, keep.resolve("report.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(report, keep.resolve("report.html"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            try (Stream<Path> s = Files.walk(profile)) {
+                s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static int attr(String dom, String name) {
+        Matcher m = Pattern.compile(name + "=\"(\\d+)\"").matcher(dom);
+        assertThat(m.find()).as(name + " in the rendered DOM").isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    void reportAndSqlCommandsWorkOnTheSweepFolderAndRefuseBadInputInOneLine() throws Exception {
+        Cli report = run("report", dir.toString());
+        assertThat(report.code).as(report.err).isEqualTo(Main.OK);
+        assertThat(report.out).contains("8 combinations from 16 trials").contains("Top combinations")
+                .contains("Largest effects").contains("batchnorm: false -> true");
+        assertThat(dir.resolve("report.html")).isRegularFile();
+
+        Cli sql = run("sql", dir.toString(), "SELECT axis, level, n_pairs FROM effects WHERE kind = 'main' "
+                + "AND outcome = 'flow_log10_delta_init' ORDER BY axis, level");
+        assertThat(sql.code).as(sql.err).isEqualTo(Main.OK);
+        assertThat(sql.out.lines().toList()).containsExactly(
+                "axis        level  n_pairs",
+                "----------  -----  -------",
+                "activation  relu         7",
+                "batchnorm   true         7",
+                "depth           4        7",
+                "(3 rows)");
+
+        Path csv = root.resolve("verdicts.csv");
+        Cli toCsv = run("sql", dir.toString(), "SELECT verdict, count(*) AS n FROM trials GROUP BY verdict ORDER BY verdict",
+                "--csv", csv.toString());
+        assertThat(toCsv.code).as(toCsv.err).isEqualTo(Main.OK);
+        List<String> lines = Files.readAllLines(csv);
+        assertThat(lines.get(0)).isEqualTo("verdict,n");
+        assertThat(lines).contains("FAILED,1");
+        Path pq = root.resolve("comparison.parquet");
+        assertThat(run("sql", dir.toString(), "SELECT * FROM comparison", "--parquet", pq.toString()).code).isEqualTo(Main.OK);
+        assertThat(spark.read().parquet(pq.toString()).count()).isEqualTo(8);
+
+        Cli bad = run("sql", dir.toString(), "SELECT nope FROM trials");
+        assertThat(bad.code).isEqualTo(Main.BAD_INPUT);
+        assertThat(bad.err.strip()).startsWith("gradflow: the query is not valid: ").contains("nope").doesNotContain("\n");
+
+        Path empty = Files.createDirectories(root.resolve("not-a-sweep"));
+        for (String cmd : List.of("report", "sql")) {
+            Cli c = cmd.equals("report") ? run(cmd, empty.toString()) : run(cmd, empty.toString(), "SELECT 1");
+            assertThat(c.code).as(cmd).isEqualTo(Main.BAD_INPUT);
+            assertThat(c.err.strip()).as(cmd).startsWith("gradflow: '" + empty + "' is not a sweep folder: ")
+                    .contains(empty.resolve("trials").toString()).doesNotContain("\n");
+        }
+        assertThat(spark.sparkContext().isStopped()).as("commands leave a session they did not start running").isFalse();
+    }
+
+    record Cli(int code, String out, String err) {
+    }
+
+    private static Cli run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Cli(code, out.toString(), err.toString());
+    }
+
+    @SuppressWarnings("unused")
+    private static List<String> names(List<Row> rows) {
+        List<String> n = new ArrayList<>();
+        rows.forEach(r -> n.add(r.getString(0)));
+        return n;
+    }
+}
