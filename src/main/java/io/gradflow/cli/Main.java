@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code gradflow} command line. */
 @Command(name = "gradflow", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Measures vanishing and exploding gradients, and their remedies, as a Spark sweep of DL4J trainings.",
-        subcommands = {SweepCommand.class, GridCommand.class, SchemaCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SweepCommand.class, GridCommand.class, SchemaCommand.class, TheoryCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code: every trial has its row. */

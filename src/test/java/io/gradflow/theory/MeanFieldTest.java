@@ -61,7 +61,7 @@ class MeanFieldTest {
         double q = 1e-4;
         assertThat(MeanField.derivativeMoment(Activation.TANH, q)).isCloseTo(1 - 2 * q + 7 * q * q, within(1e-10));
         q = 1e-3;
-        assertThat(MeanField.secondMoment(Activation.TANH, q)).isCloseTo(q - 2 * q * q + 17.0 / 3 * q * q * q, within(5e-11)) // next term −62/3 q⁴;
+        assertThat(MeanField.secondMoment(Activation.TANH, q)).isCloseTo(q - 2 * q * q + 17.0 / 3 * q * q * q, within(5e-11)); // next term −62/3 q⁴
         assertThat(MeanField.chi(Activation.TANH, 1, 1e-9)).isCloseTo(1, within(1e-8));
     }
 
