@@ -68,7 +68,7 @@ public final class TheoryCommand implements Callable<Integer> {
         for (int l = 1; l <= depth; l++) {
             if (!all && depth > 30 && l == 6) {
                 rows.add(List.of("...", "", "", ""));
-                l = depth - 5;
+                l = depth - 4;
             }
             rows.add(List.of(Integer.toString(l), fmt(p.q()[l - 1]), fmt(p.chi()[l - 1]),
                     String.format(Locale.ROOT, "%.4f", p.log10DeltaRelative(l))));
