@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gradflow", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Measures vanishing and exploding gradients, and their remedies, as a Spark sweep of DL4J trainings.",
         subcommands = {SweepCommand.class, GridCommand.class, SchemaCommand.class, ReportCommand.class, SqlCommand.class,
-                BenchCommand.class,
+                TheoryCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

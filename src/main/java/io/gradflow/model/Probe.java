@@ -18,6 +18,7 @@ public final class Probe {
     private final Activation activation;
     private boolean armed;
     private long nanos;
+    private long batchSize;
 
     final double[] deltaPre;
     final double[] deltaOut;
@@ -54,6 +55,11 @@ public final class Probe {
         return depth;
     }
 
+    /** Examples in the last armed pass's minibatch (0 before any): DL4J's raw gradients are sums over them. */
+    public long batchSize() {
+        return batchSize;
+    }
+
     private void clear() {
         for (double[] a : new double[][]{deltaPre, deltaOut, actMean, actStd, actSaturated, actDead}) {
             Arrays.fill(a, Double.NaN);
@@ -65,15 +71,18 @@ public final class Probe {
         return nanos;
     }
 
+    // DL4J backpropagates the gradient of the minibatch's summed loss and divides by the minibatch size only in
+    // the updater; the statistics are defined for the mean loss, so the norms are divided by the rows here.
     void recordDeltaPre(int block, INDArray epsilon) {
         long t0 = System.nanoTime();
-        deltaPre[block - 1] = Stats.l2(Arrays2.toDoubles(epsilon));
+        batchSize = epsilon.size(0);
+        deltaPre[block - 1] = Stats.l2(Arrays2.toDoubles(epsilon)) / epsilon.size(0);
         nanos += System.nanoTime() - t0;
     }
 
     void recordDeltaOut(int block, INDArray epsilon) {
         long t0 = System.nanoTime();
-        deltaOut[block - 1] = Stats.l2(Arrays2.toDoubles(epsilon));
+        deltaOut[block - 1] = Stats.l2(Arrays2.toDoubles(epsilon)) / epsilon.size(0);
         nanos += System.nanoTime() - t0;
     }
 

@@ -97,7 +97,9 @@ public final class Schemas {
             req("host", S, "executor host name", t -> t.summary().provenance().host()),
             req("executor_id", S, "Spark executor id (`driver` in local mode)", t -> t.summary().provenance().executorId()),
             req("started_at", DataTypes.TimestampType, "when the trial started (UTC)", t -> new Timestamp(t.summary().provenance().startedAtMillis())),
-            req("config", S, "the canonical configuration the trial id hashes", t -> t.config().canonical())));
+            req("config", S, "the canonical configuration the trial id hashes", t -> t.config().canonical()),
+            opt("theory_chi", D, "mean-field prediction at init of the per-block factor of the squared norm ‖δ_l‖²/‖δ_{l+1}‖² (geometric mean over blocks 1..depth−1); null for batch-norm or residual nets", t -> t.summary().theoryChi()),
+            opt("theory_flow_log10_delta_init", D, "mean-field prediction of `flow_log10_delta_init`; null for batch-norm or residual nets", t -> t.summary().theoryFlowDeltaInit())));
 
     /** One row per trial × sampled step × hidden block. */
     public static final Table<LayerStat> LAYER_STATS = new Table<>("layer_stats",

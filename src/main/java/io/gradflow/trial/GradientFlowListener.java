@@ -49,8 +49,14 @@ public final class GradientFlowListener extends BaseTrainingListener {
         long t0 = System.nanoTime();
         ComputationGraph g = (ComputationGraph) model;
         Gradient grad = g.gradient();
+        double batch = Math.max(1, probe.batchSize());
         for (int l = 1; l <= depth; l++) {
             double[] gv = Arrays2.toDoubles(grad.getGradientFor(Network.weightParam(l)));
+            // DL4J's raw gradient is of the minibatch's summed loss (its updater divides by the minibatch size);
+            // the statistics are defined for the mean loss.
+            for (int i = 0; i < gv.length; i++) {
+                gv[i] /= batch;
+            }
             gradNorm[l - 1] = Stats.l2(gv);
             gradMeanAbs[l - 1] = Stats.meanAbs(gv);
             gradMaxAbs[l - 1] = Stats.maxAbs(gv);

@@ -7,6 +7,7 @@ import io.gradflow.model.Arrays2;
 import io.gradflow.model.Network;
 import io.gradflow.model.NetworkFactory;
 import io.gradflow.model.Probe;
+import io.gradflow.theory.MeanField;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -49,9 +50,10 @@ public final class TrialRunner {
             return train(c, data, prov, wall0, opts.statistics());
         } catch (Exception | OutOfMemoryError | StackOverflowError | AssertionError | LinkageError e) {
             long wall = (System.nanoTime() - wall0) / 1_000_000;
+            double[] theory = theory(c, data);
             TrialSummary s = new TrialSummary(c, Verdict.FAILED, oneLine(e), stack(e), 0, Double.NaN, Double.NaN,
                     Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                    Double.NaN, -1, wall, 0, 0, prov);
+                    Double.NaN, -1, wall, 0, 0, prov, theory[0], theory[1]);
             return new TrialResult(s, List.of(), List.of());
         } finally {
             // Workspaces belong to the executor thread, which Spark reuses for the next trial: release them now.
@@ -179,13 +181,14 @@ public final class TrialRunner {
         int toTarget = Stats.stepsToTarget(lossesRun, c.targetLoss(), window);
         double bestTrainLoss = Stats.minTrailingMean(lossesRun, window);
 
+        double[] theory = theory(c, data);
         long statsNanos = (probe.nanos() - probeNanos0) + listener.nanos;
         long trainMs = Math.max(0, fitNanos - statsNanos) / 1_000_000;
         long statsMs = (statsNanos + evalNanos) / 1_000_000;
         long wallMs = (System.nanoTime() - wall0) / 1_000_000;
         TrialSummary s = new TrialSummary(c, verdict, diverged, null, completed, init[1], train[0], flowDeltaOutInit,
                 init[2], train[1], init[3], train[2], finalTrainLoss, bestTrainLoss, finalTestLoss, finalTestAcc,
-                toTarget, wallMs, trainMs, statsMs, prov);
+                toTarget, wallMs, trainMs, statsMs, prov, theory[0], theory[1]);
         return new TrialResult(s, layerStats, curve);
     }
 
@@ -198,6 +201,20 @@ public final class TrialRunner {
                     "trial %s needs about %d MiB of off-heap memory (width %d, depth %d, batch %d) but this executor allows %d MiB "
                             + "(org.bytedeco.javacpp.maxBytes, by default the JVM's -Xmx); give executors more memory or shrink the trial",
                     c.trialId(), need >> 20, c.width(), c.depth(), c.batchSize(), max >> 20));
+        }
+    }
+
+    /**
+     * {per-block χ, flow_log10 of δ} predicted by mean-field theory for standardized inputs; NaN where it does not
+     * apply (batch norm, residual) and, since a prediction must never cost a trial its row, if it cannot be made.
+     */
+    static double[] theory(TrialConfig c, Dataset data) {
+        try {
+            return MeanField.forTrial(c, data.features())
+                    .map(p -> new double[]{p.chiPerBlock(), p.flowLog10()})
+                    .orElse(new double[]{Double.NaN, Double.NaN});
+        } catch (RuntimeException e) {
+            return new double[]{Double.NaN, Double.NaN};
         }
     }
 

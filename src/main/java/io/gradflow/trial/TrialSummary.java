@@ -31,11 +31,24 @@ import java.io.Serializable;
  * @param trainTimeMs        time in DL4J's fit, less the statistics recorded inside it
  * @param statsTimeMs        time recording statistics and evaluating at sampled steps
  * @param provenance         versions, host, executor, start time
+ * @param theoryChi          mean-field per-block factor of ‖δ‖² at init (geometric mean); NaN for BN or residual nets
+ * @param theoryFlowDeltaInit mean-field prediction of flowDeltaInit; NaN for BN or residual nets
  */
 public record TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
                            int stepsCompleted, double flowDeltaInit, double flowDeltaTrain, double flowDeltaOutInit,
                            double flowGradInit, double flowGradTrain, double slopeDeltaInit, double slopeDeltaTrain,
                            double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
                            int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
-                           Provenance provenance) implements Serializable {
+                           Provenance provenance, double theoryChi, double theoryFlowDeltaInit) implements Serializable {
+
+    /** A summary without the mean-field prediction (both NaN). */
+    public TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
+                        int stepsCompleted, double flowDeltaInit, double flowDeltaTrain, double flowDeltaOutInit,
+                        double flowGradInit, double flowGradTrain, double slopeDeltaInit, double slopeDeltaTrain,
+                        double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
+                        int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs, Provenance provenance) {
+        this(config, verdict, errorMessage, errorStack, stepsCompleted, flowDeltaInit, flowDeltaTrain, flowDeltaOutInit,
+                flowGradInit, flowGradTrain, slopeDeltaInit, slopeDeltaTrain, finalTrainLoss, bestTrainLoss, testLoss,
+                testAccuracy, stepsToTarget, wallTimeMs, trainTimeMs, statsTimeMs, provenance, Double.NaN, Double.NaN);
+    }
 }
