@@ -118,7 +118,11 @@ public final class NetworkFactory {
         return b.build();
     }
 
-    /** The DL4J function of a grid activation. GELU is the exact (erf) form; leaky ReLU has slope 0.01. */
+    /**
+     * The DL4J function of a grid activation; leaky ReLU has slope 0.01. GELU is DL4J 1.0.0-M2.1's "precise"
+     * variant, which is not the exact erf form (and its backward pass is not quite its derivative): the theory
+     * module follows what DL4J computes.
+     */
     public static IActivation activation(io.gradflow.grid.Activation a) {
         return switch (a) {
             case SIGMOID -> new ActivationSigmoid();
