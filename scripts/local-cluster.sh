@@ -7,7 +7,7 @@
 #   scripts/local-cluster.sh down
 #
 # State lives in GRADFLOW_CLUSTER_DIR (default <repo>/.cluster):
-#   spark-home/jars/   Spark's runtime jars, copied by Maven from scripts/spark-runtime/pom.xml (SPARK_HOME)
+#   spark-home/jars/   Spark's runtime jars (links into ~/.m2) resolved from scripts/spark-runtime/pom.xml: SPARK_HOME
 #   logs/              master.log, worker-<i>.log
 #   pids/              master.pid, worker-<i>.pid: `down` stops exactly these processes and their executors
 #   work/worker-<i>/   each worker's work dir: executor stdout/stderr per application
@@ -87,17 +87,24 @@ ensure_spark_home() {
   if [ -f "$SPARK_HOME_DIR/jars/.complete" ]; then
     return
   fi
-  command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is needed once to copy Spark's jars into $SPARK_HOME_DIR/jars"
-  say "copying Spark's runtime jars (Maven, scripts/spark-runtime/pom.xml) into $SPARK_HOME_DIR/jars ..."
+  command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is needed once to resolve Spark's jars into $SPARK_HOME_DIR/jars"
+  say "resolving Spark's runtime jars (Maven, scripts/spark-runtime/pom.xml) into $SPARK_HOME_DIR/jars ..."
   rm -rf "$SPARK_HOME_DIR/jars.tmp"
-  mkdir -p "$SPARK_HOME_DIR/conf"
-  local args=(-B -q -f "$ROOT/scripts/spark-runtime/pom.xml" dependency:copy-dependencies
-    "-DoutputDirectory=$SPARK_HOME_DIR/jars.tmp")
+  mkdir -p "$SPARK_HOME_DIR/conf" "$SPARK_HOME_DIR/jars.tmp"
+  local cp="$SPARK_HOME_DIR/classpath.txt"
+  local args=(-B -q -f "$ROOT/scripts/spark-runtime/pom.xml" dependency:build-classpath "-Dmdep.outputFile=$cp")
   # Offline first: after the project's own build every jar is in the local repository already.
   if ! mvn -o "${args[@]}" >"$DIR/logs/spark-runtime.log" 2>&1; then
     mvn "${args[@]}" >"$DIR/logs/spark-runtime.log" 2>&1 \
-      || die "could not copy Spark's jars; see $DIR/logs/spark-runtime.log"
+      || die "could not resolve Spark's jars; see $DIR/logs/spark-runtime.log"
   fi
+  # Links into the local Maven repository: SPARK_HOME/jars as Spark expects it, without copying 200 MB.
+  local jar
+  tr ':' '\n' <"$cp" | while read -r jar; do
+    [ -n "$jar" ] && ln -s "$jar" "$SPARK_HOME_DIR/jars.tmp/$(basename "$jar")"
+  done
+  [ "$(find "$SPARK_HOME_DIR/jars.tmp" -name 'spark-core_*.jar' | wc -l)" = 1 ] \
+    || die "spark-core is missing from the resolved class path; see $DIR/logs/spark-runtime.log"
   touch "$SPARK_HOME_DIR/jars.tmp/.complete"
   rm -rf "$SPARK_HOME_DIR/jars"
   mv "$SPARK_HOME_DIR/jars.tmp" "$SPARK_HOME_DIR/jars"
@@ -201,29 +208,33 @@ descendants() {
   done
 }
 
+# Alive and not a zombie (a stopped daemon stays a zombie until its new parent reaps it).
+alive() {
+  kill -0 "$1" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]
+}
+
 cmd_down() {
-  local stopped=0 name pid kids=()
+  local stopped=0 name pid all=()
   while read -r name pid; do
     [ -n "$name" ] || continue
     # shellcheck disable=SC2207
-    kids+=($(descendants "$pid"))
+    all+=("$pid" $(descendants "$pid"))
     kill -TERM "$pid" 2>/dev/null || true
     stopped=$((stopped + 1))
     echo "stopping $name (pid $pid)"
   done < <(running_pids | sort -r) # workers before the master
+  # Workers stop their executors on TERM; whatever is left after 15 s (daemons or executors) is killed.
   local end=$((SECONDS + 15)) left
   while :; do
-    left="$(running_pids)"
-    for pid in "${kids[@]}"; do
-      if kill -0 "$pid" 2>/dev/null; then left="$left $pid"; fi
+    left=()
+    for pid in "${all[@]}"; do
+      if alive "$pid"; then left+=("$pid"); fi
     done
-    [ -n "${left// /}" ] || break
+    [ "${#left[@]}" -gt 0 ] || break
     if [ "$SECONDS" -ge "$end" ]; then
-      while read -r name pid; do
-        [ -n "$name" ] && kill -KILL "$pid" 2>/dev/null || true
-      done < <(running_pids)
-      for pid in "${kids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-      break
+      echo "killing ${left[*]} (still running after 15 s)"
+      kill -KILL "${left[@]}" 2>/dev/null || true
+      end=$((SECONDS + 1000))
     fi
     sleep 0.3
   done
