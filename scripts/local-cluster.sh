@@ -100,11 +100,14 @@ ensure_spark_home() {
   fi
   # Links into the local Maven repository: SPARK_HOME/jars as Spark expects it, without copying 200 MB.
   local jar
-  tr ':' '\n' <"$cp" | while read -r jar; do
-    [ -n "$jar" ] && ln -s "$jar" "$SPARK_HOME_DIR/jars.tmp/$(basename "$jar")"
+  tr ':' '\n' <"$cp" | while read -r jar || [ -n "$jar" ]; do
+    [ -z "$jar" ] || ln -s "$jar" "$SPARK_HOME_DIR/jars.tmp/$(basename "$jar")"
   done
-  [ "$(find "$SPARK_HOME_DIR/jars.tmp" -name 'spark-core_*.jar' | wc -l)" = 1 ] \
-    || die "spark-core is missing from the resolved class path; see $DIR/logs/spark-runtime.log"
+  local want have
+  want="$(tr ':' '\n' <"$cp" | grep -c '\.jar$')"
+  have="$(find "$SPARK_HOME_DIR/jars.tmp" -name '*.jar' | wc -l)"
+  [ "$want" = "$have" ] && [ -n "$(find "$SPARK_HOME_DIR/jars.tmp" -name 'spark-core_*.jar')" ] \
+    || die "linked $have of $want Spark jars into $SPARK_HOME_DIR/jars.tmp; see $DIR/logs/spark-runtime.log"
   touch "$SPARK_HOME_DIR/jars.tmp/.complete"
   rm -rf "$SPARK_HOME_DIR/jars"
   mv "$SPARK_HOME_DIR/jars.tmp" "$SPARK_HOME_DIR/jars"
