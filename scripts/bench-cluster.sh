@@ -8,6 +8,7 @@
 # the datasets), the sweep's own time as gradflow prints it ("... in X s": from the first task to the written
 # datasets), the executors that ran trials and the 1-minute load average before the run. It prints the medians,
 # the spread (min-max) and the speedups, and appends every run to target/bench-cluster/runs.tsv.
+# BENCH_EXECUTOR_OPTS, when set, replaces spark.executor.extraJavaOptions (to try JVM flags on the executors).
 # The cluster lives in .cluster/bench on ports 17177/18180/18181 (override with the GRADFLOW_* variables of
 # local-cluster.sh) and is stopped after each run, also when the run fails.
 set -euo pipefail
@@ -72,6 +73,7 @@ run_once() { # workers, run number
       --conf spark.scheduler.minRegisteredResourcesRatio=1.0 \
       --conf spark.scheduler.maxRegisteredResourcesWaitingTime=300s \
       --conf spark.ui.enabled=false \
+      ${BENCH_EXECUTOR_OPTS:+--conf "spark.executor.extraJavaOptions=$BENCH_EXECUTOR_OPTS"} \
       sweep --grid "$GRID" --out "$OUT/results" --overwrite --quiet >"$log" 2>&1; then
     echo "run with $w worker(s) failed; see $log" >&2
     "$ROOT/scripts/local-cluster.sh" down >/dev/null
