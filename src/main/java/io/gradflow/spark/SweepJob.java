@@ -151,8 +151,8 @@ public final class SweepJob {
             // `gradflow report` rebuilds them.
             try {
                 summary = Analysis.terminalSummary(Analysis.run(spark, dir.path()));
-            } catch (RuntimeException e) {
-                analysisError = firstLine(e);
+            } catch (RuntimeException | LinkageError e) {
+                analysisError = e.getClass().getSimpleName() + ": " + firstLine(e);
             }
         } else if (error == null) {
             error = (trials.size() - all.size()) + " trials have no row";
