@@ -122,6 +122,38 @@ class SweepJobIT {
     }
 
     @Test
+    void aThrowingTrialAndADivergingTrialBecomeRowsWhileTheRestComplete() {
+        // learning rate 10 on N(0, 9) weights: the loss overflows within a few steps
+        String text = """
+                name: mixed
+                seeds: [1]
+                axes:
+                  init: [xavier, normal(3.0)]
+                  learning_rate: [0.01, 10]
+                training: {activation: relu, depth: 6, width: 16, steps: 50, batch_size: 32}
+                dataset: {kind: blobs, samples: 200, classes: 3, features: 4}
+                exclude:
+                  - {init: normal(3.0), learning_rate: 0.01}
+                """;
+        GridSpec g = grid(text);
+        TrialConfig victim = Grid.expand(g).stream()
+                .filter(t -> t.init().key().equals("xavier") && t.learningRate() == 10).findFirst().orElseThrow();
+        spark.conf().set(SweepJob.INJECT_FAIL_CONF, victim.trialId());
+        SweepOutcome o = SweepJob.run(spark, g, tmp.toString(), false, null);
+        assertThat(o.complete()).isTrue();
+        assertThat(o.rows()).isEqualTo(3);
+        Dataset<Row> trials = spark.read().parquet(tmp.resolve("mixed/trials").toString());
+        assertThat(trials.where("verdict = 'FAILED'").select("trial_id").collectAsList())
+                .extracting(r -> r.getString(0)).containsExactly(victim.trialId());
+        List<Row> diverged = trials.where("verdict = 'DIVERGED'").select("init", "error_message", "steps_completed").collectAsList();
+        assertThat(diverged).hasSize(1);
+        assertThat(diverged.get(0).getString(0)).isEqualTo("normal(3.0)");
+        assertThat(diverged.get(0).getString(1)).contains("training loss became");
+        assertThat(diverged.get(0).getInt(2)).isLessThan(30);
+        assertThat(trials.where("verdict not in ('FAILED', 'DIVERGED')").count()).isEqualTo(1);
+    }
+
+    @Test
     void aSweepWhereEveryTrialFailsStillWritesEveryRow() {
         spark.conf().set(SweepJob.INJECT_FAIL_CONF, "all");
         SweepOutcome o = SweepJob.run(spark, grid(TINY), tmp.toString(), false, null);
