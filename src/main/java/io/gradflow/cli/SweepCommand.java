@@ -80,7 +80,6 @@ public final class SweepCommand implements Callable<Integer> {
             if (o.summary() != null) {
                 out.println();
                 out.print(o.summary());
-                out.printf("report: %s/%s%n", o.directory(), io.gradflow.analysis.Analysis.REPORT_FILE);
             }
             out.flush();
             if (o.analysisError() != null) {
