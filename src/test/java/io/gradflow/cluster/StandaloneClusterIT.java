@@ -212,12 +212,12 @@ class StandaloneClusterIT {
         try {
             // Once the first trial is recorded both executors are busy; then worker 2 dies without warning.
             Path progress = out.resolve(".worker-kill.incomplete/_progress");
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-            while (!hasResult(progress)) {
+            // A guard against hanging, not a speed check: poll for up to 30 minutes.
+            for (int polls = 0; polls < 9_000 && !hasResult(progress); polls++) {
                 assertThat(submit.isAlive()).as(Files.readString(log)).isTrue();
-                assertThat(System.nanoTime()).as("a trial recorded within 5 minutes").isLessThan(deadline);
                 Thread.sleep(200);
             }
+            assertThat(hasResult(progress)).as("a trial recorded before the kill").isTrue();
             long worker2 = Long.parseLong(Files.readString(CLUSTER_DIR.resolve("pids/worker-2.pid")).strip());
             assertThat(ProcessHandle.of(worker2).orElseThrow().destroyForcibly()).isTrue(); // SIGKILL
             assertThat(submit.waitFor(10, TimeUnit.MINUTES)).as("the sweep finishes on the surviving worker").isTrue();

@@ -18,7 +18,6 @@ import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,12 +89,12 @@ class ResumeIT {
         pb.environment().put("OMP_NUM_THREADS", "1");
         Process driver = pb.start();
         Path progress = out.resolve(".killed.incomplete/_progress");
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (results(progress).size() < 3) {
+        // A guard against hanging, not a speed check: poll for up to 30 minutes.
+        for (int polls = 0; polls < 18_000 && results(progress).size() < 3; polls++) {
             assertThat(driver.isAlive()).as("driver still running; log: %s", log()).isTrue();
-            assertThat(System.nanoTime()).as("three trials recorded within 3 minutes").isLessThan(deadline);
             Thread.sleep(100);
         }
+        assertThat(results(progress)).as("at least three trials recorded before the kill").hasSizeGreaterThanOrEqualTo(3);
         driver.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
         driver.waitFor();
         Map<String, byte[]> before = results(progress);
