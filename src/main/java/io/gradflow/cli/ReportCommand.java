@@ -1,15 +1,12 @@
 package io.gradflow.cli;
 
 import io.gradflow.analysis.Analysis;
-import io.gradflow.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Rebuilds comparison, effects and report.html of a finished sweep and prints the terminal summary. */
@@ -22,11 +19,8 @@ public final class ReportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SWEEP_DIR", description = "The sweep folder, e.g. results/quick (any Hadoop path).")
     String dir;
 
-    @Option(names = "--master", description = "Spark master URL. Default: spark.master from spark-submit, else local[*].")
-    String master;
-
-    @Option(names = "--conf", description = "A Spark setting k=v, passed through unchanged (repeatable).")
-    Map<String, String> conf = new LinkedHashMap<>();
+    @CommandLine.Mixin
+    SparkOptions sparkOptions = new SparkOptions();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -34,7 +28,7 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         boolean owned = SparkSession.getDefaultSession().isEmpty();
-        SparkSession spark = SparkSessions.create(master, conf, "gradflow report");
+        SparkSession spark = sparkOptions.session("gradflow report");
         try {
             Analysis.Result r = Analysis.run(spark, dir);
             spec.commandLine().getOut().print(Analysis.terminalSummary(r));

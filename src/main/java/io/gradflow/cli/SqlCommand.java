@@ -1,6 +1,5 @@
 package io.gradflow.cli;
 
-import io.gradflow.spark.SparkSessions;
 import io.gradflow.store.Schemas;
 import io.gradflow.store.Table;
 import org.apache.hadoop.fs.FileStatus;
@@ -20,10 +19,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Spark SQL over a sweep folder's datasets, each a view named after it. */
@@ -54,11 +51,8 @@ public final class SqlCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "100", description = "Rows to print (the file options write every row).")
     int limit;
 
-    @Option(names = "--master", description = "Spark master URL. Default: spark.master from spark-submit, else local[*].")
-    String master;
-
-    @Option(names = "--conf", description = "A Spark setting k=v, passed through unchanged (repeatable).")
-    Map<String, String> conf = new LinkedHashMap<>();
+    @CommandLine.Mixin
+    SparkOptions sparkOptions = new SparkOptions();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -69,7 +63,7 @@ public final class SqlCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit " + limit + " is not allowed; it must be at least 1");
         }
         boolean owned = SparkSession.getDefaultSession().isEmpty();
-        SparkSession spark = SparkSessions.create(master, conf, "gradflow sql");
+        SparkSession spark = sparkOptions.session("gradflow sql");
         try {
             registerViews(spark, dir);
             Dataset<Row> result;

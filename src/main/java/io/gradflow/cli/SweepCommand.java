@@ -2,7 +2,6 @@ package io.gradflow.cli;
 
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
-import io.gradflow.spark.SparkSessions;
 import io.gradflow.spark.SweepJob;
 import io.gradflow.spark.SweepOutcome;
 import io.gradflow.trial.Verdict;
@@ -15,10 +14,8 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Runs a grid as a Spark sweep and writes its datasets. */
@@ -36,11 +33,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "results", description = "Parent folder of the sweep folder; any Hadoop path (file:, hdfs:, s3a:).")
     String out;
 
-    @Option(names = "--master", description = "Spark master URL. Default: spark.master from spark-submit, else local[*].")
-    String master;
-
-    @Option(names = "--conf", description = "A Spark setting k=v, passed through unchanged (repeatable).")
-    Map<String, String> conf = new LinkedHashMap<>();
+    @CommandLine.Mixin
+    SparkOptions sparkOptions = new SparkOptions();
 
     @Option(names = "--overwrite", description = "Replace an existing sweep folder of the same name (only once the new sweep is written).")
     boolean overwrite;
@@ -67,7 +61,7 @@ public final class SweepCommand implements Callable<Integer> {
         // Everything about the grid is checked before Spark starts.
         GridSpec g = GridParser.parseFile(grid);
         PrintWriter out = spec.commandLine().getOut();
-        SparkSession spark = SparkSessions.create(master, conf, "gradflow " + g.name());
+        SparkSession spark = sparkOptions.session("gradflow " + g.name());
         try {
             SweepOutcome o = SweepJob.run(spark, g, this.out, mode, quiet ? null : System.err);
             if (o.ran() == 0 && o.complete()) {
