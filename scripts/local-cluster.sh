@@ -25,15 +25,7 @@ HOST=127.0.0.1
 MASTER_URL="spark://$HOST:$MASTER_PORT"
 
 # Spark's JavaModuleOptions: the master and workers are started with plain `java`, so they need them on Java 17.
-ADD_OPENS=(-XX:+IgnoreUnrecognizedVMOptions
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true)
+source "$ROOT/scripts/java17-opens.sh"
 
 die() { echo "local-cluster: $*" >&2; exit 2; }
 say() { echo "[local-cluster] $*" >&2; }

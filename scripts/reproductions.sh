@@ -15,15 +15,8 @@ fi
 "$ROOT/bin/gradflow" --version >/dev/null   # builds the jar if needed
 TABLES="$(mktemp)"
 # The table renderer reads Parquet with an in-process Spark: Spark's Java 17 flags, as in bin/gradflow.
-java -Xmx1g -XX:+IgnoreUnrecognizedVMOptions \
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED \
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED \
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED \
-  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true \
+source "$ROOT/scripts/java17-opens.sh"
+java -Xmx1g "${ADD_OPENS[@]}" \
   -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
   -cp "$ROOT/target/gradflow.jar:$ROOT/target/lib/*" io.gradflow.theory.ReproductionTables "$OUT" > "$TABLES"
 python3 - "$ROOT/docs/reproductions.md" "$TABLES" <<'PY'
