@@ -1,7 +1,6 @@
 package io.gradflow.cli;
 
 import io.gradflow.analysis.Analysis;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,17 +26,11 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        boolean owned = SparkSession.getDefaultSession().isEmpty();
-        SparkSession spark = sparkOptions.session("gradflow report");
-        try {
+        return sparkOptions.withSession("gradflow report", spark -> {
             Analysis.Result r = Analysis.run(spark, dir);
             spec.commandLine().getOut().print(Analysis.terminalSummary(r));
             spec.commandLine().getOut().flush();
             return Main.OK;
-        } finally {
-            if (owned) {
-                spark.stop();
-            }
-        }
+        });
     }
 }

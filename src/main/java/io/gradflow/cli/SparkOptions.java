@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /** The Spark options every command that starts Spark shares ({@code --master}, {@code --conf}): a picocli mixin. */
 public final class SparkOptions {
@@ -16,8 +17,19 @@ public final class SparkOptions {
     @Option(names = "--conf", description = "A Spark setting k=v, passed through unchanged (repeatable).")
     Map<String, String> conf = new LinkedHashMap<>();
 
-    /** The session these options describe (the active one when a caller already started it). */
-    SparkSession session(String appName) {
-        return SparkSessions.create(master, conf, appName);
+    /**
+     * Runs {@code body} with the session these options describe, and stops the session afterwards only if this
+     * call started it: a caller (a test, a notebook) that already has a session keeps it.
+     */
+    <T> T withSession(String appName, Function<SparkSession, T> body) {
+        boolean owned = SparkSession.getDefaultSession().isEmpty();
+        SparkSession spark = SparkSessions.create(master, conf, appName);
+        try {
+            return body.apply(spark);
+        } finally {
+            if (owned) {
+                spark.stop();
+            }
+        }
     }
 }

@@ -62,9 +62,7 @@ public final class SqlCommand implements Callable<Integer> {
         if (limit < 1) {
             throw new IllegalArgumentException("--limit " + limit + " is not allowed; it must be at least 1");
         }
-        boolean owned = SparkSession.getDefaultSession().isEmpty();
-        SparkSession spark = sparkOptions.session("gradflow sql");
-        try {
+        return sparkOptions.withSession("gradflow sql", spark -> {
             registerViews(spark, dir);
             Dataset<Row> result;
             try {
@@ -88,11 +86,7 @@ public final class SqlCommand implements Callable<Integer> {
             }
             out.flush();
             return Main.OK;
-        } finally {
-            if (owned) {
-                spark.stop();
-            }
-        }
+        });
     }
 
     /** Registers a temporary view for every dataset the folder has; refuses a folder without trials. */

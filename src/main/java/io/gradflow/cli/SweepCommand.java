@@ -61,8 +61,7 @@ public final class SweepCommand implements Callable<Integer> {
         // Everything about the grid is checked before Spark starts.
         GridSpec g = GridParser.parseFile(grid);
         PrintWriter out = spec.commandLine().getOut();
-        SparkSession spark = sparkOptions.session("gradflow " + g.name());
-        try {
+        return sparkOptions.withSession("gradflow " + g.name(), spark -> {
             SweepOutcome o = SweepJob.run(spark, g, this.out, mode, quiet ? null : System.err);
             if (o.ran() == 0 && o.complete()) {
                 out.printf("nothing to do: sweep '%s' already has a row for each of its %d trials (%s)%n", g.name(),
@@ -87,9 +86,7 @@ public final class SweepCommand implements Callable<Integer> {
                 return Main.INCOMPLETE;
             }
             return Main.OK;
-        } finally {
-            spark.stop();
-        }
+        });
     }
 
     private static void printSummary(PrintWriter out, SparkSession spark, SweepOutcome o) {
