@@ -17,6 +17,7 @@ import io.gradflow.model.NetworkFactory;
 import io.gradflow.spark.SparkSessions;
 import io.gradflow.spark.SweepJob;
 import io.gradflow.spark.SweepOutcome;
+import io.gradflow.trial.NativeMemory;
 import io.gradflow.trial.NativeThreads;
 import io.gradflow.trial.RunOptions;
 import io.gradflow.trial.TrialResult;
@@ -70,6 +71,62 @@ public final class Bench {
         return new double[]{median(rates), Arrays.stream(rates).min().orElse(0), Arrays.stream(rates).max().orElse(0)};
     }
 
+    /**
+     * How much this machine gives two single-threaded compute kernels over one: rounds alternate one thread of
+     * SGEMM alone with two threads of SGEMM side by side (each on its own matrices), so that a change in the
+     * machine's load hits both. No sweep can scale from {@code local[1]} to {@code local[2]} better than this.
+     *
+     * @return {median GFLOP/s of one thread alone, median aggregate GFLOP/s of two threads, median of the
+     *         per-round ratios}
+     */
+    public static double[] sgemmScaling(int n, int rounds, int repeatsPerRound) throws InterruptedException {
+        NativeThreads.limitToOne();
+        double[] one = new double[rounds];
+        double[] two = new double[rounds];
+        double[] ratio = new double[rounds];
+        sgemmThreads(n, 1, repeatsPerRound); // warm-up
+        for (int r = 0; r < rounds; r++) {
+            one[r] = sgemmThreads(n, 1, repeatsPerRound);
+            two[r] = sgemmThreads(n, 2, repeatsPerRound);
+            ratio[r] = two[r] / one[r];
+        }
+        return new double[]{median(one), median(two), median(ratio)};
+    }
+
+    /** Aggregate GFLOP/s of {@code threads} threads each running {@code repeats} n×n SGEMMs, started together. */
+    private static double sgemmThreads(int n, int threads, int repeats) throws InterruptedException {
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        long[] nanos = new long[threads];
+        Thread[] ts = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            int k = t;
+            ts[t] = new Thread(() -> {
+                INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+                INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+                INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+                a.mmuli(b, c);
+                try {
+                    start.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                long t0 = System.nanoTime();
+                for (int i = 0; i < repeats; i++) {
+                    a.mmuli(b, c);
+                }
+                nanos[k] = System.nanoTime() - t0;
+                NativeMemory.close(a, b, c);
+            }, "sgemm-" + t);
+            ts[t].start();
+        }
+        long slowest = 0;
+        for (int t = 0; t < threads; t++) {
+            ts[t].join();
+            slowest = Math.max(slowest, nanos[t]);
+        }
+        return threads * repeats * 2.0 * n * n * n / (slowest / 1e9) / 1e9;
+    }
+
     /** A network shape of the per-step benchmark. */
     public record Shape(int width, int depth, boolean batchnorm, boolean residual) {
         public String kind() {
@@ -117,7 +174,9 @@ public final class Bench {
         }
         double med = median(ms);
         double gflops = shape.flopsPerStep(batch, features, classes) / (med / 1e3) / 1e9;
-        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        NativeMemory.release(g);
+        NativeMemory.close(x, y);
+        NativeMemory.destroyThreadWorkspaces();
         return new StepTiming(shape, med, Arrays.stream(ms).min().orElse(0), Arrays.stream(ms).max().orElse(0), gflops);
     }
 

@@ -64,6 +64,12 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("**SGEMM, one thread, %d×%d float:** %.1f GFLOP/s (min %.1f, max %.1f, %d runs)%n%n", n, n, sg[0], sg[1], sg[2], repeats);
         out.flush();
 
+        double[] sc = Bench.sgemmScaling(quick ? 128 : 512, quick ? 1 : 5, quick ? 2 : 20);
+        out.printf(Locale.ROOT, "**Two cores against one** (%d×%d SGEMM, one thread alone vs two side by side, %d alternating rounds): "
+                        + "%.1f GFLOP/s alone, %.1f GFLOP/s for two together: %.2f× (the ceiling for local[2] over local[1])%n%n",
+                quick ? 128 : 512, quick ? 128 : 512, quick ? 1 : 5, sc[0], sc[1], sc[2]);
+        out.flush();
+
         out.println("**Per-step training (DL4J fit, batch 128, no statistics):**");
         out.println();
         out.println("| width | depth | blocks | ms/step (median) | min | max | GFLOP/s | % of SGEMM |");
@@ -100,7 +106,8 @@ public final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         out.println();
-        out.printf(Locale.ROOT, "**local[2] vs local[1]:** %.2f× the throughput%n%n", walls[0] / walls[1]);
+        out.printf(Locale.ROOT, "**local[2] vs local[1]:** %.2f× the throughput (%.0f%% of the %.2f× that two SGEMM threads get over one)%n%n",
+                walls[0] / walls[1], 100 * walls[0] / walls[1] / sc[2], sc[2]);
         out.printf("**Peak resident memory of this JVM:** %d MiB%n", Bench.peakRssMiB());
         out.flush();
         return Main.OK;

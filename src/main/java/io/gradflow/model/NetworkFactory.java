@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -94,11 +93,10 @@ public final class NetworkFactory {
                 .graphBuilder()
                 .addInputs(INPUT)
                 .setInputTypes(InputType.feedForward(nIn));
-        b.addLayer(PROJECTION, new DenseLayer.Builder().nIn(nIn).nOut(w).activation(new ActivationIdentity()).build(), INPUT);
+        b.addLayer(PROJECTION, LinearLayer.of(nIn, w, true), INPUT);
         String prev = PROJECTION;
         for (int l = 1; l <= c.depth(); l++) {
-            b.addLayer(denseName(l), new DenseLayer.Builder().nIn(w).nOut(w).hasBias(!c.batchnorm())
-                    .activation(new ActivationIdentity()).build(), prev);
+            b.addLayer(denseName(l), LinearLayer.of(w, w, !c.batchnorm()), prev);
             String x = denseName(l);
             if (c.batchnorm()) {
                 b.addLayer(bnName(l), new BatchNormalization.Builder().nIn(w).nOut(w).build(), x);

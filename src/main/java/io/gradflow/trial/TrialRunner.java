@@ -57,7 +57,7 @@ public final class TrialRunner {
             return new TrialResult(s, List.of(), List.of());
         } finally {
             // Workspaces belong to the executor thread, which Spark reuses for the next trial: release them now.
-            Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+            NativeMemory.destroyThreadWorkspaces();
         }
     }
 
@@ -66,9 +66,20 @@ public final class TrialRunner {
         INDArray trainX = matrix(data.trainX(), data.trainSize(), data.features(), dt);
         INDArray trainY = oneHot(data.trainY(), data.classes(), dt);
         INDArray testX = matrix(data.testX(), data.testSize(), data.features(), dt);
-        int[] testY = data.testY();
+        Network net = null;
+        try {
+            net = NetworkFactory.build(c, data.features(), data.classes());
+            return train(c, data, net, trainX, trainY, testX, prov, wall0, statistics);
+        } finally {
+            // The trial's large buffers go now, not whenever a full collection finds them.
+            NativeMemory.release(net == null ? null : net.graph());
+            NativeMemory.close(trainX, trainY, testX);
+        }
+    }
 
-        Network net = NetworkFactory.build(c, data.features(), data.classes());
+    private static TrialResult train(TrialConfig c, Dataset data, Network net, INDArray trainX, INDArray trainY,
+                                     INDArray testX, Provenance prov, long wall0, boolean statistics) {
+        int[] testY = data.testY();
         ComputationGraph g = net.graph();
         Probe probe = net.probe();
         GradientFlowListener listener = new GradientFlowListener(probe);

@@ -29,6 +29,7 @@ class BenchCommandIT {
         assertThat(code).as(err.toString()).isEqualTo(Main.OK);
         String md = out.toString();
         assertThat(number(md, "\\*\\*SGEMM, one thread, 128×128 float:\\*\\* ([0-9.]+) GFLOP/s")).isPositive();
+        assertThat(number(md, "GFLOP/s for two together: ([0-9.]+)×")).isPositive();
         // one row per shape: plain, bn and residual
         for (String kind : new String[]{"plain", "bn", "residual"}) {
             assertThat(number(md, "\\| 16 \\| 2 \\| " + kind + " \\| ([0-9.]+) \\|")).isPositive();
@@ -38,6 +39,7 @@ class BenchCommandIT {
         assertThat(number(md, "\\| local\\[2\\] \\| 4 \\| 2 \\| ([0-9.]+) \\|")).isPositive();
         assertThat(md).containsPattern("scheduling efficiency").containsPattern("\\| [0-9.]+% \\|");
         assertThat(number(md, "\\*\\*local\\[2\\] vs local\\[1\\]:\\*\\* ([0-9.]+)×")).isPositive();
+        assertThat(number(md, "throughput \\(([0-9]+)% of the [0-9.]+× that two SGEMM threads")).isPositive();
         assertThat(number(md, "\\*\\*Peak resident memory of this JVM:\\*\\* ([0-9]+) MiB")).isPositive();
     }
 
