@@ -244,11 +244,6 @@ public final class Bench {
         return -1;
     }
 
-    /** The data of the statistics-overhead benchmark: the quick grid's spirals. */
-    public static Dataset spirals() {
-        return Datasets.build(new DatasetSpec(DatasetKind.SPIRALS, 1500, 3, 2, 0.1, 0.2, 7, null, null), null);
-    }
-
     private static DatasetSpec syntheticSpec() {
         return new DatasetSpec(DatasetKind.BLOBS, 100, 10, 16, 1.0, 0.2, 1, null, null);
     }

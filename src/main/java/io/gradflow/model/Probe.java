@@ -76,13 +76,13 @@ public final class Probe {
     void recordDeltaPre(int block, INDArray epsilon) {
         long t0 = System.nanoTime();
         batchSize = epsilon.size(0);
-        deltaPre[block - 1] = Stats.l2(Arrays2.toDoubles(epsilon)) / epsilon.size(0);
+        deltaPre[block - 1] = Stats.l2(Arrays2.values(epsilon)) / epsilon.size(0);
         nanos += System.nanoTime() - t0;
     }
 
     void recordDeltaOut(int block, INDArray epsilon) {
         long t0 = System.nanoTime();
-        deltaOut[block - 1] = Stats.l2(Arrays2.toDoubles(epsilon)) / epsilon.size(0);
+        deltaOut[block - 1] = Stats.l2(Arrays2.values(epsilon)) / epsilon.size(0);
         nanos += System.nanoTime() - t0;
     }
 

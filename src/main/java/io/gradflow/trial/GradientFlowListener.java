@@ -51,7 +51,7 @@ public final class GradientFlowListener extends BaseTrainingListener {
         Gradient grad = g.gradient();
         double batch = Math.max(1, probe.batchSize());
         for (int l = 1; l <= depth; l++) {
-            double[] gv = Arrays2.toDoubles(grad.getGradientFor(Network.weightParam(l)));
+            double[] gv = Arrays2.values(grad.getGradientFor(Network.weightParam(l)));
             // DL4J's raw gradient is of the minibatch's summed loss (its updater divides by the minibatch size);
             // the statistics are defined for the mean loss.
             for (int i = 0; i < gv.length; i++) {
@@ -61,7 +61,7 @@ public final class GradientFlowListener extends BaseTrainingListener {
             gradMeanAbs[l - 1] = Stats.meanAbs(gv);
             gradMaxAbs[l - 1] = Stats.maxAbs(gv);
             gradNonFinite[l - 1] = Stats.nonFiniteCount(gv);
-            double[] w = Arrays2.toDoubles(g.getParam(Network.weightParam(l)));
+            double[] w = Arrays2.values(g.getParam(Network.weightParam(l)));
             weightsBefore[l - 1] = w;
             weightNorm[l - 1] = Stats.l2(w);
         }
@@ -77,7 +77,7 @@ public final class GradientFlowListener extends BaseTrainingListener {
         ComputationGraph g = (ComputationGraph) model;
         for (int l = 1; l <= depth; l++) {
             INDArray now = g.getParam(Network.weightParam(l));
-            double[] after = Arrays2.toDoubles(now);
+            double[] after = Arrays2.values(now); // same view, same layout as before
             double[] before = weightsBefore[l - 1];
             double[] diff = new double[after.length];
             for (int i = 0; i < after.length; i++) {

@@ -13,30 +13,26 @@ public final class Stats {
 
     /** ‖x‖₂ = sqrt(Σ x²), computed with scaling so that large finite values do not overflow. 0 for empty. */
     public static double l2(double[] x) {
-        boolean infinite = false;
+        double max = 0;
         for (double v : x) {
             if (Double.isNaN(v)) {
                 return Double.NaN;
             }
-            infinite |= Double.isInfinite(v);
+            max = Math.max(max, Math.abs(v));
         }
-        if (infinite) {
-            return Double.POSITIVE_INFINITY;
+        if (max == 0 || Double.isInfinite(max)) {
+            return max;
         }
-        double scale = 0;
-        double ssq = 1;
+        // One pass of multiplications by 1/max: no overflow for huge values, no underflow for tiny ones. Values
+        // near the subnormal range are lifted first, or 1/max itself would overflow.
+        double lift = max < 0x1.0p-500 ? 0x1.0p600 : 1.0;
+        double inv = 1.0 / (max * lift);
+        double ssq = 0;
         for (double v : x) {
-            if (v != 0) {
-                double a = Math.abs(v);
-                if (scale < a) {
-                    ssq = 1 + ssq * (scale / a) * (scale / a);
-                    scale = a;
-                } else {
-                    ssq += (a / scale) * (a / scale);
-                }
-            }
+            double t = v * lift * inv;
+            ssq += t * t;
         }
-        return scale * Math.sqrt(ssq);
+        return max * Math.sqrt(ssq);
     }
 
     /** mean |x|; NaN for an empty array. */

@@ -22,6 +22,9 @@ class StatsTest {
         assertThat(Stats.l2(new double[]{3e200, 4e200})).isCloseTo(5e200, within(1e186));
         // and no underflow for tiny gradients
         assertThat(Stats.l2(new double[]{3e-200, 4e-200})).isCloseTo(5e-200, within(1e-214));
+        // subnormal values: 1/max would overflow without lifting them first
+        assertThat(Stats.l2(new double[]{3e-315, 4e-315})).isCloseTo(5e-315, within(1e-320));
+        assertThat(Stats.l2(new double[]{Double.MIN_VALUE})).isEqualTo(Double.MIN_VALUE);
     }
 
     @Test
