@@ -91,9 +91,10 @@ public final class BenchCommand implements Callable<Integer> {
                     .min(java.util.Comparator.comparingInt(t -> Math.abs(t.depth() - 10))).orElseThrow();
             double[] so = Bench.statsOverhead(rep, Datasets.build(g.dataset(), null), repeats);
             out.printf(Locale.ROOT, "**Statistics overhead** (%s: %s, %s, depth %d, width %d, %d steps, %s schedule): "
-                            + "%.0f ms with statistics, %.0f ms without, overhead %.1f%% (median of %d interleaved pairs)%n%n",
+                            + "%.0f ms with statistics, %.0f ms without, overhead %.1f%%; time inside the statistics code %.1f%% of "
+                            + "training (medians of %d interleaved pairs)%n%n",
                     g.name(), rep.activation().key(), rep.init().key(), rep.depth(), rep.width(), rep.steps(),
-                    rep.schedule().canonical(), so[0], so[1], so[2], repeats);
+                    rep.schedule().canonical(), so[0], so[1], so[2], so[3], repeats);
             out.flush();
         }
 

@@ -10,8 +10,9 @@ import java.util.Set;
  * @param executorId   Spark executor id, or "none"
  * @param injectFail   trial ids that must fail on purpose ("all" fails every trial): the fault-injection hook
  *                     behind {@code spark.gradflow.inject.fail}, used by tests of failure handling
- * @param statistics   false trains without any gradient-flow statistics or evaluation at sampled steps: the
- *                     baseline of the benchmark that measures their overhead
+ * @param statistics   false trains without the gradient-flow statistics (no probes, no listener, no
+ *                     {@code layer_stats} rows) but still evaluates the test set at the sampled steps for the
+ *                     curves: the baseline of the benchmark that measures the statistics' overhead
  */
 public record RunOptions(String sparkVersion, String executorId, Set<String> injectFail, boolean statistics)
         implements Serializable {

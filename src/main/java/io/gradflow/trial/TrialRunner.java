@@ -58,6 +58,7 @@ public final class TrialRunner {
         } finally {
             // Workspaces belong to the executor thread, which Spark reuses for the next trial: release them now.
             NativeMemory.destroyThreadWorkspaces();
+            NativeMemory.collect();
         }
     }
 
@@ -89,7 +90,7 @@ public final class TrialRunner {
         String id = c.trialId();
         int depth = c.depth();
 
-        int[] sampled = statistics ? c.schedule().steps(c.steps()) : new int[0];
+        int[] sampled = c.schedule().steps(c.steps());
         List<LayerStat> layerStats = new ArrayList<>(sampled.length * depth);
         List<CurvePoint> curve = new ArrayList<>();
         double[] losses = new double[c.steps()];
@@ -110,10 +111,11 @@ public final class TrialRunner {
         String diverged = null;
 
         for (int step = 0; step < c.steps(); step++) {
-            boolean armed = si < sampled.length && sampled[si] == step;
+            boolean sampledStep = si < sampled.length && sampled[si] == step;
+            boolean armed = sampledStep && statistics;
             double testLoss = Double.NaN;
             double testAcc = Double.NaN;
-            if (armed) {
+            if (sampledStep) {
                 long e0 = System.nanoTime();
                 double[] te = evaluate(g, testX, testY);
                 testLoss = te[0];
@@ -160,9 +162,11 @@ public final class TrialRunner {
                 if (step == 0 && c.residual()) {
                     flowDeltaOutInit = Stats.flowLog10(dOut);
                 }
+            }
+            if (sampledStep) {
                 si++;
             }
-            if (armed || step % c.schedule().curveEvery() == 0 || step == c.steps() - 1) {
+            if (sampledStep || step % c.schedule().curveEvery() == 0 || step == c.steps() - 1) {
                 curve.add(new CurvePoint(id, step, loss, testLoss, testAcc));
             }
             if (!Double.isFinite(loss)) {

@@ -34,7 +34,7 @@ class BenchCommandIT {
         for (String kind : new String[]{"plain", "bn", "residual"}) {
             assertThat(number(md, "\\| 16 \\| 2 \\| " + kind + " \\| ([0-9.]+) \\|")).isPositive();
         }
-        assertThat(md).containsPattern("overhead -?[0-9.]+%");
+        assertThat(md).containsPattern("overhead -?[0-9.]+%; time inside the statistics code -?[0-9.]+% of training");
         assertThat(number(md, "\\| local\\[1\\] \\| 4 \\| 1 \\| ([0-9.]+) \\|")).isPositive();
         assertThat(number(md, "\\| local\\[2\\] \\| 4 \\| 2 \\| ([0-9.]+) \\|")).isPositive();
         assertThat(md).containsPattern("scheduling efficiency").containsPattern("\\| [0-9.]+% \\|");

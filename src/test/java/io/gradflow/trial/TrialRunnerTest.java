@@ -43,6 +43,23 @@ class TrialRunnerTest {
     }
 
     @Test
+    void theStatisticsDoNotChangeTheTraining() {
+        // the benchmark's baseline: same trial without probes and listener; the curve keeps its test points
+        for (boolean bn : new boolean[]{false, true}) {
+            TrialConfig c = Fixtures.trial(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), bn, !bn, 3, 20);
+            TrialResult on = TrialRunner.run(c, data, RunOptions.standalone());
+            TrialResult off = TrialRunner.run(c, data, RunOptions.standalone().withoutStatistics());
+            assertThat(off.layerStats()).isEmpty();
+            assertThat(on.layerStats()).hasSize(7 * 3);
+            assertThat(off.curve()).isEqualTo(on.curve());
+            assertThat(off.curve().get(4).testLoss()).isFinite(); // step 4 is sampled
+            assertThat(off.summary().finalTrainLoss()).isEqualTo(on.summary().finalTrainLoss());
+            assertThat(off.summary().testAccuracy()).isEqualTo(on.summary().testAccuracy());
+            assertThat(off.summary().flowDeltaInit()).isNaN();
+        }
+    }
+
+    @Test
     void residualAndBatchNormNetworksRecordTheResidualStream() {
         TrialConfig c = Fixtures.trial(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), true, true, 3, 5);
         TrialResult r = TrialRunner.run(c, data, RunOptions.standalone());
