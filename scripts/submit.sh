@@ -74,5 +74,6 @@ LOG_CONF=()
 COMMIT="$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
 # shellcheck disable=SC2086
 exec java -Xmx"${GRADFLOW_DRIVER_MEMORY:-1g}" "${ADD_OPENS[@]}" "${LOG_CONF[@]}" \
-  -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -XX:+ExplicitGCInvokesConcurrent -Dgradflow.git.commit="$COMMIT" \
+  -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -XX:+ExplicitGCInvokesConcurrent \
+  -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Dgradflow.git.commit="$COMMIT" \
   -cp "$SPARK_HOME/conf/:$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit "${ARGS[@]}"

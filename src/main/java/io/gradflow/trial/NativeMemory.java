@@ -50,7 +50,8 @@ public final class NativeMemory {
      * 1.6 GB over 100 small trials at {@code -Xmx1g} (BENCHMARKS.md), which a container's memory limit would not
      * forgive. gradflow's launcher, {@code scripts/submit.sh}, {@code conf/spark-defaults.conf} and the tests run
      * their JVMs with {@code -XX:+ExplicitGCInvokesConcurrent}, which makes this a concurrent G1 cycle (pauses of a
-     * few milliseconds) instead of a full stop-the-world collection.
+     * few milliseconds) instead of a full stop-the-world collection, and with {@code -XX:MinHeapFreeRatio=10
+     * -XX:MaxHeapFreeRatio=30}, which let G1 return the heap the cycle freed.
      */
     public static void collect() {
         System.gc();
