@@ -205,6 +205,13 @@ public final class Bench {
         return new double[]{w, wo, 100.0 * (w - wo) / wo, median(inside)};
     }
 
+    /** The trial whose statistics overhead the harness measures: a plain block network, depth closest to 10. */
+    public static TrialConfig overheadTrial(GridSpec g) {
+        return Grid.expand(g).stream().filter(t -> !t.batchnorm() && !t.residual())
+                .min(java.util.Comparator.comparingInt(t -> Math.abs(t.depth() - 10)))
+                .orElseThrow(() -> new IllegalArgumentException("grid " + g.name() + " has no trial without batch norm and residual blocks"));
+    }
+
     /** One sweep's scheduling figures. */
     public record SweepTiming(String master, int trials, int slots, double wallSeconds, double taskSeconds,
                               double efficiency) {

@@ -5,7 +5,6 @@ import io.gradflow.data.Datasets;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.grid.TrialConfig;
-import io.gradflow.grid.Grid;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -87,8 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
         // steps weigh most there) and of the sweep grid (the remedies grid's 500 steps by default).
         for (Path p : quick ? List.of(Path.of("conf/grids/smoke.yaml")) : List.of(Path.of("conf/grids/quick.yaml"), grid)) {
             GridSpec g = GridParser.parseFile(p);
-            TrialConfig rep = Grid.expand(g).stream().filter(t -> !t.batchnorm() && !t.residual())
-                    .min(java.util.Comparator.comparingInt(t -> Math.abs(t.depth() - 10))).orElseThrow();
+            TrialConfig rep = Bench.overheadTrial(g);
             double[] so = Bench.statsOverhead(rep, Datasets.build(g.dataset(), null), repeats);
             out.printf(Locale.ROOT, "**Statistics overhead** (%s: %s, %s, depth %d, width %d, %d steps, %s schedule): "
                             + "%.0f ms with statistics, %.0f ms without, overhead %.1f%%; time inside the statistics code %.1f%% of "

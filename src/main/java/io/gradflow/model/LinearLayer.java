@@ -18,7 +18,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.Collection;
-import java.util.Map;
 
 /**
  * DL4J's dense layer with an identity activation, computed without the waste DL4J's generic layer has for
@@ -72,14 +71,8 @@ public class LinearLayer extends DenseLayer {
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
                              int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        Impl ret = new Impl(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return LayerWiring.wire(new Impl(conf, networkDataType), initializer(), conf, trainingListeners, layerIndex,
+                layerParamsView, initializeParams);
     }
 
     /** The runtime layer. */
