@@ -54,8 +54,23 @@ public final class NativeMemory {
      * -XX:MaxHeapFreeRatio=30}, which let G1 return the heap the cycle freed.
      */
     public static void collect() {
-        System.gc();
+        // The thread that calls System.gc() waits for the whole concurrent cycle (about half a second here), so a
+        // daemon thread makes the call and the executor thread goes on to its next trial. Requests that arrive
+        // while one is pending are merged into it.
+        if (PENDING.compareAndSet(false, true)) {
+            COLLECTOR.execute(() -> {
+                PENDING.set(false);
+                System.gc();
+            });
+        }
     }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean PENDING = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.ExecutorService COLLECTOR = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "gradflow-gc-request");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Releases the buffers of arrays that own them; nulls, views and already closed arrays are skipped. */
     public static void close(INDArray... arrays) {
