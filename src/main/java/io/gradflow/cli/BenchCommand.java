@@ -13,7 +13,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -41,6 +43,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sweep-trials", defaultValue = "200", description = "How many of the grid's first trials the sweep measurements run.")
     int sweepTrials;
 
+    @Option(names = "--sweep-masters", split = ",", defaultValue = "local[1],local[2]",
+            description = "Local Spark masters the sweep measurements run on, in order (the throughput ratio needs both local[1] and local[2]).")
+    List<String> sweepMasters;
+
     @Option(names = "--work", defaultValue = "target/bench", description = "Folder for the benchmark sweeps' output.")
     Path work;
 
@@ -50,6 +56,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        for (String m : sweepMasters) {
+            if (!m.matches("local\\[[1-9][0-9]*]")) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--sweep-masters: '" + m + "' is not a local master such as local[2].");
+            }
+        }
         if (quick) {
             steps = 3;
             repeats = 1;
@@ -102,18 +114,20 @@ public final class BenchCommand implements Callable<Integer> {
         out.println();
         out.println("| master | trials | slots | wall s | Σ task s | scheduling efficiency |");
         out.println("|---|---|---|---|---|---|");
-        double[] walls = new double[2];
-        int i = 0;
-        for (String master : List.of("local[1]", "local[2]")) {
+        Map<String, Double> walls = new HashMap<>();
+        for (String master : sweepMasters) {
             Bench.SweepTiming st = Bench.sweep(sweepGrid, sweepTrials, master, work.resolve(master.replaceAll("\\W", "")));
             out.printf(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.1f%% |%n", st.master(), st.trials(), st.slots(),
                     st.wallSeconds(), st.taskSeconds(), 100 * st.efficiency());
-            walls[i++] = st.wallSeconds();
+            walls.put(master, st.wallSeconds());
             out.flush();
         }
         out.println();
-        out.printf(Locale.ROOT, "**local[2] vs local[1]:** %.2f× the throughput (%.0f%% of the %.2f× that two SGEMM threads get over one)%n%n",
-                walls[0] / walls[1], 100 * walls[0] / walls[1] / sc[2], sc[2]);
+        if (walls.containsKey("local[1]") && walls.containsKey("local[2]")) {
+            double ratio = walls.get("local[1]") / walls.get("local[2]");
+            out.printf(Locale.ROOT, "**local[2] vs local[1]:** %.2f× the throughput (%.0f%% of the %.2f× that two SGEMM threads get over one)%n%n",
+                    ratio, 100 * ratio / sc[2], sc[2]);
+        }
         out.printf("**Peak resident memory of this JVM:** %d MiB%n", Bench.peakRssMiB());
         out.flush();
         return Main.OK;

@@ -15,8 +15,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.util.Collection;
 
 /**
@@ -44,23 +42,7 @@ public class LinearLayer extends DenseLayer {
     public static LinearLayer of(long nIn, long nOut, boolean bias) {
         DenseLayer built = new DenseLayer.Builder().nIn(nIn).nOut(nOut).hasBias(bias)
                 .activation(new ActivationIdentity()).build();
-        LinearLayer l = new LinearLayer();
-        // DenseLayer's builder constructor is private: take every field of a layer it built, so nothing the
-        // builder sets (constraints, regularization lists, defaults) is missed or left null.
-        for (Class<?> k = DenseLayer.class; k != Object.class; k = k.getSuperclass()) {
-            for (Field f : k.getDeclaredFields()) {
-                if (Modifier.isStatic(f.getModifiers())) {
-                    continue;
-                }
-                f.setAccessible(true);
-                try {
-                    f.set(l, f.get(built));
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException("cannot copy DL4J layer field " + f.getName(), e);
-                }
-            }
-        }
-        return l;
+        return LayerWiring.copyFields(DenseLayer.class, built, new LinearLayer());
     }
 
     @Override

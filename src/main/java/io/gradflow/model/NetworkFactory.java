@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -99,7 +98,7 @@ public final class NetworkFactory {
             b.addLayer(denseName(l), LinearLayer.of(w, w, !c.batchnorm()), prev);
             String x = denseName(l);
             if (c.batchnorm()) {
-                b.addLayer(bnName(l), new BatchNormalization.Builder().nIn(w).nOut(w).build(), x);
+                b.addLayer(bnName(l), FusedBatchNorm.of(w), x);
                 x = bnName(l);
             }
             b.addLayer(actName(l), new ProbedActivationLayer(activation(c.activation())), x);

@@ -80,6 +80,15 @@ class CliTest {
     }
 
     @Test
+    void benchRejectsASweepMasterThatIsNotLocalBeforeMeasuringAnything() {
+        assertThat(run("bench", "--sweep-masters", "local[2],yarn", "--work", tmp.resolve("b").toString()))
+                .isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString()).contains("--sweep-masters: 'yarn' is not a local master such as local[2].");
+        assertThat(out.toString()).doesNotContain("SGEMM");
+        assertThat(tmp.resolve("b")).doesNotExist();
+    }
+
+    @Test
     void everyCommandHasHelp() {
         for (String cmd : new String[]{"sweep", "grid", "schema"}) {
             StringWriter o = new StringWriter();
