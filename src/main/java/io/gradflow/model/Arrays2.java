@@ -49,4 +49,42 @@ public final class Arrays2 {
         }
         return out;
     }
+
+    /**
+     * The values of a vector (rank 1, or a {@code [1, n]} row such as a layer's bias or batch-norm parameters, which
+     * are views into the network's flattened parameters), read straight from its buffer with its stride.
+     */
+    public static double[] vector(INDArray v) {
+        long step = vectorStride(v);
+        DataBuffer b = v.data(); // a view's buffer starts at the view's offset
+        double[] out = new double[(int) v.length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = b.getDouble(i * step);
+        }
+        return out;
+    }
+
+    /** Writes {@code values} into a vector (see {@link #vector}) in place, through its buffer. */
+    public static void setVector(INDArray v, double[] values) {
+        if (values.length != v.length()) {
+            throw new IllegalArgumentException("Cannot write " + values.length + " values into a vector of length "
+                    + v.length() + ".");
+        }
+        long step = vectorStride(v);
+        DataBuffer b = v.data();
+        for (int i = 0; i < values.length; i++) {
+            b.put(i * step, values[i]);
+        }
+    }
+
+    private static long vectorStride(INDArray v) {
+        if (v.rank() == 1) {
+            return v.stride(0);
+        }
+        if (v.rank() == 2 && v.size(0) == 1) {
+            return v.stride(1);
+        }
+        throw new IllegalArgumentException("Expected a vector of rank 1 or shape [1, n], got shape "
+                + java.util.Arrays.toString(v.shape()) + ".");
+    }
 }

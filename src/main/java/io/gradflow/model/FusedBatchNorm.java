@@ -15,11 +15,8 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.summarystats.Variance;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Collection;
 
@@ -31,9 +28,9 @@ import java.util.Collection;
  * per layer and step (mean, variance, centring, scaling, their derivatives, the running statistics), and it keeps
  * two minibatch-sized copies of the input. Per-call overhead, not arithmetic, then dominates: the bench measured
  * batch-normalized blocks at 18–26% of the SGEMM rate against 53–72% for plain ones (BENCHMARKS.md). This layer
- * computes the same function in five calls forward and backward: the minibatch mean and (biased) variance, one
- * {@code batchnorm}, one {@code batchnorm_bp} (which includes the paths through the minibatch mean and
- * variance), and DL4J's own update of the running mean and log-standard-deviation. It has DL4J's parameters, in
+ * computes the same function in four ND4J calls per step: the minibatch mean and (biased) variance, one
+ * {@code batchnorm}, and one {@code batchnorm_bp} (which includes the paths through the minibatch mean and
+ * variance); DL4J's update of the running mean and log-standard-deviation, one value per feature, is plain Java. It has DL4J's parameters, in
  * DL4J's order, so saved networks, updaters and the statistics see the same layer.
  *
  * <p>Anything the shortcut does not cover (inference mode, inputs that are not rank 2, locked γ/β, a DL4J helper
@@ -145,34 +142,38 @@ public class FusedBatchNorm extends BatchNormalization {
         /**
          * DL4J's running mean and variance, as "gradients" the updater subtracts (DL4J's distributed-safe form):
          * {@code Δmean = (1 − decay)(mean − batchMean)}, and for the log-std parameterization
-         * {@code Δlog10 σ = log10(σ²_t / σ²_{t+1}) / 2} with {@code σ²_{t+1} = decay·σ²_t + (1 − decay)·batchVar}.
-         * The arithmetic follows DL4J 1.0.0-M2.1's layer step by step, so both give the same numbers.
+         * {@code Δlog10 σ = log10(σ²_t / σ²_{t+1}) / 2} with {@code σ²_{t+1} = decay·σ²_t + (1 − decay)·batchVar}
+         * (or {@code Δvar = (1 − decay)(var − batchVar)}), DL4J 1.0.0-M2.1's formulas. They are vectors of one
+         * value per feature, so they are computed here in Java, in double precision: as ND4J ops they were a dozen
+         * calls per layer and step, each costing more in overhead than the arithmetic.
          */
         private void runningStatistics(BatchNormalization c, Gradient ret) {
-            double decay = c.getDecay();
-            INDArray globalMean = getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN);
-            INDArray dGlobalMean = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_MEAN);
-            Nd4j.exec(new SubOp(globalMean, batchMean.reshape(globalMean.shape()), dGlobalMean));
-            dGlobalMean.muli(1 - decay);
-            ret.setGradientFor(BatchNormalizationParamInitializer.GLOBAL_MEAN, dGlobalMean);
-            if (c.isUseLogStd()) {
-                INDArray log10Std = getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
-                INDArray dLog10Std = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
-                INDArray vari = Nd4j.valueArrayOf(log10Std.shape(), 10.0, globalMean.dataType());
-                Transforms.pow(vari, log10Std, false);
-                vari.muli(vari);
-                INDArray varip1 = vari.mul(decay).addi(batchVar.mul(1 - decay).reshape(vari.shape()));
-                Nd4j.exec(new DivOp(vari, varip1, dLog10Std));
-                Transforms.log(dLog10Std, false);
-                dLog10Std.muli(1.0 / (2 * Math.log(10.0)));
-                ret.setGradientFor(BatchNormalizationParamInitializer.GLOBAL_LOG_STD, dLog10Std);
-            } else {
-                INDArray globalVar = getParam(BatchNormalizationParamInitializer.GLOBAL_VAR);
-                INDArray dGlobalVar = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_VAR);
-                Nd4j.exec(new SubOp(globalVar, batchVar.reshape(globalVar.shape()), dGlobalVar));
-                dGlobalVar.muli(1 - decay);
-                ret.setGradientFor(BatchNormalizationParamInitializer.GLOBAL_VAR, dGlobalVar);
+            double keep = c.getDecay();
+            double[] bMean = Arrays2.vector(batchMean);
+            double[] mean = Arrays2.vector(getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
+            double[] d = new double[mean.length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (mean[i] - bMean[i]) * (1 - keep);
             }
+            INDArray dGlobalMean = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_MEAN);
+            Arrays2.setVector(dGlobalMean, d);
+            ret.setGradientFor(BatchNormalizationParamInitializer.GLOBAL_MEAN, dGlobalMean);
+
+            double[] bVar = Arrays2.vector(batchVar);
+            String key = c.isUseLogStd() ? BatchNormalizationParamInitializer.GLOBAL_LOG_STD
+                    : BatchNormalizationParamInitializer.GLOBAL_VAR;
+            double[] p = Arrays2.vector(getParam(key));
+            for (int i = 0; i < d.length; i++) {
+                if (c.isUseLogStd()) {
+                    double var = Math.pow(10.0, 2 * p[i]);
+                    d[i] = Math.log(var / (keep * var + (1 - keep) * bVar[i])) / (2 * Math.log(10.0));
+                } else {
+                    d[i] = (p[i] - bVar[i]) * (1 - keep);
+                }
+            }
+            INDArray dGlobal = gradientViews.get(key);
+            Arrays2.setVector(dGlobal, d);
+            ret.setGradientFor(key, dGlobal);
         }
 
         /** A [1, n] parameter or gradient row as the rank-1 view libnd4j's batchnorm ops take (no copy). */

@@ -9,6 +9,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The copies the statistics read: row-major where it matters, every value exactly once everywhere. */
 class Arrays2Test {
@@ -59,5 +60,38 @@ class Arrays2Test {
         for (int i = 0; i < before.length; i++) {
             assertThat(after[i]).isEqualTo((double) (float) (2 * before[i]));
         }
+    }
+
+    private static double[] linear(INDArray v) {
+        double[] out = new double[(int) v.length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.getDouble(i);
+        }
+        return out;
+    }
+
+    @Test
+    void vectorsAreReadAndWrittenInPlaceThroughTheirViews() {
+        INDArray flat = Nd4j.rand(DataType.FLOAT, 1, 40);
+        // a batch-norm parameter: a [1, n] row view into the flattened parameters, at an offset
+        INDArray row = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(10, 18)).reshape(1, 8);
+        INDArray strided = Nd4j.rand(DataType.DOUBLE, 6, 5).getColumn(3); // rank 1, stride 5
+        for (INDArray v : new INDArray[]{row, strided, Nd4j.rand(DataType.DOUBLE, 7)}) {
+            assertThat(Arrays2.vector(v)).as("layout %s", v.shapeInfoToString()).containsExactly(linear(v));
+            double[] w = new double[(int) v.length()];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = i - 2.5;
+            }
+            Arrays2.setVector(v, w);
+            assertThat(linear(v)).containsExactly(w);
+        }
+        // writing the row view changed exactly its slice of the flattened array
+        assertThat(flat.getDouble(0, 9)).isNotEqualTo(-2.5);
+        assertThat(flat.getDouble(0, 10)).isEqualTo(-2.5);
+        assertThat(flat.getDouble(0, 17)).isEqualTo(4.5);
+        assertThatThrownBy(() -> Arrays2.vector(Nd4j.rand(DataType.FLOAT, 3, 3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3, 3]");
+        assertThatThrownBy(() -> Arrays2.setVector(row, new double[3]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 values");
     }
 }
