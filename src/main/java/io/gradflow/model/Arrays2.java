@@ -5,6 +5,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 
+import java.nio.FloatBuffer;
+
 /**
  * Copies ND4J arrays into plain Java arrays for the pure statistics functions (sampled steps only). Contiguous
  * arrays, which is what a training step produces, are read straight from their buffer: the general route (a
@@ -86,5 +88,72 @@ public final class Arrays2 {
         }
         throw new IllegalArgumentException("Expected a vector of rank 1 or shape [1, n], got shape "
                 + java.util.Arrays.toString(v.shape()) + ".");
+    }
+
+    /**
+     * Reads a C-order array with default strides into {@code dst} (grown when too small) and returns it: through
+     * a direct NIO view of its native buffer when it has no offset (the arrays a training step allocates), else
+     * element by element through the buffer.
+     */
+    public static double[] readInto(INDArray a, double[] dst) {
+        requireRowMajor(a);
+        int len = (int) a.length();
+        double[] out = dst != null && dst.length >= len ? dst : new double[len];
+        DataBuffer b = a.data();
+        if (direct(a) && a.dataType() == DataType.FLOAT) {
+            FloatBuffer f = b.asNioFloat();
+            for (int i = 0; i < len; i++) {
+                out[i] = f.get(i);
+            }
+        } else if (direct(a)) {
+            b.asNioDouble().get(0, out, 0, len);
+        } else {
+            for (int i = 0; i < len; i++) {
+                out[i] = b.getDouble(i);
+            }
+        }
+        return out;
+    }
+
+    /** Writes the first {@code a.length()} values of {@code src} into a C-order array with default strides. */
+    public static void writeFrom(double[] src, INDArray a) {
+        requireRowMajor(a);
+        int len = (int) a.length();
+        if (src.length < len) {
+            throw new IllegalArgumentException("Cannot fill an array of " + len + " values from " + src.length + ".");
+        }
+        DataBuffer b = a.data();
+        if (direct(a) && a.dataType() == DataType.FLOAT) {
+            FloatBuffer f = b.asNioFloat();
+            for (int i = 0; i < len; i++) {
+                f.put(i, (float) src[i]);
+            }
+        } else if (direct(a)) {
+            b.asNioDouble().put(0, src, 0, len);
+        } else {
+            for (int i = 0; i < len; i++) {
+                b.put(i, src[i]);
+            }
+        }
+    }
+
+    /** True when {@link #readInto} and {@link #writeFrom} can use a direct NIO view of the array's buffer. */
+    static boolean direct(INDArray a) {
+        DataBuffer b = a.data();
+        if (b.offset() != 0) {
+            return false;
+        }
+        return switch (a.dataType()) {
+            case FLOAT -> b.asNioFloat().capacity() >= a.length();
+            case DOUBLE -> b.asNioDouble().capacity() >= a.length();
+            default -> false;
+        };
+    }
+
+    private static void requireRowMajor(INDArray a) {
+        if (a.ordering() != 'c' || !Shape.hasDefaultStridesForShape(a) || a.data().length() < a.length()) {
+            throw new IllegalArgumentException("Expected a C-order array with default strides, got "
+                    + a.shapeInfoToString().replace('\n', ' ') + ".");
+        }
     }
 }

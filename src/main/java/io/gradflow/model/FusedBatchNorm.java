@@ -11,31 +11,30 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.summarystats.Variance;
 import org.nd4j.linalg.api.shape.Shape;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Collection;
 
 /**
- * DL4J's batch normalization of dense activations, trained with libnd4j's fused {@code batchnorm} and
- * {@code batchnorm_bp} ops instead of DL4J's op-by-op fallback.
+ * DL4J's batch normalization of dense activations, with its training-mode forward and backward passes computed
+ * in one pass each by {@link BatchNormKernel} instead of DL4J's op-by-op fallback.
  *
  * <p>On the CPU backend without oneDNN, DL4J 1.0.0-M2.1 normalizes a minibatch in about 35 separate ND4J calls
  * per layer and step (mean, variance, centring, scaling, their derivatives, the running statistics), and it keeps
  * two minibatch-sized copies of the input. Per-call overhead, not arithmetic, then dominates: the bench measured
- * batch-normalized blocks at 18–26% of the SGEMM rate against 53–72% for plain ones (BENCHMARKS.md). This layer
- * computes the same function in four ND4J calls per step: the minibatch mean and (biased) variance, one
- * {@code batchnorm}, and one {@code batchnorm_bp} (which includes the paths through the minibatch mean and
- * variance); DL4J's update of the running mean and log-standard-deviation, one value per feature, is plain Java. It has DL4J's parameters, in
- * DL4J's order, so saved networks, updaters and the statistics see the same layer.
+ * batch-normalized blocks at 18–26% of the SGEMM rate against 53–72% for plain ones (BENCHMARKS.md). libnd4j's
+ * fused {@code batchnorm}/{@code batchnorm_bp} ops cut the calls to four, but their loops walk the feature axis
+ * with a stride and still took about 40% of a width-256 step. This layer reads the C-order minibatch and its
+ * gradient straight from their native buffers, runs the kernel in double precision, and writes the result into
+ * DL4J's workspace arrays: no ND4J call at all. DL4J's update of the running mean and log-standard-deviation is
+ * computed the same way. The layer has DL4J's parameters, in DL4J's order, so saved networks, updaters and the
+ * statistics see the same layer.
  *
- * <p>Anything the shortcut does not cover (inference mode, inputs that are not rank 2, locked γ/β, a DL4J helper
- * such as cuDNN or oneDNN) goes to DL4J's own code. {@code FusedBatchNormTest} checks the gradients and the
- * running statistics against DL4J's layer.
+ * <p>Anything the shortcut does not cover (inference mode, inputs that are not rank 2, locked γ/β, types other
+ * than float and double, a DL4J helper such as cuDNN or oneDNN) goes to DL4J's own code. {@code FusedBatchNormTest}
+ * checks gradients, training and the running statistics against DL4J's layer; {@code BatchNormKernelTest} checks
+ * the kernel against finite differences.
  */
 public class FusedBatchNorm extends BatchNormalization {
 
@@ -67,9 +66,13 @@ public class FusedBatchNorm extends BatchNormalization {
     /** The runtime layer. */
     public static class Impl extends org.deeplearning4j.nn.layers.normalization.BatchNormalization {
 
-        /** The last training-mode minibatch's statistics, kept for the backward pass; null when DL4J's code ran. */
-        private INDArray batchMean;
-        private INDArray batchVar;
+        /** The last training-mode minibatch's mean and variance, for the backward pass; null when DL4J's code ran. */
+        private double[] batchMean;
+        private double[] batchVar;
+        /** Scratch kept between steps (the minibatch shape rarely changes): input, output, incoming gradient. */
+        private double[] xs;
+        private double[] ys;
+        private double[] gs;
 
         Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
@@ -78,6 +81,7 @@ public class FusedBatchNorm extends BatchNormalization {
         private boolean fusable(INDArray x) {
             BatchNormalization c = layerConf();
             return getHelper() == null && x.rank() == 2 && !c.isLockGammaBeta() && x.size(1) == c.getNOut()
+                    && x.size(0) > 0 && x.length() < Integer.MAX_VALUE
                     && (dataType == DataType.FLOAT || dataType == DataType.DOUBLE);
         }
 
@@ -88,24 +92,19 @@ public class FusedBatchNorm extends BatchNormalization {
                 return super.preOutput(x, training, workspaceMgr);
             }
             x = contiguous(x.castTo(dataType));
-            long n = x.size(1);
-            if (batchMean == null || batchMean.length() != n) {
-                // Outside every workspace: they live from this forward pass to its backward pass.
-                try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                    batchMean = Nd4j.createUninitialized(dataType, n);
-                    batchVar = Nd4j.createUninitialized(dataType, n);
-                }
+            int rows = (int) x.size(0);
+            int n = (int) x.size(1);
+            if (batchMean == null || batchMean.length != n) {
+                batchMean = new double[n];
+                batchVar = new double[n];
             }
-            x.mean(batchMean, 0);
-            Nd4j.exec(new Variance(x, batchVar, false, 0)); // biased, as DL4J's layer and the BN paper's training
+            xs = Arrays2.readInto(x, xs);
+            ys = ys != null && ys.length >= xs.length ? ys : new double[xs.length];
+            BatchNormKernel.forward(xs, rows, n, Arrays2.vector(getParam(BatchNormalizationParamInitializer.GAMMA)),
+                    Arrays2.vector(getParam(BatchNormalizationParamInitializer.BETA)), layerConf().getEps(), ys,
+                    batchMean, batchVar);
             INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
-            Nd4j.exec(DynamicCustomOp.builder("batchnorm")
-                    .addInputs(x, batchMean, batchVar, vector(getParam(BatchNormalizationParamInitializer.GAMMA)),
-                            vector(getParam(BatchNormalizationParamInitializer.BETA)))
-                    .addOutputs(out)
-                    .addIntegerArguments(1, 1, 1) // apply γ, apply β, feature axis 1
-                    .addFloatingPointArguments(layerConf().getEps())
-                    .build());
+            Arrays2.writeFrom(ys, out);
             return out;
         }
 
@@ -117,24 +116,25 @@ public class FusedBatchNorm extends BatchNormalization {
             assertInputSet(true);
             BatchNormalization c = layerConf();
             INDArray x = contiguous(input.castTo(dataType));
-            INDArray eps = contiguous(epsilon);
-            long n = x.size(1);
+            int rows = (int) x.size(0);
+            int n = (int) x.size(1);
+            xs = Arrays2.readInto(x, xs);
+            gs = Arrays2.readInto(contiguous(epsilon.castTo(dataType)), gs);
+            ys = ys != null && ys.length >= xs.length ? ys : new double[xs.length];
+            double[] dGamma = new double[n];
+            double[] dBeta = new double[n];
+            BatchNormKernel.backward(xs, gs, rows, n, batchMean, batchVar,
+                    Arrays2.vector(getParam(BatchNormalizationParamInitializer.GAMMA)), c.getEps(), ys, dGamma, dBeta);
             INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
-            INDArray dMean = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, n);
-            INDArray dVar = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, n);
-            INDArray dGamma = gradientViews.get(BatchNormalizationParamInitializer.GAMMA);
-            INDArray dBeta = gradientViews.get(BatchNormalizationParamInitializer.BETA);
-            Nd4j.exec(DynamicCustomOp.builder("batchnorm_bp")
-                    .addInputs(x, batchMean, batchVar, vector(getParam(BatchNormalizationParamInitializer.GAMMA)),
-                            vector(getParam(BatchNormalizationParamInitializer.BETA)), eps)
-                    .addOutputs(dx, dMean, dVar, vector(dGamma), vector(dBeta))
-                    .addIntegerArguments(1, 1, 1)
-                    .addFloatingPointArguments(c.getEps())
-                    .build());
+            Arrays2.writeFrom(ys, dx);
 
             Gradient ret = new DefaultGradient();
-            ret.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGamma);
-            ret.setGradientFor(BatchNormalizationParamInitializer.BETA, dBeta);
+            INDArray dGammaView = gradientViews.get(BatchNormalizationParamInitializer.GAMMA);
+            INDArray dBetaView = gradientViews.get(BatchNormalizationParamInitializer.BETA);
+            Arrays2.setVector(dGammaView, dGamma);
+            Arrays2.setVector(dBetaView, dBeta);
+            ret.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
+            ret.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
             runningStatistics(c, ret);
             return new Pair<>(ret, dx);
         }
@@ -149,7 +149,7 @@ public class FusedBatchNorm extends BatchNormalization {
          */
         private void runningStatistics(BatchNormalization c, Gradient ret) {
             double keep = c.getDecay();
-            double[] bMean = Arrays2.vector(batchMean);
+            double[] bMean = batchMean;
             double[] mean = Arrays2.vector(getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
             double[] d = new double[mean.length];
             for (int i = 0; i < d.length; i++) {
@@ -159,7 +159,7 @@ public class FusedBatchNorm extends BatchNormalization {
             Arrays2.setVector(dGlobalMean, d);
             ret.setGradientFor(BatchNormalizationParamInitializer.GLOBAL_MEAN, dGlobalMean);
 
-            double[] bVar = Arrays2.vector(batchVar);
+            double[] bVar = batchVar;
             String key = c.isUseLogStd() ? BatchNormalizationParamInitializer.GLOBAL_LOG_STD
                     : BatchNormalizationParamInitializer.GLOBAL_VAR;
             double[] p = Arrays2.vector(getParam(key));
@@ -176,12 +176,7 @@ public class FusedBatchNorm extends BatchNormalization {
             ret.setGradientFor(key, dGlobal);
         }
 
-        /** A [1, n] parameter or gradient row as the rank-1 view libnd4j's batchnorm ops take (no copy). */
-        private static INDArray vector(INDArray row) {
-            return row.reshape(row.length());
-        }
-
-        /** libnd4j's batchnorm ops and the reductions run fastest, and are checked here, on C-order arrays. */
+        /** The kernel reads and writes C-order arrays with default strides. */
         private static INDArray contiguous(INDArray a) {
             return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
         }

@@ -1,6 +1,8 @@
 package io.gradflow.model;
 
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -93,5 +95,44 @@ class Arrays2Test {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3, 3]");
         assertThatThrownBy(() -> Arrays2.setVector(row, new double[3]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 values");
+    }
+
+    @Test
+    void rowMajorArraysAreReadAndFilledWholeWhateverTheirBuffer() {
+        INDArray parent = Nd4j.rand(DataType.FLOAT, 6, 4);
+        INDArray rowsView = parent.get(NDArrayIndex.interval(2, 5), NDArrayIndex.all()); // a buffer at an offset
+        for (INDArray a : new INDArray[]{Nd4j.rand(DataType.FLOAT, 5, 3), Nd4j.rand(DataType.DOUBLE, 4, 6), rowsView}) {
+            double[] got = Arrays2.readInto(a, new double[2]); // too small: grown
+            assertThat(java.util.Arrays.copyOf(got, (int) a.length())).as("layout %s", a.shapeInfoToString())
+                    .containsExactly(rowMajor(a));
+            double[] w = new double[(int) a.length() + 3]; // longer than needed: only the first values are used
+            for (int i = 0; i < w.length; i++) {
+                w[i] = 0.25 * i - 1;
+            }
+            Arrays2.writeFrom(w, a);
+            assertThat(rowMajor(a)).containsExactly(java.util.Arrays.copyOf(w, (int) a.length()));
+        }
+        // what a training step allocates takes the direct route: plain arrays and workspace arrays
+        assertThat(Arrays2.direct(Nd4j.rand(DataType.FLOAT, 5, 3))).isTrue();
+        WorkspaceConfiguration conf = WorkspaceConfiguration.builder().initialSize(1 << 20).build();
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, "arrays2-test")) {
+            Nd4j.createUninitialized(DataType.FLOAT, 10); // so the next array does not start the workspace
+            INDArray inWs = Nd4j.createUninitialized(DataType.FLOAT, 4, 8);
+            assertThat(Arrays2.direct(inWs)).isTrue();
+            double[] w = new double[32];
+            for (int i = 0; i < 32; i++) {
+                w[i] = i;
+            }
+            Arrays2.writeFrom(w, inWs);
+            assertThat(inWs.getDouble(3, 7)).isEqualTo(31.0);
+            assertThat(Arrays2.readInto(inWs, null)).containsExactly(w);
+        }
+        // the view wrote rows 2-4 of its parent and nothing else
+        assertThat(parent.getDouble(2, 0)).isEqualTo(-1.0);
+        assertThat(parent.getDouble(1, 3)).isNotEqualTo(-1.0 + 0.25 * 11);
+        assertThatThrownBy(() -> Arrays2.readInto(Nd4j.rand(DataType.FLOAT, 'f', 3, 2), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("C-order");
+        assertThatThrownBy(() -> Arrays2.writeFrom(new double[2], Nd4j.rand(DataType.FLOAT, 3, 2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from 2");
     }
 }
