@@ -24,8 +24,8 @@ import java.util.Collection;
  * per layer and step (mean, variance, centring, scaling, their derivatives, the running statistics), and it keeps
  * two minibatch-sized copies of the input. Per-call overhead, not arithmetic, then dominates: the bench measured
  * batch-normalized blocks at 18–26% of the SGEMM rate against 53–72% for plain ones (BENCHMARKS.md). libnd4j's
- * fused {@code batchnorm}/{@code batchnorm_bp} ops cut the calls to four, but their loops walk the feature axis
- * with a stride and still took about 40% of a width-256 step. This layer reads the C-order minibatch and its
+ * fused {@code batchnorm}/{@code batchnorm_bp} ops cut the calls to four, but those ops and the column-wise
+ * variance still took about 40% of a width-256 step's samples (JFR). This layer reads the C-order minibatch and its
  * gradient straight from their native buffers, runs the kernel in double precision, and writes the result into
  * DL4J's workspace arrays: no ND4J call at all. DL4J's update of the running mean and log-standard-deviation is
  * computed the same way. The layer has DL4J's parameters, in DL4J's order, so saved networks, updaters and the
