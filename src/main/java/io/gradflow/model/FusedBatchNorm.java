@@ -69,10 +69,20 @@ public class FusedBatchNorm extends BatchNormalization {
         /** The last training-mode minibatch's mean and variance, for the backward pass; null when DL4J's code ran. */
         private double[] batchMean;
         private double[] batchVar;
-        /** Scratch kept between steps (the minibatch shape rarely changes): input, output, incoming gradient. */
-        private double[] xs;
-        private double[] ys;
-        private double[] gs;
+        /**
+         * The kernel's minibatch-sized working arrays (input, output, incoming gradient). They are needed only
+         * within one forward or backward call, so one set per thread serves every layer and step; one set per
+         * layer would keep three minibatch-sized arrays per batch-norm layer on the heap.
+         */
+        private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[3][0]);
+
+        private static double[] scratch(int which, long length) {
+            double[][] s = SCRATCH.get();
+            if (s[which].length < length) {
+                s[which] = new double[(int) length];
+            }
+            return s[which];
+        }
 
         Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
@@ -98,8 +108,8 @@ public class FusedBatchNorm extends BatchNormalization {
                 batchMean = new double[n];
                 batchVar = new double[n];
             }
-            xs = Arrays2.readInto(x, xs);
-            ys = ys != null && ys.length >= xs.length ? ys : new double[xs.length];
+            double[] xs = Arrays2.readInto(x, scratch(0, x.length()));
+            double[] ys = scratch(1, x.length());
             BatchNormKernel.forward(xs, rows, n, Arrays2.vector(getParam(BatchNormalizationParamInitializer.GAMMA)),
                     Arrays2.vector(getParam(BatchNormalizationParamInitializer.BETA)), layerConf().getEps(), ys,
                     batchMean, batchVar);
@@ -118,9 +128,9 @@ public class FusedBatchNorm extends BatchNormalization {
             INDArray x = contiguous(input.castTo(dataType));
             int rows = (int) x.size(0);
             int n = (int) x.size(1);
-            xs = Arrays2.readInto(x, xs);
-            gs = Arrays2.readInto(contiguous(epsilon.castTo(dataType)), gs);
-            ys = ys != null && ys.length >= xs.length ? ys : new double[xs.length];
+            double[] xs = Arrays2.readInto(x, scratch(0, x.length()));
+            double[] gs = Arrays2.readInto(contiguous(epsilon.castTo(dataType)), scratch(2, x.length()));
+            double[] ys = scratch(1, x.length());
             double[] dGamma = new double[n];
             double[] dBeta = new double[n];
             BatchNormKernel.backward(xs, gs, rows, n, batchMean, batchVar,
