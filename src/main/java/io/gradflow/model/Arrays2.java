@@ -5,12 +5,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 
+import java.nio.Buffer;
+import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 
 /**
- * Copies ND4J arrays into plain Java arrays for the pure statistics functions (sampled steps only). Contiguous
- * arrays, which is what a training step produces, are read straight from their buffer: the general route (a
- * C-order duplicate, a cast to double, a copy out) cost 5–20 times as much and made the statistics of a
+ * Copies ND4J arrays to and from plain Java arrays: for the pure statistics functions (sampled steps only) and
+ * for the batch-norm kernel ({@link FusedBatchNorm}, every step). Contiguous arrays, which is what a training
+ * step produces, are read straight from their buffer, through a direct NIO view where there is one: the general
+ * route (a C-order duplicate, a cast to double, a copy out) cost 5–20 times as much and made the statistics of a
  * width-64 network about 9% of its training time (see BENCHMARKS.md).
  */
 public final class Arrays2 {
@@ -20,8 +23,8 @@ public final class Arrays2 {
 
     /** The values of {@code a} in row-major ('c') order as doubles, whatever its type, order or view offset. */
     public static double[] toDoubles(INDArray a) {
-        if (a.ordering() == 'c' && contiguous(a) && Shape.hasDefaultStridesForShape(a)) {
-            return read(a);
+        if (rowMajor(a) && contiguous(a)) {
+            return copy(a, new double[(int) a.length()]);
         }
         INDArray c = a.dup('c');
         if (c.dataType() != DataType.DOUBLE) {
@@ -35,21 +38,12 @@ public final class Arrays2 {
      * the order (norms, means, counts) and for element-wise comparisons of arrays of the same layout.
      */
     public static double[] values(INDArray a) {
-        return contiguous(a) ? read(a) : toDoubles(a);
+        return contiguous(a) ? copy(a, new double[(int) a.length()]) : toDoubles(a);
     }
 
     /** True when the array's elements are exactly its data buffer, one after another. */
     private static boolean contiguous(INDArray a) {
         return !a.isEmpty() && a.elementWiseStride() == 1 && a.data().length() == a.length();
-    }
-
-    private static double[] read(INDArray a) {
-        DataBuffer b = a.data();
-        double[] out = new double[(int) a.length()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = b.getDouble(i);
-        }
-        return out;
     }
 
     /**
@@ -98,21 +92,7 @@ public final class Arrays2 {
     public static double[] readInto(INDArray a, double[] dst) {
         requireRowMajor(a);
         int len = (int) a.length();
-        double[] out = dst != null && dst.length >= len ? dst : new double[len];
-        DataBuffer b = a.data();
-        if (direct(a) && a.dataType() == DataType.FLOAT) {
-            FloatBuffer f = b.asNioFloat();
-            for (int i = 0; i < len; i++) {
-                out[i] = f.get(i);
-            }
-        } else if (direct(a)) {
-            b.asNioDouble().get(0, out, 0, len);
-        } else {
-            for (int i = 0; i < len; i++) {
-                out[i] = b.getDouble(i);
-            }
-        }
-        return out;
+        return copy(a, dst != null && dst.length >= len ? dst : new double[len]);
     }
 
     /** Writes the first {@code a.length()} values of {@code src} into a C-order array with default strides. */
@@ -122,36 +102,69 @@ public final class Arrays2 {
         if (src.length < len) {
             throw new IllegalArgumentException("Cannot fill an array of " + len + " values from " + src.length + ".");
         }
-        DataBuffer b = a.data();
-        if (direct(a) && a.dataType() == DataType.FLOAT) {
-            FloatBuffer f = b.asNioFloat();
+        Buffer view = nio(a);
+        if (view instanceof FloatBuffer f) {
             for (int i = 0; i < len; i++) {
                 f.put(i, (float) src[i]);
             }
-        } else if (direct(a)) {
-            b.asNioDouble().put(0, src, 0, len);
+        } else if (view instanceof DoubleBuffer d) {
+            d.put(0, src, 0, len);
         } else {
+            DataBuffer b = a.data();
             for (int i = 0; i < len; i++) {
                 b.put(i, src[i]);
             }
         }
     }
 
+    /** True when the array is in C order with default strides: row-major, its elements one after another. */
+    public static boolean rowMajor(INDArray a) {
+        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a);
+    }
+
     /** True when {@link #readInto} and {@link #writeFrom} can use a direct NIO view of the array's buffer. */
     static boolean direct(INDArray a) {
+        return nio(a) != null;
+    }
+
+    /** The first {@code a.length()} values of the array's buffer, in memory order, copied into {@code out}. */
+    private static double[] copy(INDArray a, double[] out) {
+        int len = (int) a.length();
+        Buffer view = nio(a);
+        if (view instanceof FloatBuffer f) {
+            for (int i = 0; i < len; i++) {
+                out[i] = f.get(i);
+            }
+        } else if (view instanceof DoubleBuffer d) {
+            d.get(0, out, 0, len);
+        } else {
+            DataBuffer b = a.data();
+            for (int i = 0; i < len; i++) {
+                out[i] = b.getDouble(i);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A direct NIO view of the array's float or double buffer holding at least its length, or null: for a buffer
+     * that starts at an offset (a view's), or another type, callers go element by element through the buffer.
+     */
+    private static Buffer nio(INDArray a) {
         DataBuffer b = a.data();
         if (b.offset() != 0) {
-            return false;
+            return null;
         }
-        return switch (a.dataType()) {
-            case FLOAT -> b.asNioFloat().capacity() >= a.length();
-            case DOUBLE -> b.asNioDouble().capacity() >= a.length();
-            default -> false;
+        Buffer view = switch (a.dataType()) {
+            case FLOAT -> b.asNioFloat();
+            case DOUBLE -> b.asNioDouble();
+            default -> null;
         };
+        return view != null && view.capacity() >= a.length() ? view : null;
     }
 
     private static void requireRowMajor(INDArray a) {
-        if (a.ordering() != 'c' || !Shape.hasDefaultStridesForShape(a) || a.data().length() < a.length()) {
+        if (!rowMajor(a) || a.data().length() < a.length()) {
             throw new IllegalArgumentException("Expected a C-order array with default strides, got "
                     + a.shapeInfoToString().replace('\n', ' ') + ".");
         }

@@ -12,7 +12,6 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 
 import java.util.Collection;
 
@@ -159,26 +158,26 @@ public class FusedBatchNorm extends BatchNormalization {
          */
         private void runningStatistics(BatchNormalization c, Gradient ret) {
             double keep = c.getDecay();
-            double[] bMean = batchMean;
             double[] mean = Arrays2.vector(getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
             double[] d = new double[mean.length];
             for (int i = 0; i < d.length; i++) {
-                d[i] = (mean[i] - bMean[i]) * (1 - keep);
+                d[i] = (mean[i] - batchMean[i]) * (1 - keep);
             }
             INDArray dGlobalMean = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_MEAN);
             Arrays2.setVector(dGlobalMean, d);
             ret.setGradientFor(BatchNormalizationParamInitializer.GLOBAL_MEAN, dGlobalMean);
 
-            double[] bVar = batchVar;
             String key = c.isUseLogStd() ? BatchNormalizationParamInitializer.GLOBAL_LOG_STD
                     : BatchNormalizationParamInitializer.GLOBAL_VAR;
             double[] p = Arrays2.vector(getParam(key));
-            for (int i = 0; i < d.length; i++) {
-                if (c.isUseLogStd()) {
+            if (c.isUseLogStd()) {
+                for (int i = 0; i < d.length; i++) {
                     double var = Math.pow(10.0, 2 * p[i]);
-                    d[i] = Math.log(var / (keep * var + (1 - keep) * bVar[i])) / (2 * Math.log(10.0));
-                } else {
-                    d[i] = (p[i] - bVar[i]) * (1 - keep);
+                    d[i] = Math.log(var / (keep * var + (1 - keep) * batchVar[i])) / (2 * Math.log(10.0));
+                }
+            } else {
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = (p[i] - batchVar[i]) * (1 - keep);
                 }
             }
             INDArray dGlobal = gradientViews.get(key);
@@ -188,7 +187,7 @@ public class FusedBatchNorm extends BatchNormalization {
 
         /** The kernel reads and writes C-order arrays with default strides. */
         private static INDArray contiguous(INDArray a) {
-            return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
+            return Arrays2.rowMajor(a) ? a : a.dup('c');
         }
     }
 }

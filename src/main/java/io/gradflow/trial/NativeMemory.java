@@ -7,6 +7,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Frees a trial's native (off-heap) memory as soon as the trial ends, without the full garbage collection that
@@ -17,6 +20,15 @@ import java.util.ArrayList;
  * and {@link #collect} asks for a collection that gradflow's JVMs run concurrently.
  */
 public final class NativeMemory {
+
+    /** True while a collection request is queued: later requests merge into it. */
+    private static final AtomicBoolean PENDING = new AtomicBoolean();
+    /** The daemon thread that calls {@code System.gc()} on behalf of the executor threads. */
+    private static final ExecutorService COLLECTOR = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "gradflow-gc-request");
+        t.setDaemon(true);
+        return t;
+    });
 
     private NativeMemory() {
     }
@@ -64,13 +76,6 @@ public final class NativeMemory {
             });
         }
     }
-
-    private static final java.util.concurrent.atomic.AtomicBoolean PENDING = new java.util.concurrent.atomic.AtomicBoolean();
-    private static final java.util.concurrent.ExecutorService COLLECTOR = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "gradflow-gc-request");
-        t.setDaemon(true);
-        return t;
-    });
 
     /** Releases the buffers of arrays that own them; nulls, views and already closed arrays are skipped. */
     public static void close(INDArray... arrays) {
