@@ -73,16 +73,22 @@ public final class Probe {
 
     // DL4J backpropagates the gradient of the minibatch's summed loss and divides by the minibatch size only in
     // the updater; the statistics are defined for the mean loss, so the norms are divided by the rows here.
-    void recordDeltaPre(int block, INDArray epsilon) {
+    // A norm is only recorded when every value it comes from is finite: DL4J's ReLU backward maps a NaN
+    // pre-activation or upstream gradient to 0, which would otherwise read as a measured ‖δ‖ of 0.0.
+    void recordDeltaPre(int block, INDArray delta, INDArray upstream, INDArray preActivation) {
         long t0 = System.nanoTime();
-        batchSize = epsilon.size(0);
-        deltaPre[block - 1] = Stats.l2(Arrays2.values(epsilon)) / epsilon.size(0);
+        batchSize = delta.size(0);
+        double[] d = Arrays2.values(delta);
+        boolean finite = Stats.allFinite(d) && Stats.allFinite(Arrays2.values(upstream))
+                && Stats.allFinite(Arrays2.values(preActivation));
+        deltaPre[block - 1] = finite ? Stats.l2(d) / delta.size(0) : Double.NaN;
         nanos += System.nanoTime() - t0;
     }
 
     void recordDeltaOut(int block, INDArray epsilon) {
         long t0 = System.nanoTime();
-        deltaOut[block - 1] = Stats.l2(Arrays2.values(epsilon)) / epsilon.size(0);
+        double[] d = Arrays2.values(epsilon);
+        deltaOut[block - 1] = Stats.allFinite(d) ? Stats.l2(d) / epsilon.size(0) : Double.NaN;
         nanos += System.nanoTime() - t0;
     }
 

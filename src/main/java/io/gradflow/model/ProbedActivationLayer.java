@@ -52,7 +52,7 @@ public class ProbedActivationLayer extends org.deeplearning4j.nn.conf.layers.Act
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
             Pair<Gradient, INDArray> p = super.backpropGradient(epsilon, workspaceMgr);
             if (probe != null && probe.armed()) {
-                probe.recordDeltaPre(block, p.getSecond());
+                probe.recordDeltaPre(block, p.getSecond(), epsilon, input);
             }
             return p;
         }

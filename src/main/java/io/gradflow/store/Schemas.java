@@ -74,6 +74,7 @@ public final class Schemas {
             opt("error_message", S, "what went wrong, for FAILED and DIVERGED trials", t -> t.summary().errorMessage()),
             opt("error_stack", S, "truncated stack trace of a FAILED trial", t -> t.summary().errorStack()),
             req("steps_completed", I, "training steps actually run", t -> t.summary().stepsCompleted()),
+            req("flow_underflow", B, "true when at a sampled step the first hidden block's ‖δ‖ or weight-gradient norm was exactly 0 while the last block's was positive: the flow is below the dtype's representable range (float: about −45 decades), that step's flows are null, and the verdict is VANISHING", t -> t.summary().flowUnderflow()),
             opt("flow_log10_delta_init", D, "log10(‖δ_first‖/‖δ_last‖) of pre-activation gradient norms over hidden blocks at step 0; negative = vanishing toward the input", t -> t.summary().flowDeltaInit()),
             opt("flow_log10_delta_train", D, "the same, averaged over the sampled steps after step 0", t -> t.summary().flowDeltaTrain()),
             opt("flow_log10_delta_out_init", D, "the same for ‖δ‖ at block outputs (the residual stream) at step 0; residual nets only", t -> t.summary().flowDeltaOutInit()),

@@ -57,13 +57,15 @@ public final class GradientFlowListener extends BaseTrainingListener {
             for (int i = 0; i < gv.length; i++) {
                 gv[i] /= batch;
             }
-            gradNorm[l - 1] = Stats.l2(gv);
-            gradMeanAbs[l - 1] = Stats.meanAbs(gv);
-            gradMaxAbs[l - 1] = Stats.maxAbs(gv);
-            gradNonFinite[l - 1] = Stats.nonFiniteCount(gv);
+            long bad = Stats.nonFiniteCount(gv);
+            gradNonFinite[l - 1] = bad;
+            // A norm of non-finite values is undefined, not infinite: the count says how many there were.
+            gradNorm[l - 1] = bad > 0 ? Double.NaN : Stats.l2(gv);
+            gradMeanAbs[l - 1] = bad > 0 ? Double.NaN : Stats.meanAbs(gv);
+            gradMaxAbs[l - 1] = bad > 0 ? Double.NaN : Stats.maxAbs(gv);
             double[] w = Arrays2.values(g.getParam(Network.weightParam(l)));
             weightsBefore[l - 1] = w;
-            weightNorm[l - 1] = Stats.l2(w);
+            weightNorm[l - 1] = Stats.allFinite(w) ? Stats.l2(w) : Double.NaN;
         }
         probeNanos(t0);
     }

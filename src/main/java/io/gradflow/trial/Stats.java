@@ -153,6 +153,30 @@ public final class Stats {
     }
 
     /**
+     * True when the gradient reached the last hidden block but not the first: the last norm is a positive finite
+     * number and the first is exactly 0. In float that is what a flow below about −45 decades looks like (the
+     * first block's values fell below the smallest subnormal), so {@link #flowLog10} cannot say how far below;
+     * it is the strongest vanishing there is, not an absence of data.
+     */
+    public static boolean flowUnderflow(double[] normsByBlock) {
+        if (normsByBlock.length < 2) {
+            return false;
+        }
+        double last = normsByBlock[normsByBlock.length - 1];
+        return normsByBlock[0] == 0.0 && last > 0 && Double.isFinite(last);
+    }
+
+    /** True when every entry is a finite number (no NaN, no infinity). */
+    public static boolean allFinite(double[] x) {
+        for (double v : x) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Least-squares slope of log10(norm) against the block index 1..L: decades per block, positive when norms
      * grow toward the output (vanishing toward the input). NaN with fewer than two blocks or a non-positive norm.
      */

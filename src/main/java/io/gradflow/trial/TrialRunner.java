@@ -51,7 +51,7 @@ public final class TrialRunner {
         } catch (Exception | OutOfMemoryError | StackOverflowError | AssertionError | LinkageError e) {
             long wall = (System.nanoTime() - wall0) / 1_000_000;
             double[] theory = theory(c, data);
-            TrialSummary s = new TrialSummary(c, Verdict.FAILED, oneLine(e), stack(e), 0, Double.NaN, Double.NaN,
+            TrialSummary s = new TrialSummary(c, Verdict.FAILED, oneLine(e), stack(e), 0, false, Double.NaN, Double.NaN,
                     Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                     Double.NaN, -1, wall, 0, 0, prov, theory[0], theory[1]);
             return new TrialResult(s, List.of(), List.of());
@@ -95,6 +95,7 @@ public final class TrialRunner {
         List<CurvePoint> curve = new ArrayList<>();
         double[] losses = new double[c.steps()];
         List<double[]> deltaFlows = new ArrayList<>(); // {step, flowDelta, flowGrad, slopeDelta}
+        boolean underflow = false;
         double flowDeltaOutInit = Double.NaN;
         long nonFinite = 0;
         long fitNanos = 0;
@@ -145,19 +146,28 @@ public final class TrialRunner {
             completed = step + 1;
 
             if (armed) {
+                // A step whose loss is not a number ran its backward pass on non-finite values; DL4J's ReLU
+                // backward maps NaN to 0, so its norms would read as 0.0 rather than as undefined.
+                boolean finiteStep = Double.isFinite(loss);
                 double[] dPre = new double[depth];
                 double[] dOut = new double[depth];
+                double[] gNorm = new double[depth];
                 for (int l = 1; l <= depth; l++) {
                     int i = l - 1;
-                    dPre[i] = probe.deltaPre(l);
-                    dOut[i] = probe.deltaOut(l);
+                    dPre[i] = finiteStep ? probe.deltaPre(l) : Double.NaN;
+                    dOut[i] = finiteStep ? probe.deltaOut(l) : Double.NaN;
+                    gNorm[i] = finiteStep ? listener.gradNorm[i] : Double.NaN;
                     nonFinite += listener.gradNonFinite[i];
-                    layerStats.add(new LayerStat(id, step, l, dPre[i], dOut[i], listener.gradNorm[i],
-                            listener.gradMeanAbs[i], listener.gradMaxAbs[i], listener.gradNonFinite[i],
-                            listener.weightNorm[i], listener.updateRatio[i], probe.actMean(l), probe.actStd(l),
-                            probe.actSaturated(l), probe.actDead(l)));
+                    layerStats.add(new LayerStat(id, step, l, dPre[i], dOut[i], gNorm[i],
+                            finiteStep ? listener.gradMeanAbs[i] : Double.NaN,
+                            finiteStep ? listener.gradMaxAbs[i] : Double.NaN, listener.gradNonFinite[i],
+                            listener.weightNorm[i], finiteStep ? listener.updateRatio[i] : Double.NaN,
+                            finiteStep ? probe.actMean(l) : Double.NaN, finiteStep ? probe.actStd(l) : Double.NaN,
+                            finiteStep ? probe.actSaturated(l) : Double.NaN,
+                            finiteStep ? probe.actDead(l) : Double.NaN));
                 }
-                deltaFlows.add(new double[]{step, Stats.flowLog10(dPre), Stats.flowLog10(listener.gradNorm.clone()),
+                underflow |= Stats.flowUnderflow(dPre) || Stats.flowUnderflow(gNorm);
+                deltaFlows.add(new double[]{step, Stats.flowLog10(dPre), Stats.flowLog10(gNorm),
                         Stats.log10Slope(dPre)});
                 if (step == 0 && c.residual()) {
                     flowDeltaOutInit = Stats.flowLog10(dOut);
@@ -190,7 +200,7 @@ public final class TrialRunner {
         double[] init = deltaFlows.isEmpty() ? new double[]{0, Double.NaN, Double.NaN, Double.NaN} : deltaFlows.get(0);
         double[] train = trainingMeans(deltaFlows);
         Verdict verdict = diverged != null ? Verdict.DIVERGED
-                : Verdict.judge(init[1], train[0], nonFinite, c.health());
+                : Verdict.judge(init[1], train[0], nonFinite, underflow, c.health());
         double[] lossesRun = java.util.Arrays.copyOf(losses, completed);
         int window = Math.min(TARGET_WINDOW, c.steps());
         int toTarget = Stats.stepsToTarget(lossesRun, c.targetLoss(), window);
@@ -201,7 +211,8 @@ public final class TrialRunner {
         long trainMs = Math.max(0, fitNanos - statsNanos) / 1_000_000;
         long statsMs = (statsNanos + evalNanos) / 1_000_000;
         long wallMs = (System.nanoTime() - wall0) / 1_000_000;
-        TrialSummary s = new TrialSummary(c, verdict, diverged, null, completed, init[1], train[0], flowDeltaOutInit,
+        TrialSummary s = new TrialSummary(c, verdict, diverged, null, completed, underflow, init[1], train[0],
+                flowDeltaOutInit,
                 init[2], train[1], init[3], train[2], finalTrainLoss, bestTrainLoss, finalTestLoss, finalTestAcc,
                 toTarget, wallMs, trainMs, statsMs, prov, theory[0], theory[1]);
         return new TrialResult(s, layerStats, curve);
@@ -233,15 +244,14 @@ public final class TrialRunner {
         }
     }
 
-    /** Means of flow of δ, flow of weight gradients and slope over sampled steps after 0 (step 0's if none). */
+    /**
+     * Means of flow of δ, flow of weight gradients and slope over the sampled steps after 0; NaN when there are
+     * none (a one-step trial has no training phase to average, and copying step 0 would pass it off as one).
+     */
     static double[] trainingMeans(List<double[]> flows) {
-        if (flows.size() <= 1) {
-            return flows.isEmpty() ? new double[]{Double.NaN, Double.NaN, Double.NaN}
-                    : new double[]{flows.get(0)[1], flows.get(0)[2], flows.get(0)[3]};
-        }
         double[] out = new double[3];
         for (int k = 0; k < 3; k++) {
-            double[] v = new double[flows.size() - 1];
+            double[] v = new double[Math.max(0, flows.size() - 1)];
             for (int i = 1; i < flows.size(); i++) {
                 v[i - 1] = flows.get(i)[k + 1];
             }

@@ -15,6 +15,8 @@ import java.io.Serializable;
  * @param errorMessage       for FAILED and DIVERGED: what happened (null otherwise)
  * @param errorStack         for FAILED: the truncated stack trace (null otherwise)
  * @param stepsCompleted     training steps run (less than steps for DIVERGED and FAILED)
+ * @param flowUnderflow      at some sampled step the first block's ‖δ‖ or weight gradient was exactly 0 while the
+ *                           last block's was positive: a flow below the representable range (its flows are NaN)
  * @param flowDeltaInit      flow of ‖δ‖ at the pre-activations, step 0
  * @param flowDeltaTrain     the same, mean over sampled steps after 0
  * @param flowDeltaOutInit   flow of ‖δ‖ in the residual stream (block outputs), step 0; NaN for plain nets
@@ -35,20 +37,9 @@ import java.io.Serializable;
  * @param theoryFlowDeltaInit mean-field prediction of flowDeltaInit; NaN for BN or residual nets
  */
 public record TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
-                           int stepsCompleted, double flowDeltaInit, double flowDeltaTrain, double flowDeltaOutInit,
-                           double flowGradInit, double flowGradTrain, double slopeDeltaInit, double slopeDeltaTrain,
+                           int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
+                           double flowDeltaOutInit, double flowGradInit, double flowGradTrain, double slopeDeltaInit, double slopeDeltaTrain,
                            double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
                            int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
                            Provenance provenance, double theoryChi, double theoryFlowDeltaInit) implements Serializable {
-
-    /** A summary without the mean-field prediction (both NaN). */
-    public TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
-                        int stepsCompleted, double flowDeltaInit, double flowDeltaTrain, double flowDeltaOutInit,
-                        double flowGradInit, double flowGradTrain, double slopeDeltaInit, double slopeDeltaTrain,
-                        double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
-                        int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs, Provenance provenance) {
-        this(config, verdict, errorMessage, errorStack, stepsCompleted, flowDeltaInit, flowDeltaTrain, flowDeltaOutInit,
-                flowGradInit, flowGradTrain, slopeDeltaInit, slopeDeltaTrain, finalTrainLoss, bestTrainLoss, testLoss,
-                testAccuracy, stepsToTarget, wallTimeMs, trainTimeMs, statsTimeMs, provenance, Double.NaN, Double.NaN);
-    }
 }

@@ -90,6 +90,15 @@ class StatsTest {
         assertThat(Stats.flowLog10(new double[]{0, 1})).isNaN();
         assertThat(Stats.flowLog10(new double[]{1, NAN})).isNaN();
         assertThat(Stats.flowLog10(new double[]{INF, 1})).isNaN();
+        assertThat(Stats.flowUnderflow(new double[]{0, 1e-30, 1})).isTrue();
+        assertThat(Stats.flowUnderflow(new double[]{1e-44, 1})).isFalse();
+        assertThat(Stats.flowUnderflow(new double[]{0, 0})).isFalse();
+        assertThat(Stats.flowUnderflow(new double[]{0, NAN})).isFalse();
+        assertThat(Stats.flowUnderflow(new double[]{0, INF})).isFalse();
+        assertThat(Stats.flowUnderflow(new double[]{0})).isFalse();
+        assertThat(Stats.allFinite(new double[]{0, -1e300})).isTrue();
+        assertThat(Stats.allFinite(new double[]{0, INF})).isFalse();
+        assertThat(Stats.allFinite(new double[]{NAN})).isFalse();
     }
 
     @Test
