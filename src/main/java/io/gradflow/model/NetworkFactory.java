@@ -24,7 +24,6 @@ import org.nd4j.linalg.activations.impl.ActivationSELU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationSoftSign;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
-import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -116,14 +115,15 @@ public final class NetworkFactory {
     }
 
     /**
-     * The DL4J function of a grid activation; leaky ReLU has slope 0.01. GELU is DL4J 1.0.0-M2.1's "precise"
+     * The DL4J function of a grid activation; leaky ReLU has slope 0.01. tanh is {@link ExactTanh}: ND4J's float32
+     * tanh flushes small inputs to 0. GELU is DL4J 1.0.0-M2.1's "precise"
      * variant, which is not the exact erf form (and its backward pass is not quite its derivative): the theory
      * module follows what DL4J computes.
      */
     public static IActivation activation(io.gradflow.grid.Activation a) {
         return switch (a) {
             case SIGMOID -> new ActivationSigmoid();
-            case TANH -> new ActivationTanH();
+            case TANH -> new ExactTanh();
             case RELU -> new ActivationReLU();
             case LEAKYRELU -> new ActivationLReLU(0.01);
             case ELU -> new ActivationELU(1.0);
