@@ -154,13 +154,17 @@ public final class Report {
         if (max - min < 1) {
             max = min + 1;
         }
+        boolean ends = hasEndOfTraining();
+        if (!ends) {
+            b.append("<p class=\"empty\">").append(NO_END).append("</p>\n");
+        }
         for (Map.Entry<String, List<ComparisonRow>> facet : heatmapFacets().entrySet()) {
             List<ComparisonRow> rows = facet.getValue();
             int depth = rows.stream().mapToInt(r -> ((Number) r.settings().get("depth")).intValue()).max().orElse(1);
             Map<String, String> shortLabels = shortLabels(rows, facetAxes());
             List<String> cols = rows.stream().map(r -> shortLabels.get(r.combinationId())).toList();
             b.append("<h3>").append(esc(facet.getKey())).append("</h3><div class=\"row\">");
-            for (boolean end : new boolean[]{false, true}) {
+            for (boolean end : ends ? new boolean[]{false, true} : new boolean[]{false}) {
                 List<double[]> values = new ArrayList<>();
                 for (ComparisonRow r : rows) {
                     Profiles.Profile p = in.profiles().get(r.combinationId());
@@ -176,6 +180,14 @@ public final class Report {
             b.append("</div>\n");
         }
         b.append("</section>\n");
+    }
+
+    private static final String NO_END = "No training step after step 0 was sampled (a one-step sweep, or every trial "
+            + "stopped at step 0), so there are no end-of-training panels.";
+
+    /** True when some combination has a profile at a sampled step after 0: a one-step sweep has none. */
+    private boolean hasEndOfTraining() {
+        return in.profiles().values().stream().anyMatch(p -> p.end().length > 0);
     }
 
     private List<String> facetAxes() {
@@ -258,8 +270,12 @@ public final class Report {
                 .append(panelNote()).append(" The y axis is log10‖δ<sub>l</sub>‖ (mean over seeds) against the block ")
                 .append("index; a flat line is healthy flow, a line that falls toward block 1 vanishes.</p>\n<div class=\"grid\">");
         int drawn = 0;
+        boolean ends = hasEndOfTraining();
+        if (!ends) {
+            b.append("<p class=\"empty\">").append(NO_END).append("</p>");
+        }
         for (Panel p : panels()) {
-            for (boolean end : new boolean[]{false, true}) {
+            for (boolean end : ends ? new boolean[]{false, true} : new boolean[]{false}) {
                 Map<String, double[][]> series = new LinkedHashMap<>();
                 for (Map.Entry<String, ComparisonRow> e : p.lines().entrySet()) {
                     Profiles.Profile pr = in.profiles().get(e.getValue().combinationId());

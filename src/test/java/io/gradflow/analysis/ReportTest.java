@@ -95,6 +95,27 @@ class ReportTest {
     }
 
     @Test
+    void aOneStepSweepHasNoEndOfTrainingPanelsAndStillRenders() {
+        // steps: 1 samples step 0 only: every profile has its initialization and no end of training
+        List<AxisLevels> axes = List.of(new AxisLevels("activation", List.of("sigmoid", "relu")));
+        List<TrialRow> trials = new ArrayList<>();
+        List<Profiles.BlockDelta> deltas = new ArrayList<>();
+        List<Profiles.LossPoint> losses = new ArrayList<>();
+        for (String act : List.of("sigmoid", "relu")) {
+            TrialRow t = trial(settings(act, "xavier", false, false, 3), 1, "HEALTHY", -0.5, 0.4, 1.0);
+            trials.add(t);
+            for (int b = 1; b <= 3; b++) {
+                deltas.add(new Profiles.BlockDelta(t.trialId(), false, b, Math.pow(10, -3 + b)));
+            }
+            losses.add(new Profiles.LossPoint(t.trialId(), 0, 1.1));
+        }
+        String html = Report.render(new Report.Input("one-step", Map.of(), trials, axes, Comparison.compute(trials, axes),
+                Effects.compute(trials, axes), Profiles.meanLog10Delta(trials, deltas), Profiles.meanLoss(trials, losses)));
+        assertThat(html).contains("<section id=\"heatmaps\">").contains("log10‖δ‖ at initialization")
+                .doesNotContain("log10‖δ‖ at the end of training").contains("No training step after step 0 was sampled");
+    }
+
+    @Test
     void shortColumnLabelsKeepValuesAndFlagTrueBooleans() {
         ComparisonRow r = Comparison.compute(List.of(trial(settings("tanh", "he", true, true, 5), 1, "HEALTHY", 0, 0.5, 1)),
                 List.of(new AxisLevels("activation", List.of("tanh")), new AxisLevels("init", List.of("he")),

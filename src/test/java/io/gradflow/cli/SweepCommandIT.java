@@ -54,6 +54,22 @@ class SweepCommandIT {
     }
 
     @Test
+    void aOneStepSweepAnalysesAndReports() throws Exception {
+        int code = run("sweep", "--grid", grid(GRID.replace("steps: 4", "steps: 1")).toString(), "--out",
+                tmp.resolve("out").toString(), "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--quiet");
+        assertThat(code).as(err.toString()).isEqualTo(Main.OK);
+        assertThat(tmp.resolve("out/cli/report.html")).isRegularFile();
+        assertThat(Files.readString(tmp.resolve("out/cli/report.html"))).contains("No training step after step 0 was sampled");
+        code = run("report", tmp.resolve("out/cli").toString(), "--master", "local[2]", "--conf", "spark.ui.enabled=false");
+        assertThat(code).as(err.toString()).isEqualTo(Main.OK);
+        out.getBuffer().setLength(0);
+        code = run("sql", tmp.resolve("out/cli").toString(), "SELECT count(*) AS n, count(flow_log10_delta_train) AS with_train, "
+                + "count(flow_log10_delta_init) AS with_init FROM trials", "--master", "local[2]", "--conf", "spark.ui.enabled=false");
+        assertThat(code).as(err.toString()).isEqualTo(Main.OK);
+        assertThat(out.toString()).containsPattern("\\b2\\s+0\\s+2\\b");
+    }
+
+    @Test
     void aSweepWhoseTasksCrashExitsOne() throws Exception {
         int code = run("sweep", "--grid", grid(GRID).toString(), "--out", tmp.resolve("out").toString(),
                 "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--quiet",
