@@ -75,6 +75,11 @@ public record InitSpec(Kind kind, double std) implements Serializable {
         };
     }
 
+    /** The standard deviation of a weight of a layer with the given fan-in and fan-out under this rule. */
+    public double std(int fanIn, int fanOut) {
+        return kind == Kind.NORMAL ? std : Math.sqrt(sigmaW2(fanIn, fanOut) / fanIn);
+    }
+
     /** The grid-file spelling, e.g. {@code normal(0.01)}; also the value in result rows. */
     public String key() {
         return kind == Kind.NORMAL ? "normal(" + std + ")" : kind.name().toLowerCase(Locale.ROOT);

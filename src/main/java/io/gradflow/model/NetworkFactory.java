@@ -67,6 +67,7 @@ public final class NetworkFactory {
     public static Network build(TrialConfig c, int nIn, int nOut) {
         ComputationGraph graph = new ComputationGraph(configuration(c, nIn, nOut));
         graph.init();
+        initialWeights(graph, c, nIn, nOut);
         Probe probe = new Probe(c.depth(), c.activation());
         for (int l = 1; l <= c.depth(); l++) {
             Layer act = graph.getLayer(actName(l));
@@ -77,6 +78,37 @@ public final class NetworkFactory {
             }
         }
         return new Network(graph, probe, c.depth());
+    }
+
+    /**
+     * Replaces DL4J's initial draws of every weight layer by common random numbers ({@link CommonRandom}): the
+     * standard-normal draws depend on the user's seed, the layer and its shape only, and the init rule scales them
+     * (xavier √(2/(fan_in+fan_out)), he √(2/fan_in), lecun √(1/fan_in), normal(s) s), the same Gaussians DL4J's
+     * rules draw. Biases stay 0 and batch norm's γ = 1, β = 0.
+     */
+    static void initialWeights(ComputationGraph graph, TrialConfig c, int nIn, int nOut) {
+        int w = c.width();
+        setWeights(graph, PROJECTION, c, nIn, w);
+        for (int l = 1; l <= c.depth(); l++) {
+            setWeights(graph, denseName(l), c, w, w);
+        }
+        setWeights(graph, OUTPUT, c, w, nOut);
+    }
+
+    private static void setWeights(ComputationGraph graph, String layer, TrialConfig c, int fanIn, int fanOut) {
+        double[] z = CommonRandom.standardNormals(CommonRandom.weights(c.seed(), layer, fanIn, fanOut),
+                new double[fanIn * fanOut]);
+        double std = c.init().std(fanIn, fanOut);
+        for (int i = 0; i < z.length; i++) {
+            z[i] *= std;
+        }
+        org.nd4j.linalg.api.ndarray.INDArray param = graph.getParam(layer + "_W");
+        if (param.length() != z.length) {
+            throw new IllegalStateException("Layer " + layer + " has " + param.length() + " weights, not " + fanIn
+                    + " × " + fanOut + ".");
+        }
+        // Row i of the [fan_in, fan_out] matrix holds input i's weights, whatever the view's order.
+        param.assign(org.nd4j.linalg.factory.Nd4j.create(z, new long[]{fanIn, fanOut}, 'c').castTo(param.dataType()));
     }
 
     /** The graph configuration (not initialized). */

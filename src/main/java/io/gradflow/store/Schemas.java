@@ -69,7 +69,7 @@ public final class Schemas {
             req("dtype", S, "float or double", t -> t.config().dtype().key()),
             req("dataset", S, "canonical description of the data", t -> t.config().dataset().canonical()),
             req("seed", L, "the user's seed from the grid", t -> t.config().seed()),
-            req("rng_seed", L, "seed of every random choice of the trial, derived from the configuration", t -> t.config().rngSeed()),
+            req("rng_seed", L, "DL4J's network seed, derived from the configuration; the initial weights' standard-normal draws and the minibatch order derive from `seed` and the shapes only (common random numbers), so trials that differ in a shape-preserving setting share them", t -> t.config().rngSeed()),
             req("verdict", S, "HEALTHY, VANISHING, EXPLODING, DIVERGED or FAILED", t -> t.summary().verdict().name()),
             opt("error_message", S, "what went wrong, for FAILED and DIVERGED trials", t -> t.summary().errorMessage()),
             opt("error_stack", S, "truncated stack trace of a FAILED trial", t -> t.summary().errorStack()),

@@ -25,7 +25,8 @@ import java.util.SplittableRandom;
  * Trains one network for one trial and measures it. Never throws: an exception becomes a FAILED result with
  * the message and a truncated stack trace, a non-finite training loss a DIVERGED result, so one bad trial never
  * stops a sweep. Runs on the calling thread with one native thread; every random choice derives from the
- * trial's {@link TrialConfig#rngSeed()}, so a rerun reproduces the result bit for bit.
+ * trial's seed and shapes ({@link io.gradflow.model.CommonRandom}), so a rerun reproduces the result bit for bit
+ * and paired trials share their initial draws and minibatches.
  */
 public final class TrialRunner {
 
@@ -104,7 +105,8 @@ public final class TrialRunner {
 
         int n = data.trainSize();
         int batch = Math.min(c.batchSize(), n);
-        SplittableRandom rnd = new SplittableRandom(c.rngSeed());
+        // Common random numbers: the order depends on the seed and the shapes only, so paired trials share it.
+        SplittableRandom rnd = new SplittableRandom(io.gradflow.model.CommonRandom.minibatches(c.seed(), n, batch));
         int[] perm = permutation(n, rnd);
         int pos = 0;
         int si = 0;
