@@ -99,16 +99,9 @@ public final class Report {
             }
         }
         card(b, fmtDuration(cpuSeconds), "trial time (sum over tasks)");
-        Object started = in.manifest().get("started_at");
-        Object finished = in.manifest().get("finished_at");
-        if (started != null && finished != null) {
-            try {
-                double s = (java.time.Instant.parse(finished.toString()).toEpochMilli()
-                        - java.time.Instant.parse(started.toString()).toEpochMilli()) / 1000.0;
-                card(b, fmtDuration(s), "sweep wall time");
-            } catch (RuntimeException e) {
-                // an unreadable manifest time only loses this card
-            }
+        long wall = wallTimeMillis(in.manifest());
+        if (wall >= 0) {
+            card(b, Durations.clock(wall), "sweep wall time");
         }
         b.append("</div>\n<table class=\"kv\">");
         kv(b, "varied axes", in.axes().isEmpty() ? "none" : in.axes().stream()
@@ -533,9 +526,29 @@ public final class Report {
     }
 
     static String fmtDuration(double seconds) {
-        long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
-                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+        return Durations.clock(Math.round(seconds * 1000));
+    }
+
+    /**
+     * The sweep's wall time as the manifest records it ({@code wall_time_ms}, the value the sweep's summary printed);
+     * for manifests written before that field, {@code finished_at − started_at}; −1 when neither is readable.
+     */
+    static long wallTimeMillis(Map<String, Object> manifest) {
+        Object ms = manifest.get("wall_time_ms");
+        if (ms instanceof Number n) {
+            return n.longValue();
+        }
+        Object started = manifest.get("started_at");
+        Object finished = manifest.get("finished_at");
+        if (started == null || finished == null) {
+            return -1;
+        }
+        try {
+            return java.time.Instant.parse(finished.toString()).toEpochMilli()
+                    - java.time.Instant.parse(started.toString()).toEpochMilli();
+        } catch (RuntimeException e) {
+            return -1; // an unreadable manifest time only loses this card
+        }
     }
 
     private static final String CSS = """

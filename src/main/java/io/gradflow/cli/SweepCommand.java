@@ -1,5 +1,6 @@
 package io.gradflow.cli;
 
+import io.gradflow.analysis.Durations;
 import io.gradflow.analysis.Plural;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
@@ -95,8 +96,8 @@ public final class SweepCommand implements Callable<Integer> {
                 parts.add(o.count(v) + " " + v.name());
             }
         }
-        out.printf("%d of %s %s a row (%s) in %.1f s%n", o.rows(), Plural.of(o.trials(), "trial"),
-                o.rows() == 1 ? "has" : "have", String.join(", ", parts), o.wallMillis() / 1000.0);
+        out.printf("%d of %s %s a row (%s); sweep wall time %s%n", o.rows(), Plural.of(o.trials(), "trial"),
+                o.rows() == 1 ? "has" : "have", String.join(", ", parts), Durations.clock(o.wallMillis()));
         if (o.rows() == 0) {
             return;
         }

@@ -46,6 +46,14 @@ class CliTest {
     }
 
     @Test
+    void aOneTrialGridSaysOneTrialNotOneTrials() throws Exception {
+        Path g = tmp.resolve("one.yaml");
+        Files.writeString(g, "seeds: [7]\ndataset: {kind: spirals}\n");
+        assertThat(run("grid", "--grid", g.toString())).isEqualTo(Main.OK);
+        assertThat(out.toString()).contains("grid 'one': 1 trial (1 combination × 1 seed)");
+    }
+
+    @Test
     void theRemediesGridHasTheFullCrossProduct() {
         assertThat(run("grid", "--grid", "conf/grids/remedies.yaml", "--limit", "3")).isEqualTo(Main.OK);
         // 6 activations × 3 inits × 2 × 2 × 5 depths × 3 seeds
