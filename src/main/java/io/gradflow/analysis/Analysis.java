@@ -88,7 +88,10 @@ public final class Analysis {
         Map<String, Profiles.Profile> profiles = Profiles.meanLog10Delta(trials, readDeltas(spark, fs, dir));
         Map<String, java.util.TreeMap<Integer, Double>> losses = Profiles.meanLoss(trials, readLosses(spark, fs, dir));
         String sweep = sweepName(spark, trialsPath.toString(), dir);
-        String html = Report.render(new Report.Input(sweep, manifest(fs, dir), trials, axes, comparison, effects, profiles, losses));
+        List<String> datasets = spark.read().parquet(trialsPath.toString()).select("dataset").distinct()
+                .orderBy("dataset").collectAsList().stream().map(r -> r.getString(0)).toList();
+        String html = Report.render(new Report.Input(sweep, manifest(fs, dir), trials, axes, comparison, effects, profiles,
+                losses, datasets));
         writeText(fs, new Path(staging, REPORT_FILE), html);
 
         for (String name : List.of(Schemas.COMPARISON.name(), Schemas.EFFECTS.name(), REPORT_FILE)) {

@@ -76,7 +76,10 @@ final class Charts {
         int w = Math.min(1600, Math.max(560, 190 + 16 * columns.size()));
         int longest = columns.stream().mapToInt(String::length).max().orElse(10);
         int h = Math.min(900, Math.max(300, 150 + 6 * longest + Math.min(16, Math.max(8, 300 / depth)) * depth));
-        HeatMapChart c = new HeatMapChart(w, h);
+        // XChart's own heatmap legend labels only the two ends of the scale; draw a colour bar with a tick at every
+        // decade (every second or fifth on wide scales) in a strip to the right instead.
+        int plotW = w - LEGEND_W;
+        HeatMapChart c = new HeatMapChart(plotW, h);
         // XChart 3.8.8's HeatMapChart never applies its theme, leaving fonts, colours and visibility unset: apply it.
         c.getStyler().setTheme(new org.knowm.xchart.style.theme.XChartTheme());
         c.setTitle(title);
@@ -89,7 +92,7 @@ final class Charts {
         s.setRangeColors(VIRIDIS);
         s.setMin(min);
         s.setMax(max);
-        s.setLegendPosition(Styler.LegendPosition.OutsideE);
+        s.setLegendVisible(false);
         s.setShowValue(false);
         s.setHeatMapDecimalValueFormatter(v -> String.format(java.util.Locale.ROOT, "%.1f", v));
         s.setGradientColorColumnHeight(Math.max(120, h - 260));
@@ -107,7 +110,56 @@ final class Charts {
             }
         }
         c.addSeries("log10 ‖δ‖", columns, blocks, cells);
-        return render(c, w, h);
+        return render(c, plotW, w, h, g -> colourBar(g, plotW, h, min, max));
+    }
+
+    /** Width of the colour-bar strip right of a heatmap, in CSS pixels. */
+    static final int LEGEND_W = 96;
+
+    /** Integer decades between min and max, at most about ten of them, as the colour bar's ticks. */
+    static List<Double> ticks(double min, double max) {
+        double range = max - min;
+        double step = range <= 10 ? 1 : range <= 20 ? 2 : range <= 50 ? 5 : Math.ceil(range / 10);
+        List<Double> out = new ArrayList<>();
+        for (double t = Math.ceil(min / step) * step; t <= max + 1e-9; t += step) {
+            out.add(t);
+        }
+        return out;
+    }
+
+    private static void colourBar(Graphics2D g, int x0, int h, double min, double max) {
+        int top = 40;
+        int barH = Math.max(100, h - 2 * top - 20);
+        int barX = x0 + 10;
+        int barW = 16;
+        g.setFont(SMALL);
+        g.setColor(new Color(0x333333));
+        g.drawString("log10 ‖δ‖", barX - 4, top - 10);
+        for (int y = 0; y < barH; y++) {
+            double f = 1 - y / (double) (barH - 1);
+            g.setColor(viridis(f));
+            g.fillRect(barX, top + y, barW, 1);
+        }
+        g.setColor(new Color(0x666666));
+        g.setStroke(new BasicStroke(1f));
+        g.drawRect(barX, top, barW, barH - 1);
+        for (double t : ticks(min, max)) {
+            int y = top + (int) Math.round((1 - (t - min) / (max - min)) * (barH - 1));
+            g.drawLine(barX + barW, y, barX + barW + 4, y);
+            g.drawString(String.format(java.util.Locale.ROOT, "%.0f", t), barX + barW + 7, y + 4);
+        }
+    }
+
+    /** The viridis colour at fraction f of the scale (0 = dark, 1 = yellow), linear between the stops. */
+    static Color viridis(double f) {
+        double p = Math.max(0, Math.min(1, f)) * (VIRIDIS.length - 1);
+        int i = Math.min(VIRIDIS.length - 2, (int) Math.floor(p));
+        double t = p - i;
+        Color a = VIRIDIS[i];
+        Color b = VIRIDIS[i + 1];
+        return new Color((int) Math.round(a.getRed() + t * (b.getRed() - a.getRed())),
+                (int) Math.round(a.getGreen() + t * (b.getGreen() - a.getGreen())),
+                (int) Math.round(a.getBlue() + t * (b.getBlue() - a.getBlue())));
     }
 
     /** Lines of y against x, one per series; NaN points are left out (a series with none is dropped). */
@@ -122,6 +174,14 @@ final class Charts {
         s.setMarkerSize(4);
         s.setYAxisLogarithmic(logY);
         s.setYAxisDecimalPattern(logY ? "0.0##" : "0.0#");
+        // x is a step or block index: no thousands separators (they made "1,0501,200" of adjacent labels), and
+        // labels of four or more digits are slanted: XChart 3.8 places about 15 ticks whatever the spacing hint says.
+        s.setXAxisDecimalPattern("#0");
+        double maxX = series.values().stream().flatMapToDouble(p -> java.util.Arrays.stream(p[0]))
+                .filter(Double::isFinite).max().orElse(0);
+        if (maxX >= 1000) {
+            s.setXAxisLabelRotation(45);
+        }
         int i = 0;
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             List<Double> xs = new ArrayList<>();
@@ -187,6 +247,11 @@ final class Charts {
     }
 
     static <T extends Chart<?, ?>> Png render(T chart, int w, int h) {
+        return render(chart, w, w, h, g -> { });
+    }
+
+    /** Paints the chart into the left {@code chartW} of a {@code w} × {@code h} image, then {@code extra} on top. */
+    static <T extends Chart<?, ?>> Png render(T chart, int chartW, int w, int h, java.util.function.Consumer<Graphics2D> extra) {
         BufferedImage img = new BufferedImage(2 * w, 2 * h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         try {
@@ -196,7 +261,8 @@ final class Charts {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, 2 * w, 2 * h);
             g.scale(2, 2);
-            chart.paint(g, w, h);
+            chart.paint(g, chartW, h);
+            extra.accept(g);
         } finally {
             g.dispose();
         }

@@ -43,6 +43,18 @@ public record Estimate(int n, double mean, double sd, double ciLow, double ciHig
         return new Estimate(n, mean, sd, mean - half, mean + half);
     }
 
+    /**
+     * The same estimate with its interval clipped to [{@code lowest}, {@code highest}], the range the outcome can
+     * take (e.g. [0, 1] for an accuracy): a t interval knows nothing of bounds and runs past them when the seeds
+     * agree closely near a bound.
+     */
+    public Estimate clipped(double lowest, double highest) {
+        if (!Double.isFinite(ciLow)) {
+            return this;
+        }
+        return new Estimate(n, mean, sd, Math.max(lowest, Math.min(highest, ciLow)), Math.min(highest, Math.max(lowest, ciHigh)));
+    }
+
     /** Half the interval's width; NaN without an interval. */
     public double halfWidth() {
         return (ciHigh - ciLow) / 2;

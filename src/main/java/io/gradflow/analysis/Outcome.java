@@ -46,6 +46,21 @@ public enum Outcome {
         return flow;
     }
 
+    /** Whether the outcome has a bounded range (a share), so that intervals are clipped to it where shown. */
+    public boolean bounded() {
+        return this == TEST_ACCURACY;
+    }
+
+    /** The smallest value the outcome can take; −∞ when unbounded. */
+    public double lowest() {
+        return bounded() ? 0 : Double.NEGATIVE_INFINITY;
+    }
+
+    /** The largest value the outcome can take; +∞ when unbounded. */
+    public double highest() {
+        return bounded() ? 1 : Double.POSITIVE_INFINITY;
+    }
+
     public static Outcome byColumn(String column) {
         for (Outcome o : values()) {
             if (o.column.equals(column)) {

@@ -33,11 +33,26 @@ public final class Report {
      * @param effects    the effects
      * @param profiles   combination → mean log10‖δ_l‖ at init and end
      * @param losses     combination → step → mean minibatch loss
+     * @param datasets   the distinct {@code dataset} values of the trials (the canonical data description)
      */
     public record Input(String sweep, Map<String, Object> manifest, List<TrialRow> trials, List<AxisLevels> axes,
                         List<ComparisonRow> comparison, List<EffectRow> effects, Map<String, Profiles.Profile> profiles,
-                        Map<String, TreeMap<Integer, Double>> losses) {
+                        Map<String, TreeMap<Integer, Double>> losses, List<String> datasets) {
+        public Input {
+            datasets = List.copyOf(datasets);
+        }
+
+        /** Without a dataset description (tests of the charts). */
+        public Input(String sweep, Map<String, Object> manifest, List<TrialRow> trials, List<AxisLevels> axes,
+                     List<ComparisonRow> comparison, List<EffectRow> effects, Map<String, Profiles.Profile> profiles,
+                     Map<String, TreeMap<Integer, Double>> losses) {
+            this(sweep, manifest, trials, axes, comparison, effects, profiles, losses, List.of());
+        }
     }
+
+    /** What the overview says was trained, in this order: the settings that describe the network and its training. */
+    static final List<String> TRAINING_SETTINGS = List.of("width", "depth", "steps", "batch_size", "optimizer",
+            "learning_rate", "dtype");
 
     private final Input in;
     private final StringBuilder html = new StringBuilder();
@@ -93,24 +108,20 @@ public final class Report {
         b.append("<section id=\"overview\"><h2>Overview</h2>\n<div class=\"cards\">");
         card(b, Integer.toString(t.size()), "trials");
         card(b, Integer.toString(in.comparison().size()), "combinations × " + seeds + " seed" + (seeds == 1 ? "" : "s"));
+        // Every verdict, zeros included: "0 EXPLODING" is a finding, a missing card is not.
         for (Map.Entry<String, Long> e : verdicts.entrySet()) {
-            if (e.getValue() > 0 || e.getKey().equals("FAILED") || e.getKey().equals("DIVERGED")) {
-                card(b, Long.toString(e.getValue()), "<span class=\"v " + e.getKey() + "\">" + e.getKey() + "</span>");
-            }
+            card(b, Long.toString(e.getValue()), "<span class=\"v " + e.getKey() + "\">" + e.getKey() + "</span>");
         }
         card(b, fmtDuration(cpuSeconds), "trial time (sum over tasks)");
-        Object started = in.manifest().get("started_at");
-        Object finished = in.manifest().get("finished_at");
-        if (started != null && finished != null) {
-            try {
-                double s = (java.time.Instant.parse(finished.toString()).toEpochMilli()
-                        - java.time.Instant.parse(started.toString()).toEpochMilli()) / 1000.0;
-                card(b, fmtDuration(s), "sweep wall time");
-            } catch (RuntimeException e) {
-                // an unreadable manifest time only loses this card
-            }
+        long wall = wallTimeMillis(in.manifest());
+        if (wall >= 0) {
+            card(b, Durations.clock(wall), "sweep wall time");
         }
         b.append("</div>\n<table class=\"kv\">");
+        kv(b, "dataset", in.datasets().isEmpty() ? "unknown" : String.join("; ", in.datasets()));
+        for (String setting : TRAINING_SETTINGS) {
+            kv(b, setting.replace('_', ' '), settingValues(setting));
+        }
         kv(b, "varied axes", in.axes().isEmpty() ? "none" : in.axes().stream()
                 .map(a -> a.name() + " (" + String.join(", ", a.levels()) + "; baseline " + a.baseline() + ")")
                 .collect(Collectors.joining("; ")));
@@ -124,7 +135,25 @@ public final class Report {
         b.append("</table>\n<p class=\"note\"><b>flow</b> = log10(‖δ<sub>first block</sub>‖ / ‖δ<sub>last block</sub>‖), ")
                 .append("norms (not squared) of the gradient with respect to each hidden block's pre-activation: 0 means ")
                 .append("the gradient reaches the first block intact, −3 that it arrives with a thousandth of its norm. ")
-                .append("Intervals are 95% Student-t intervals over seeds (comparison) or over pairs (effects).</p></section>\n");
+                .append("Intervals are 95% Student-t intervals over seeds (comparison) or over pairs (effects); ")
+                .append(CLIP_NOTE).append("</p></section>\n");
+    }
+
+    /** Says how the report clips intervals of bounded outcomes; the {@code comparison} dataset keeps them as computed. */
+    static final String CLIP_NOTE = "an interval of test accuracy, a share, is clipped to [0, 1] where the report shows it "
+            + "(the t interval itself can run past 1 when seeds agree closely near 100%; the comparison dataset keeps it "
+            + "unclipped).";
+
+    /** The values a setting takes over the trials: grid order for a varied axis, else its one value. */
+    private String settingValues(String setting) {
+        for (AxisLevels a : in.axes()) {
+            if (a.name().equals(setting)) {
+                return String.join(", ", a.levels()) + " (varied)";
+            }
+        }
+        List<String> values = in.trials().stream().map(t -> t.settings().get(setting)).filter(java.util.Objects::nonNull)
+                .map(String::valueOf).distinct().toList();
+        return values.isEmpty() ? "–" : String.join(", ", values);
     }
 
     private void heatmaps(StringBuilder b) {
@@ -339,7 +368,13 @@ public final class Report {
         }
         b.append("</div>\n");
         conditional(b);
-        b.append("<h3>Largest effects</h3>\n").append(effectsTable(in.effects().stream()
+        b.append("<h3>Largest effects</h3>\n<p class=\"note\">How to read a row: <b>main</b> is the mean change of the ")
+                .append("outcome when the axis goes from the baseline to the level, over all pairs of trials that differ only ")
+                .append("there; <b>interaction</b> (\"× other axis: baseline→level\") is a difference of differences: the ")
+                .append("change at the other axis' level minus the change at its baseline. An interaction near 0 means the two ")
+                .append("changes add up independently; a positive one means the first change helps more (or hurts less) when ")
+                .append("the other is made too, a negative one that it helps less. An interval that contains 0 is not a ")
+                .append("measured difference.</p>\n").append(effectsTable(in.effects().stream()
                 .filter(e -> !e.kind().equals(EffectRow.CONDITIONAL) && e.outcome().flow())
                 .sorted(Comparator.comparingDouble((EffectRow e) -> -Math.abs(e.diff().mean()))).limit(15).toList()));
         b.append("<p class=\"note\">Every effect, every stratum and every interaction is in the <code>effects</code> dataset, e.g. ")
@@ -405,7 +440,8 @@ public final class Report {
 
     private void ranking(StringBuilder b) {
         b.append("<section id=\"ranking\"><h2>Ranked combinations</h2>\n<p class=\"note\">")
-                .append(esc(Comparison.RANKING_RULE)).append(". Values are means over seeds with 95% intervals.</p>\n")
+                .append(esc(Comparison.RANKING_RULE)).append(". Values are means over seeds with ± the half-width of ")
+                .append("their 95% intervals; test accuracy shows the interval's ends, clipped to [0, 1].</p>\n")
                 .append("<div class=\"scroll tall\"><table><thead><tr><th>rank</th><th>combination</th><th>seeds</th>")
                 .append("<th>failed</th><th>diverged</th><th>verdict</th><th>flow δ init</th><th>flow δ train</th>")
                 .append("<th>flow ∂W train</th><th>slope init</th><th>final train loss</th><th>test accuracy</th>")
@@ -419,7 +455,11 @@ public final class Report {
                     Outcome.DELTA_SLOPE_INIT, Outcome.FINAL_TRAIN_LOSS, Outcome.TEST_ACCURACY, Outcome.STEPS_TO_TARGET)) {
                 Estimate e = r.estimate(o);
                 b.append("<td class=\"n\">").append(o == Outcome.STEPS_TO_TARGET ? f0(e.mean()) : f2(e.mean()));
-                if (Double.isFinite(e.halfWidth())) {
+                if (o.bounded() && Double.isFinite(e.halfWidth())) {
+                    // A ± half-width would run past the outcome's range: show the clipped interval's ends instead.
+                    Estimate c = e.clipped(o.lowest(), o.highest());
+                    b.append(" <small>[").append(f2(c.ciLow())).append(", ").append(f2(c.ciHigh())).append("]</small>");
+                } else if (Double.isFinite(e.halfWidth())) {
                     b.append(" <small>±").append(o == Outcome.STEPS_TO_TARGET ? f0(e.halfWidth()) : f2(e.halfWidth())).append("</small>");
                 }
                 b.append("</td>");
@@ -549,9 +589,29 @@ public final class Report {
     }
 
     static String fmtDuration(double seconds) {
-        long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
-                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+        return Durations.clock(Math.round(seconds * 1000));
+    }
+
+    /**
+     * The sweep's wall time as the manifest records it ({@code wall_time_ms}, the value the sweep's summary printed);
+     * for manifests written before that field, {@code finished_at − started_at}; −1 when neither is readable.
+     */
+    static long wallTimeMillis(Map<String, Object> manifest) {
+        Object ms = manifest.get("wall_time_ms");
+        if (ms instanceof Number n) {
+            return n.longValue();
+        }
+        Object started = manifest.get("started_at");
+        Object finished = manifest.get("finished_at");
+        if (started == null || finished == null) {
+            return -1;
+        }
+        try {
+            return java.time.Instant.parse(finished.toString()).toEpochMilli()
+                    - java.time.Instant.parse(started.toString()).toEpochMilli();
+        } catch (RuntimeException e) {
+            return -1; // an unreadable manifest time only loses this card
+        }
     }
 
     private static final String CSS = """

@@ -1,10 +1,14 @@
 package io.gradflow.cli;
 
+import io.gradflow.analysis.Plural;
+import io.gradflow.data.DatasetLoader;
+import io.gradflow.data.DatasetSpec;
 import io.gradflow.grid.Axis;
 import io.gradflow.grid.Grid;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.grid.TrialConfig;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,9 +19,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** Dry run: validates a grid and lists its trials without starting Spark. */
+/**
+ * Dry run: validates a grid, and the file a {@code csv} or {@code parquet} dataset names (it exists, it is in the
+ * format the kind says, the label is one of its columns), and lists the trials, without starting Spark.
+ */
 @Command(name = "grid", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Validate a grid file and list its trials (dry run: nothing is trained).")
+        description = {"Validate a grid file and its dataset and list its trials (dry run: nothing is trained).",
+                "A csv or parquet dataset must exist, be in that format and have the label column; a relative "
+                        + "dataset.path is resolved against the current directory.",
+                "Exit codes: 0 valid, 2 bad input."})
 public final class GridCommand implements Callable<Integer> {
 
     @Option(names = "--grid", required = true, description = "Grid file (YAML).")
@@ -34,9 +44,15 @@ public final class GridCommand implements Callable<Integer> {
         GridSpec g = GridParser.parseFile(grid);
         List<TrialConfig> trials = Grid.expand(g);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("grid '%s': %d trials (%d combinations × %d seed%s%s)%n", g.name(), trials.size(),
-                trials.size() / g.seeds().size(), g.seeds().size(), g.seeds().size() == 1 ? "" : "s",
+        DatasetSpec d = g.dataset();
+        // The same check the sweep makes before Spark reads the file, so a dry run catches a bad dataset too.
+        String data = d.kind().isFile()
+                ? describe(d, DatasetLoader.check(d, new Configuration()))
+                : d.canonical();
+        out.printf("grid '%s': %s (%s × %s%s)%n", g.name(), Plural.of(trials.size(), "trial"),
+                Plural.of(trials.size() / g.seeds().size(), "combination"), Plural.of(g.seeds().size(), "seed"),
                 g.exclude().isEmpty() ? "" : ", after " + (g.fullSize() - trials.size()) + " excluded");
+        out.printf("dataset: %s%n", data);
         List<String> header = new ArrayList<>(List.of("trial_id"));
         g.axes().keySet().forEach(a -> header.add(a.key()));
         header.add("seed");
@@ -55,5 +71,10 @@ public final class GridCommand implements Callable<Integer> {
         }
         out.flush();
         return Main.OK;
+    }
+
+    private static String describe(DatasetSpec d, DatasetLoader.Checked c) {
+        return d.kind().key() + " " + c.qualifiedPath() + ", label '" + d.label() + "', "
+                + Plural.of(c.columns().size() - 1, "feature column");
     }
 }

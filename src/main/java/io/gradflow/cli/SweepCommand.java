@@ -1,11 +1,12 @@
 package io.gradflow.cli;
 
+import io.gradflow.analysis.Durations;
+import io.gradflow.analysis.Plural;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.spark.SweepJob;
 import io.gradflow.spark.SweepOutcome;
 import io.gradflow.trial.Verdict;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +16,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** Runs a grid as a Spark sweep and writes its datasets. */
@@ -64,12 +64,12 @@ public final class SweepCommand implements Callable<Integer> {
         return sparkOptions.withSession("gradflow " + g.name(), spark -> {
             SweepOutcome o = SweepJob.run(spark, g, this.out, mode, quiet ? null : System.err);
             if (o.ran() == 0 && o.complete()) {
-                out.printf("nothing to do: sweep '%s' already has a row for each of its %d trials (%s)%n", g.name(),
-                        o.trials(), o.directory());
+                out.printf("nothing to do: sweep '%s' already has a row for each of its %s (%s)%n", g.name(),
+                        Plural.of(o.trials(), "trial"), o.directory());
                 out.flush();
                 return Main.OK;
             }
-            printSummary(out, spark, o);
+            printSummary(out, spark, g, o);
             if (o.summary() != null) {
                 out.println();
                 out.print(o.summary());
@@ -81,7 +81,7 @@ public final class SweepCommand implements Callable<Integer> {
             }
             if (!o.complete()) {
                 spec.commandLine().getErr().println("gradflow: the sweep did not complete: " + o.error()
-                        + (o.rows() > 0 ? "; the " + o.rows() + " rows written so far are in " + o.directory()
+                        + (o.rows() > 0 ? "; the " + Plural.of(o.rows(), "row") + " written so far " + (o.rows() == 1 ? "is" : "are") + " in " + o.directory()
                         + "; rerun with --resume to finish" : ""));
                 return Main.INCOMPLETE;
             }
@@ -89,40 +89,20 @@ public final class SweepCommand implements Callable<Integer> {
         });
     }
 
-    private static void printSummary(PrintWriter out, SparkSession spark, SweepOutcome o) {
+    private static void printSummary(PrintWriter out, SparkSession spark, GridSpec g, SweepOutcome o) {
         List<String> parts = new ArrayList<>();
         for (Verdict v : Verdict.values()) {
             if (o.count(v) > 0) {
                 parts.add(o.count(v) + " " + v.name());
             }
         }
-        out.printf("%d of %d trials have a row (%s) in %.1f s%n", o.rows(), o.trials(), String.join(", ", parts),
-                o.wallMillis() / 1000.0);
+        out.printf("%d of %s %s a row (%s); sweep wall time %s%n", o.rows(), Plural.of(o.trials(), "trial"),
+                o.rows() == 1 ? "has" : "have", String.join(", ", parts), Durations.clock(o.wallMillis()));
         if (o.rows() == 0) {
             return;
         }
         out.printf("results: %s%n", o.directory());
-        List<Row> rows = spark.read().parquet(o.directory() + "/trials")
-                .selectExpr("activation", "init", "batchnorm", "residual", "depth", "seed", "verdict",
-                        "flow_log10_delta_init", "flow_log10_delta_train", "test_accuracy", "wall_time_ms")
-                .orderBy("activation", "init", "batchnorm", "residual", "depth", "seed")
-                .limit(60).collectAsList();
-        List<String> header = List.of("activation", "init", "bn", "res", "depth", "seed", "verdict",
-                "flow_init", "flow_train", "test_acc", "secs");
-        List<List<String>> cells = new ArrayList<>();
-        for (Row r : rows) {
-            cells.add(List.of(r.getString(0), r.getString(1), r.getBoolean(2) ? "yes" : "no",
-                    r.getBoolean(3) ? "yes" : "no", Integer.toString(r.getInt(4)), Long.toString(r.getLong(5)),
-                    r.getString(6), num(r, 7), num(r, 8), num(r, 9), String.format(Locale.ROOT, "%.1f", r.getLong(10) / 1000.0)));
-        }
         out.println("flow = log10(‖δ first block‖/‖δ last block‖): below 0 the gradient shrinks toward the input");
-        out.print(TextTable.render(header, cells));
-        if (o.rows() > 60) {
-            out.printf("(first 60 of %d trials)%n", o.rows());
-        }
-    }
-
-    private static String num(Row r, int i) {
-        return r.isNullAt(i) ? "-" : String.format(Locale.ROOT, "%.2f", r.getDouble(i));
+        out.print(TrialTable.read(spark, o.directory(), g, o.rows()));
     }
 }

@@ -1,5 +1,10 @@
 package io.gradflow.data;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -7,8 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.Type;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -25,6 +35,11 @@ import org.apache.spark.sql.types.StringType;
  * strings; the distinct values are sorted (numerically if all of them are numbers, else as text) and mapped to
  * 0..k-1. Every problem is reported as an {@link IllegalArgumentException} whose one-line message names the field
  * and the value. Row numbers in messages count data rows from 1 in file order, not counting the CSV header.
+ *
+ * <p>{@link #check} looks at the file without Spark (existence, the format's first bytes, the header or Parquet
+ * footer) so that {@code gradflow grid} can validate a dataset and a mix-up of {@code csv} and {@code parquet} is
+ * one line instead of binary "columns" or a Spark stack trace. A relative path is resolved by Hadoop against the
+ * working directory of the JVM (the directory the command was started in), not against the grid file.
  */
 public final class DatasetLoader {
 
@@ -42,7 +57,151 @@ public final class DatasetLoader {
         }
     }
 
+    /**
+     * What {@link #check} found.
+     *
+     * @param qualifiedPath the path as the file system resolved it (a relative path made absolute)
+     * @param columns       the column names of the header (CSV) or the footer (Parquet) of the first data file
+     */
+    public record Checked(String qualifiedPath, List<String> columns) {
+        public Checked {
+            columns = List.copyOf(columns);
+        }
+    }
+
+    /** Parquet files start (and end) with these four bytes. */
+    private static final byte[] PARQUET_MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+
     private DatasetLoader() {
+    }
+
+    /**
+     * Checks a file spec without reading the table: the path exists, its first data file is in the format the kind
+     * names, and the label is one of its columns.
+     *
+     * @param spec a CSV or Parquet spec
+     * @param conf the Hadoop configuration that resolves the path ({@code new Configuration()} outside Spark)
+     * @throws IllegalArgumentException with a one-line message naming the field and the value
+     */
+    public static Checked check(DatasetSpec spec, Configuration conf) {
+        if (!spec.kind().isFile()) {
+            throw new IllegalArgumentException("dataset kind '" + spec.kind().key() + "' is generated, not read from a file.");
+        }
+        String path = spec.path();
+        Path p = new Path(path);
+        FileSystem fs;
+        FileStatus status;
+        Path qualified;
+        try {
+            fs = p.getFileSystem(conf);
+            qualified = fs.makeQualified(p);
+            status = fs.exists(p) ? fs.getFileStatus(p) : null;
+        } catch (IOException | RuntimeException e) {
+            throw unreadable(path, e);
+        }
+        if (status == null) {
+            throw new IllegalArgumentException("dataset.path '" + path + "' does not exist"
+                    + (p.isAbsolute() || p.toUri().getScheme() != null ? "." : " (a relative path is resolved against the "
+                    + "current directory, so it means '" + qualified + "')."));
+        }
+        Path first = status.isDirectory() ? firstDataFile(fs, p, path) : p;
+        byte[] head = head(fs, first, path);
+        boolean parquet = startsWith(head, PARQUET_MAGIC);
+        List<String> columns;
+        if (spec.kind() == DatasetKind.CSV) {
+            if (parquet) {
+                throw new IllegalArgumentException("dataset.path '" + path + "' is a Parquet file, but dataset.kind is 'csv'; "
+                        + "set kind: parquet.");
+            }
+            if (!looksLikeText(head)) {
+                throw new IllegalArgumentException("dataset.path '" + path + "' is not a text file, so it cannot be dataset.kind "
+                        + "'csv' (a CSV with a header row).");
+            }
+            columns = csvHeader(fs, first, path);
+        } else {
+            if (!parquet) {
+                throw new IllegalArgumentException("dataset.path '" + path + "' is not a Parquet file (it does not start with "
+                        + "Parquet's 'PAR1' marker), but dataset.kind is 'parquet'"
+                        + (looksLikeText(head) ? "; it is text: if it is a CSV, set kind: csv." : "."));
+            }
+            columns = parquetColumns(conf, first, path);
+        }
+        if (!columns.contains(spec.label())) {
+            throw new IllegalArgumentException(columns.isEmpty()
+                    ? "dataset.label '" + spec.label() + "' is not a column of '" + path + "', which has no columns."
+                    : "dataset.label '" + spec.label() + "' is not a column of '" + path + "'; its columns are "
+                    + String.join(", ", columns) + ".");
+        }
+        return new Checked(qualified.toString(), columns);
+    }
+
+    /** The first file of a directory that Spark would read: names starting with '_' or '.' are not data. */
+    private static Path firstDataFile(FileSystem fs, Path dir, String path) {
+        FileStatus[] files;
+        try {
+            files = fs.listStatus(dir, f -> !f.getName().startsWith("_") && !f.getName().startsWith("."));
+        } catch (IOException e) {
+            throw unreadable(path, e);
+        }
+        return Arrays.stream(files).filter(FileStatus::isFile).map(FileStatus::getPath).sorted()
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("dataset.path '" + path
+                        + "' is a directory without data files."));
+    }
+
+    private static byte[] head(FileSystem fs, Path file, String path) {
+        try (InputStream in = fs.open(file)) {
+            return in.readNBytes(512);
+        } catch (IOException e) {
+            throw unreadable(path, e);
+        }
+    }
+
+    private static boolean startsWith(byte[] a, byte[] prefix) {
+        return a.length >= prefix.length && Arrays.equals(a, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    /** No NUL and no control characters other than tab, CR, LF and form feed: binary formats fail this at once. */
+    private static boolean looksLikeText(byte[] head) {
+        for (byte b : head) {
+            int c = b & 0xff;
+            if (c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The header row split at commas, surrounding quotes removed (Spark's CSV reader does the full parse later). */
+    private static List<String> csvHeader(FileSystem fs, Path file, String path) {
+        String line;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
+            line = r.readLine();
+        } catch (IOException e) {
+            throw unreadable(path, e);
+        }
+        List<String> columns = new ArrayList<>();
+        if (line == null || line.isBlank()) {
+            return columns;
+        }
+        if (line.startsWith("\uFEFF")) {
+            line = line.substring(1);
+        }
+        for (String c : line.split(",", -1)) {
+            String t = c.strip();
+            if (t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"")) {
+                t = t.substring(1, t.length() - 1);
+            }
+            columns.add(t);
+        }
+        return columns;
+    }
+
+    private static List<String> parquetColumns(Configuration conf, Path file, String path) {
+        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+            return r.getFooter().getFileMetaData().getSchema().getFields().stream().map(Type::getName).toList();
+        } catch (IOException | RuntimeException e) {
+            throw unreadable(path, e);
+        }
     }
 
     /**
@@ -57,7 +216,8 @@ public final class DatasetLoader {
             throw new IllegalArgumentException("dataset kind '" + spec.kind().key() + "' is generated, not read from a file.");
         }
         String path = spec.path();
-        checkExists(spark, path);
+        // Before Spark sees the file: a wrong kind would print binary "columns" or a long Spark trace.
+        check(spec, spark.sparkContext().hadoopConfiguration());
         Dataset<Row> frame;
         List<Row> rows;
         try {
@@ -191,21 +351,6 @@ public final class DatasetLoader {
     private static IllegalArgumentException missing(String column, String path, int row) {
         return new IllegalArgumentException("dataset column '" + column + "' of '" + path + "' has a missing value in row "
                 + (row + 1) + ".");
-    }
-
-    /** Checks existence with Hadoop's FileSystem so that hdfs:, s3a: and friends work like local paths. */
-    private static void checkExists(SparkSession spark, String path) {
-        boolean exists;
-        try {
-            Path p = new Path(path);
-            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            exists = fs.exists(p);
-        } catch (Exception e) {
-            throw unreadable(path, e);
-        }
-        if (!exists) {
-            throw new IllegalArgumentException("dataset.path '" + path + "' does not exist.");
-        }
     }
 
     /**

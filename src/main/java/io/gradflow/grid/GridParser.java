@@ -77,7 +77,19 @@ public final class GridParser {
         try {
             root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
-            Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            Mark opened = e.getContextMark();
+            String context = e.getContext() == null ? "" : e.getContext();
+            if (opened != null && (context.contains("flow sequence") || context.contains("flow mapping"))) {
+                // SnakeYAML notices an unclosed bracket only at the next token, usually on the next line: point at
+                // the line where the bracket opened, which is where the fix goes.
+                char bracket = context.contains("sequence") ? '[' : '{';
+                char close = bracket == '[' ? ']' : '}';
+                throw new GridException(origin + " line " + (opened.getLine() + 1) + ": the YAML is malformed: the '"
+                        + bracket + "' opened at line " + (opened.getLine() + 1) + ", column " + (opened.getColumn() + 1)
+                        + " is not closed with '" + close + "'" + (e.getProblemMark() != null
+                        ? " (line " + (e.getProblemMark().getLine() + 1) + " continues without it)" : ""));
+            }
+            Mark m = e.getProblemMark() != null ? e.getProblemMark() : opened;
             String where = m != null ? " line " + (m.getLine() + 1) : "";
             String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
             throw new GridException(origin + where + ": the YAML is malformed: " + oneLine(problem));

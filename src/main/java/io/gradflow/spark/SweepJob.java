@@ -129,10 +129,9 @@ public final class SweepJob {
         }
 
         Dataset data = todo.isEmpty() ? null : Datasets.build(spec.dataset(), spark);
-        String started = Instant.now().toString();
         dir.begin(spec.source());
         Journal journal = dir.journal();
-        String error = todo.isEmpty() ? null : runTrials(spark, spec, todo, data, journal, done, progress);
+        String error = todo.isEmpty() ? null : runTrials(spark, spec, todo, data, journal, done, progress, t0);
 
         if (done.isEmpty()) {
             dir.abandon();
@@ -141,7 +140,8 @@ public final class SweepJob {
                     null, null);
         }
         List<TrialResult> all = new ArrayList<>(done.values());
-        write(spark, spec, dir, all, trials.size(), started, error);
+        // The sweep's wall time, the one duration the summary, progress clock, manifest and report all show.
+        long wallMillis = write(spark, spec, dir, all, trials.size(), t0, error) - t0;
         boolean complete = error == null && all.size() == trials.size();
         String summary = null;
         String analysisError = null;
@@ -158,7 +158,7 @@ public final class SweepJob {
             error = (trials.size() - all.size()) + " trials have no row";
         }
         return new SweepOutcome(complete ? dir.path() : dir.stagingDir(), trials.size(), all.size(),
-                countVerdicts(all), error, System.currentTimeMillis() - t0, todo.size(), summary, analysisError);
+                countVerdicts(all), error, wallMillis, todo.size(), summary, analysisError);
     }
 
     /** Refuses to continue an earlier run whose grid differs, unless the difference only adds trials and EXTEND. */
@@ -187,7 +187,7 @@ public final class SweepJob {
 
     /** Runs the trials as one Spark job; returns the job's error, or null. Results go to the journal and {@code done}. */
     private static String runTrials(SparkSession spark, GridSpec spec, List<TrialConfig> todo, Dataset data,
-                                    Journal journal, Map<String, TrialResult> done, PrintStream progress) {
+                                    Journal journal, Map<String, TrialResult> done, PrintStream progress, long t0) {
         // Longest first: with one task per trial, the expensive ones must not start in the last wave.
         List<TrialConfig> order = new ArrayList<>(todo);
         order.sort(Comparator.comparingDouble(TrialConfig::estimatedCost).reversed().thenComparing(TrialConfig::trialId));
@@ -199,7 +199,7 @@ public final class SweepJob {
 
         JavaRDD<TrialConfig> rdd = jsc.parallelize(order, order.size());
         double totalCost = order.stream().mapToDouble(TrialConfig::estimatedCost).sum();
-        Progress prog = new Progress(progress, order.size(), totalCost);
+        Progress prog = new Progress(progress, order.size(), totalCost, t0);
         List<Object> partitions = new ArrayList<>();
         IntStream.range(0, order.size()).forEach(partitions::add);
         SimpleFutureAction<Void> job = spark.sparkContext().submitJob(rdd.rdd(), new TrialTask(bdata, injectFail, injectCrash),
@@ -239,8 +239,12 @@ public final class SweepJob {
         return counts;
     }
 
-    private static void write(SparkSession spark, GridSpec spec, SweepDir dir, List<TrialResult> done, int total,
-                              String started, String error) {
+    /**
+     * Writes the datasets and the manifest; returns the end of the sweep's wall time (epoch milliseconds): the
+     * moment the datasets are written, which the manifest records as {@code finished_at}.
+     */
+    private static long write(SparkSession spark, GridSpec spec, SweepDir dir, List<TrialResult> done, int total,
+                              long startMillis, String error) {
         // Stable row order makes the files themselves reproducible, not only their contents.
         done.sort(Comparator.comparing(TrialResult::trialId));
         List<Schemas.SweepTrial> trialRows = new ArrayList<>();
@@ -254,11 +258,13 @@ public final class SweepJob {
         DatasetWriter.write(spark, Schemas.TRIALS, trialRows, dir.stagingPath(Schemas.TRIALS.name()));
         DatasetWriter.write(spark, Schemas.LAYER_STATS, layerRows, dir.stagingPath(Schemas.LAYER_STATS.name()));
         DatasetWriter.write(spark, Schemas.CURVES, curveRows, dir.stagingPath(Schemas.CURVES.name()));
-        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, done, total, started, error));
+        long end = System.currentTimeMillis();
+        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, done, total, startMillis, end, error));
+        return end;
     }
 
-    static String manifest(SparkSession spark, GridSpec spec, List<TrialResult> done, int total, String started,
-                           String error) {
+    static String manifest(SparkSession spark, GridSpec spec, List<TrialResult> done, int total, long startMillis,
+                           long endMillis, String error) {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode m = om.createObjectNode();
         m.put("sweep", spec.name());
@@ -269,8 +275,9 @@ public final class SweepJob {
         m.put("java_version", Versions.java());
         m.put("master", spark.sparkContext().master());
         m.put("application_id", spark.sparkContext().applicationId());
-        m.put("started_at", started);
-        m.put("finished_at", Instant.now().toString());
+        m.put("started_at", Instant.ofEpochMilli(startMillis).toString());
+        m.put("finished_at", Instant.ofEpochMilli(endMillis).toString());
+        m.put("wall_time_ms", endMillis - startMillis);
         m.put("trials_total", total);
         m.put("trials_written", done.size());
         ObjectNode v = m.putObject("verdicts");

@@ -80,6 +80,80 @@ class ReportTest {
         assertThat(html).contains("<td class=\"n\">1</td><td>activation=");
     }
 
+    /** Two activations × two depths × three seeds, accuracies near 1, a loss curve of 2000 steps. */
+    private static String overviewReport() {
+        List<AxisLevels> axes = List.of(new AxisLevels("activation", List.of("sigmoid", "relu")),
+                new AxisLevels("depth", List.of("2", "3")));
+        List<TrialRow> trials = new ArrayList<>();
+        List<Profiles.BlockDelta> deltas = new ArrayList<>();
+        List<Profiles.LossPoint> losses = new ArrayList<>();
+        for (String act : List.of("sigmoid", "relu")) {
+            for (int depth : List.of(2, 3)) {
+                for (long seed : List.of(1L, 2L, 3L)) {
+                    TrialRow t = trial(settings(act, "xavier", false, false, depth), seed, "HEALTHY",
+                            -0.2 * depth, act.equals("relu") ? 0.99 + 0.005 * seed : 0.6 + 0.1 * seed, 0.3);
+                    trials.add(t);
+                    for (int b = 1; b <= depth; b++) {
+                        deltas.add(new Profiles.BlockDelta(t.trialId(), false, b, Math.pow(10, -3.0 + b)));
+                        deltas.add(new Profiles.BlockDelta(t.trialId(), true, b, Math.pow(10, -2.0 + b * 0.5)));
+                    }
+                    for (int step = 0; step <= 2000; step += 10) {
+                        losses.add(new Profiles.LossPoint(t.trialId(), step, 1.1 / (1 + step / 200.0)));
+                    }
+                }
+            }
+        }
+        List<ComparisonRow> comparison = Comparison.compute(trials, axes);
+        return Report.render(new Report.Input("overview", Map.of("wall_time_ms", 83_400), trials, axes, comparison,
+                Effects.compute(trials, axes), Profiles.meanLog10Delta(trials, deltas), Profiles.meanLoss(trials, losses),
+                List.of("spirals(samples=2000,classes=3,features=2,noise=0.1,test_fraction=0.2,seed=0)")));
+    }
+
+    @Test
+    void theOverviewSaysWhatWasTrainedAndCountsEveryVerdict() throws Exception {
+        String html = overviewReport();
+        if (Boolean.getBoolean("gradflow.report.keep")) {
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "report-overview.html"), html);
+        }
+        String overview = html.substring(html.indexOf("<section id=\"overview\">"), html.indexOf("<section id=\"heatmaps\">"));
+        assertThat(overview).contains("<th>dataset</th><td>spirals(samples=2000,classes=3,features=2,noise=0.1,test_fraction=0.2,seed=0)</td>")
+                .contains("<th>width</th><td>16</td>").contains("<th>depth</th><td>2, 3 (varied)</td>")
+                .contains("<th>steps</th><td>50</td>").contains("<th>batch size</th><td>32</td>")
+                .contains("<th>optimizer</th><td>sgd</td>").contains("<th>learning rate</th><td>0.05</td>")
+                .contains("<th>dtype</th><td>float</td>");
+        for (String v : List.of("HEALTHY", "VANISHING", "EXPLODING", "DIVERGED", "FAILED")) {
+            assertThat(overview).contains("<span class=\"v " + v + "\">" + v + "</span>");
+        }
+        assertThat(overview).contains("<div class=\"big\">1:23</div><div>sweep wall time</div>");
+        assertThat(overview).contains("clipped to [0, 1]");
+    }
+
+    @Test
+    void accuracyIntervalsAreClippedToZeroOneInTheRanking() {
+        String html = overviewReport();
+        String ranking = html.substring(html.indexOf("<section id=\"ranking\">"), html.indexOf("<section id=\"failures\">"));
+        // relu: accuracies 0.995, 1.0, 1.005 (mean 1.0, sd 0.005): the t interval runs past 1 and is shown clipped.
+        Matcher m = Pattern.compile("<small>\\[([0-9.]+), ([0-9.]+)\\]</small>").matcher(ranking);
+        int n = 0;
+        while (m.find()) {
+            assertThat(Double.parseDouble(m.group(1))).isBetween(0.0, 1.0);
+            assertThat(Double.parseDouble(m.group(2))).isBetween(0.0, 1.0);
+            n++;
+        }
+        assertThat(n).isEqualTo(4);
+        assertThat(ranking).contains(", 1.00]</small>").contains("clipped to [0, 1]");
+        assertThat(Estimate.of(0.995, 1.0, 1.005).ciHigh()).isGreaterThan(1);
+        assertThat(Estimate.of(0.995, 1.0, 1.005).clipped(0, 1).ciHigh()).isEqualTo(1.0);
+    }
+
+    @Test
+    void theEffectsTableSaysHowToReadAnInteraction() {
+        String html = overviewReport();
+        String effects = html.substring(html.indexOf("<section id=\"effects\">"), html.indexOf("<section id=\"ranking\">"));
+        assertThat(effects).contains("<td>interaction</td>").contains("How to read a row")
+                .contains("difference of differences");
+    }
+
     @Test
     void aSweepWhereEveryTrialFailedStillGetsAReportThatSaysSo() {
         List<AxisLevels> axes = List.of(new AxisLevels("activation", List.of("sigmoid", "relu")));

@@ -1,5 +1,13 @@
 package io.gradflow.cli;
 
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.example.GroupWriteSupport;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -31,9 +39,18 @@ class CliTest {
     void gridDryRunCountsAndListsTheTrials() {
         int code = run("grid", "--grid", "conf/grids/quick.yaml");
         assertThat(code).isEqualTo(Main.OK);
-        assertThat(out.toString()).contains("grid 'quick': 24 trials (24 combinations × 1 seed)");
+        assertThat(out.toString()).contains("grid 'quick': 24 trials (24 combinations × 1 seed)")
+                .contains("dataset: spirals(");
         assertThat(out.toString()).contains("trial_id").contains("activation").contains("sigmoid");
         assertThat(out.toString().lines().filter(l -> l.matches("[0-9a-f]{16} .*")).count()).isEqualTo(24);
+    }
+
+    @Test
+    void aOneTrialGridSaysOneTrialNotOneTrials() throws Exception {
+        Path g = tmp.resolve("one.yaml");
+        Files.writeString(g, "seeds: [7]\ndataset: {kind: spirals}\n");
+        assertThat(run("grid", "--grid", g.toString())).isEqualTo(Main.OK);
+        assertThat(out.toString()).contains("grid 'one': 1 trial (1 combination × 1 seed)");
     }
 
     @Test
@@ -105,5 +122,79 @@ class CliTest {
     void schemaPrintsTheColumnTables() {
         assertThat(run("schema")).isEqualTo(Main.OK);
         assertThat(out.toString()).contains("#### `trials`").contains("| `flow_log10_delta_init` | double | yes |");
+    }
+
+    // ------------------------------------------------------------------------ the dry run checks the dataset
+
+    private Path fileGrid(String kind, Path data, String label) throws Exception {
+        Path g = tmp.resolve("data.yaml");
+        Files.writeString(g, "seeds: [1]\naxes:\n  activation: [tanh, relu]\n"
+                + "dataset: {kind: " + kind + ", path: '" + data + "', label: " + label + "}\n");
+        return g;
+    }
+
+    /** A real one-row-group Parquet file with columns a (double) and y (int), written without Spark. */
+    private Path parquet(String name) throws Exception {
+        Path file = tmp.resolve(name);
+        MessageType schema = MessageTypeParser.parseMessageType("message t { required double a; required int32 y; }");
+        Configuration conf = new Configuration();
+        GroupWriteSupport.setSchema(schema, conf);
+        try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(file.toUri()))
+                .withConf(conf).withType(schema).build()) {
+            SimpleGroupFactory f = new SimpleGroupFactory(schema);
+            w.write(f.newGroup().append("a", 1.5).append("y", 0));
+            w.write(f.newGroup().append("a", -2.0).append("y", 1));
+        }
+        return file;
+    }
+
+    @Test
+    void gridAcceptsAGoodCsvAndSaysWhichFileItMeans() throws Exception {
+        Path data = tmp.resolve("good.csv");
+        Files.writeString(data, "a,b,y\n1,2,0\n3,4,1\n");
+        assertThat(run("grid", "--grid", fileGrid("csv", data, "y").toString())).as(err.toString()).isEqualTo(Main.OK);
+        assertThat(out.toString()).contains("dataset: csv " + data.toUri().toString().replace("file:///", "file:/")
+                + ", label 'y', 2 feature columns");
+    }
+
+    @Test
+    void gridNamesAParquetFileGivenAsCsv() throws Exception {
+        Path data = parquet("data.parquet");
+        assertThat(run("grid", "--grid", fileGrid("csv", data, "y").toString())).isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString().strip()).isEqualTo("gradflow: dataset.path '" + data
+                + "' is a Parquet file, but dataset.kind is 'csv'; set kind: parquet.");
+    }
+
+    @Test
+    void gridNamesACsvGivenAsParquet() throws Exception {
+        Path data = tmp.resolve("data.csv");
+        Files.writeString(data, "a,y\n1,0\n2,1\n");
+        assertThat(run("grid", "--grid", fileGrid("parquet", data, "y").toString())).isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString().strip()).isEqualTo("gradflow: dataset.path '" + data
+                + "' is not a Parquet file (it does not start with Parquet's 'PAR1' marker), but dataset.kind is "
+                + "'parquet'; it is text: if it is a CSV, set kind: csv.");
+    }
+
+    @Test
+    void gridChecksTheLabelColumnOfCsvAndParquet() throws Exception {
+        Path csv = tmp.resolve("data.csv");
+        Files.writeString(csv, "a,b\n1,0\n2,1\n");
+        assertThat(run("grid", "--grid", fileGrid("csv", csv, "y").toString())).isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString()).contains("gradflow: dataset.label 'y' is not a column of '" + csv
+                + "'; its columns are a, b.");
+        Path pq = parquet("data.parquet");
+        assertThat(run("grid", "--grid", fileGrid("parquet", pq, "label").toString())).isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString()).contains("gradflow: dataset.label 'label' is not a column of '" + pq
+                + "'; its columns are a, y.");
+    }
+
+    @Test
+    void gridReportsAMissingDatasetAndWhereARelativePathPoints() throws Exception {
+        Path g = tmp.resolve("rel.yaml");
+        Files.writeString(g, "seeds: [1]\ndataset: {kind: csv, path: no/such.csv, label: y}\n");
+        assertThat(run("grid", "--grid", g.toString())).isEqualTo(Main.BAD_INPUT);
+        String cwd = Path.of("").toAbsolutePath().toUri().toString().replace("file:///", "file:/");
+        assertThat(err.toString().strip()).isEqualTo("gradflow: dataset.path 'no/such.csv' does not exist (a relative "
+                + "path is resolved against the current directory, so it means '" + cwd + "no/such.csv').");
     }
 }

@@ -70,6 +70,22 @@ class SweepCommandIT {
     }
 
     @Test
+    void theSummaryManifestAndReportShowOneWallTime() throws Exception {
+        int code = run("sweep", "--grid", grid(GRID).toString(), "--out", tmp.resolve("out").toString(),
+                "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--quiet");
+        assertThat(code).as(err.toString()).isEqualTo(Main.OK);
+        com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(tmp.resolve("out/cli/manifest.json").toFile());
+        long wall = m.get("wall_time_ms").asLong();
+        assertThat(java.time.Instant.parse(m.get("finished_at").asText()).toEpochMilli()
+                - java.time.Instant.parse(m.get("started_at").asText()).toEpochMilli()).isEqualTo(wall);
+        String clock = io.gradflow.analysis.Durations.clock(wall);
+        assertThat(out.toString()).contains("2 of 2 trials have a row (").contains("; sweep wall time " + clock + "\n");
+        assertThat(Files.readString(tmp.resolve("out/cli/report.html")))
+                .contains("<div class=\"big\">" + clock + "</div><div>sweep wall time</div>");
+    }
+
+    @Test
     void aSweepWhoseTasksCrashExitsOne() throws Exception {
         int code = run("sweep", "--grid", grid(GRID).toString(), "--out", tmp.resolve("out").toString(),
                 "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--quiet",

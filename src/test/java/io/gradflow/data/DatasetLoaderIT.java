@@ -167,13 +167,26 @@ class DatasetLoaderIT {
     }
 
     @Test
-    void unreadableFileIsReportedWithTheReason() throws IOException {
+    void aCsvGivenAsParquetIsOneLineNamingTheMixUp() throws IOException {
         String path = csv("not-parquet.csv", "a,y", "1,2", "3,4");
-        assertThatThrownBy(() -> DatasetLoader.load(spark, parquetSpec(path, "y")))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("dataset.path '" + path + "' cannot be read: ")
-                .hasMessageContaining("not a Parquet file")
-                .hasMessageNotContaining("\n");
+        assertFails(parquetSpec(path, "y"), "dataset.path '" + path + "' is not a Parquet file (it does not start with "
+                + "Parquet's 'PAR1' marker), but dataset.kind is 'parquet'; it is text: if it is a CSV, set kind: csv.");
+    }
+
+    @Test
+    void aParquetFileOrDirectoryGivenAsCsvIsOneLineNamingTheMixUp() {
+        String dirPath = parquet("as-csv", schema("a", DataTypes.DoubleType, "y", DataTypes.IntegerType),
+                List.of(RowFactory.create(1.0, 0), RowFactory.create(2.0, 1)));
+        assertFails(csvSpec(dirPath, "y"), "dataset.path '" + dirPath + "' is a Parquet file, but dataset.kind is 'csv'; "
+                + "set kind: parquet.");
+    }
+
+    @Test
+    void aBinaryFileGivenAsCsvIsRejected() throws IOException {
+        Path file = dir.resolve("binary.csv");
+        Files.write(file, new byte[]{1, 2, 0, 3, 'a', ',', 'y', '\n'});
+        assertFails(csvSpec(file.toString(), "y"), "dataset.path '" + file + "' is not a text file, so it cannot be "
+                + "dataset.kind 'csv' (a CSV with a header row).");
     }
 
     @Test

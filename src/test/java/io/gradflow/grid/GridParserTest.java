@@ -311,6 +311,22 @@ class GridParserTest {
     }
 
     @Test
+    void unclosedBracketPointsAtTheLineWhereItOpened() {
+        assertThat(error("""
+                name: x
+                seeds: [1, 2
+                dataset: {kind: spirals}
+                """)).isEqualTo(ORIGIN + " line 2: the YAML is malformed: the '[' opened at line 2, column 8 is not "
+                + "closed with ']' (line 3 continues without it)");
+        assertThat(error("""
+                seeds: [1]
+                dataset: {kind: spirals
+                axes: {depth: [2]}
+                """)).startsWith(ORIGIN + " line 2: the YAML is malformed: the '{' opened at line 2, column 10 is not "
+                + "closed with '}'");
+    }
+
+    @Test
     void emptyTextIsRejected() {
         assertThat(error("")).startsWith(ORIGIN + ": ").contains("empty");
     }

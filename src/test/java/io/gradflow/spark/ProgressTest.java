@@ -1,0 +1,26 @@
+package io.gradflow.spark;
+
+import io.gradflow.trial.Verdict;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Progress lines: elapsed counts from the sweep's start, the same clock the summary and manifest use. */
+class ProgressTest {
+
+    @Test
+    void elapsedCountsFromTheSweepStartNotFromTheFirstTask() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        // The sweep started 65 s ago (reading data, expanding the grid); the progress object is created now.
+        Progress p = new Progress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 2, 2.0,
+                System.currentTimeMillis() - 65_000);
+        String line = p.record(1.0, Verdict.HEALTHY);
+        assertThat(line).isEqualTo("[gradflow] 1/2 trials done, 0 failed, 0 diverged, elapsed 1:05, ETA 1:05");
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains(line);
+        assertThat(p.record(1.0, Verdict.DIVERGED)).endsWith("1 diverged, elapsed 1:05, ETA -");
+    }
+}
