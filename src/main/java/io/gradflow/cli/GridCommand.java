@@ -5,6 +5,7 @@ import io.gradflow.grid.Grid;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.grid.TrialConfig;
+import io.gradflow.spark.GridEstimate;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -32,16 +34,18 @@ public final class GridCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         GridSpec g = GridParser.parseFile(grid);
-        List<TrialConfig> trials = Grid.expand(g);
+        // Counted from the axis sizes: a grid of millions is described without being built.
+        GridEstimate e = GridEstimate.of(g);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("grid '%s': %d trials (%d combinations × %d seed%s%s)%n", g.name(), trials.size(),
-                trials.size() / g.seeds().size(), g.seeds().size(), g.seeds().size() == 1 ? "" : "s",
-                g.exclude().isEmpty() ? "" : ", after " + (g.fullSize() - trials.size()) + " excluded");
+        out.println(countLine(g, e));
+        out.println(e.costLine());
         List<String> header = new ArrayList<>(List.of("trial_id"));
         g.axes().keySet().forEach(a -> header.add(a.key()));
         header.add("seed");
         List<List<String>> rows = new ArrayList<>();
-        for (TrialConfig t : trials.subList(0, Math.min(limit, trials.size()))) {
+        Iterator<TrialConfig> it = Grid.iterate(g);
+        for (int i = 0; i < limit && it.hasNext(); i++) {
+            TrialConfig t = it.next();
             List<String> row = new ArrayList<>(List.of(t.trialId()));
             for (Axis a : g.axes().keySet()) {
                 row.add(Axis.render(Grid.valueOf(t, a)));
@@ -50,10 +54,18 @@ public final class GridCommand implements Callable<Integer> {
             rows.add(row);
         }
         out.print(TextTable.render(header, rows));
-        if (trials.size() > limit) {
-            out.printf("... and %d more (raise --limit to see them)%n", trials.size() - limit);
+        if (e.trials() > rows.size()) {
+            out.printf("... and %s%d more (raise --limit to see them)%n", e.exact() ? "" : "at most ", e.trials() - rows.size());
         }
         out.flush();
         return Main.OK;
+    }
+
+    /** {@code grid 'quick': 24 trials (24 combinations × 1 seed)}, with the excluded count when there is one. */
+    static String countLine(GridSpec g, GridEstimate e) {
+        int seeds = g.seeds().size();
+        return String.format("grid '%s': %s%d trials (%s%d combinations × %d seed%s%s)", g.name(), e.exact() ? "" : "at most ",
+                e.trials(), e.exact() ? "" : "at most ", e.trials() / seeds, seeds, seeds == 1 ? "" : "s",
+                g.exclude().isEmpty() || !e.exact() ? "" : ", after " + (g.fullSize() - e.trials()) + " excluded");
     }
 }
