@@ -68,10 +68,8 @@ public final class Analysis {
         Path dir = new Path(sweepDir);
         FileSystem fs = fileSystem(spark, dir);
         Path trialsPath = new Path(dir, Schemas.TRIALS.name());
-        if (!exists(fs, trialsPath)) {
-            throw new IllegalArgumentException("'" + sweepDir + "' is not a sweep folder: " + trialsPath
-                    + " does not exist; give the folder that `gradflow sweep` wrote (OUT/<sweep name>)");
-        }
+        // A missing or truncated dataset is one line of bad input, found before anything is written.
+        SweepDir.requireDatasets(sweepDir, spark.sparkContext().hadoopConfiguration());
         List<TrialRow> trials = readTrials(spark, trialsPath.toString());
         if (trials.isEmpty()) {
             throw new IllegalArgumentException("the trials dataset " + trialsPath + " has no rows; there is nothing to analyse");
@@ -82,6 +80,17 @@ public final class Analysis {
 
         Path staging = new Path(dir, ".analysis.incomplete");
         delete(fs, staging);
+        try {
+            return write(spark, fs, dir, trialsPath, staging, trials, axes, comparison, effects);
+        } finally {
+            // Failed or interrupted half way, the analysis leaves no half-built output behind; a rerun starts clean.
+            delete(fs, staging);
+        }
+    }
+
+    private static Result write(SparkSession spark, FileSystem fs, Path dir, Path trialsPath, Path staging,
+                                List<TrialRow> trials, List<AxisLevels> axes, List<ComparisonRow> comparison,
+                                List<EffectRow> effects) {
         DatasetWriter.write(spark, Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()).toString());
         DatasetWriter.write(spark, Schemas.EFFECTS, effects, new Path(staging, Schemas.EFFECTS.name()).toString());
 

@@ -8,6 +8,7 @@ import io.gradflow.grid.Grid;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.grid.TrialConfig;
+import io.gradflow.spark.GridEstimate;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -42,22 +44,24 @@ public final class GridCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         GridSpec g = GridParser.parseFile(grid);
-        List<TrialConfig> trials = Grid.expand(g);
+        // Counted from the axis sizes: a grid of millions is described without being built.
+        GridEstimate e = GridEstimate.of(g);
         PrintWriter out = spec.commandLine().getOut();
         DatasetSpec d = g.dataset();
         // The same check the sweep makes before Spark reads the file, so a dry run catches a bad dataset too.
         String data = d.kind().isFile()
                 ? describe(d, DatasetLoader.check(d, new Configuration()))
                 : d.canonical();
-        out.printf("grid '%s': %s (%s × %s%s)%n", g.name(), Plural.of(trials.size(), "trial"),
-                Plural.of(trials.size() / g.seeds().size(), "combination"), Plural.of(g.seeds().size(), "seed"),
-                g.exclude().isEmpty() ? "" : ", after " + (g.fullSize() - trials.size()) + " excluded");
+        out.println(countLine(g, e));
+        out.println(e.costLine());
         out.printf("dataset: %s%n", data);
         List<String> header = new ArrayList<>(List.of("trial_id"));
         g.axes().keySet().forEach(a -> header.add(a.key()));
         header.add("seed");
         List<List<String>> rows = new ArrayList<>();
-        for (TrialConfig t : trials.subList(0, Math.min(limit, trials.size()))) {
+        Iterator<TrialConfig> it = Grid.iterate(g);
+        for (int i = 0; i < limit && it.hasNext(); i++) {
+            TrialConfig t = it.next();
             List<String> row = new ArrayList<>(List.of(t.trialId()));
             for (Axis a : g.axes().keySet()) {
                 row.add(Axis.render(Grid.valueOf(t, a)));
@@ -66,8 +70,8 @@ public final class GridCommand implements Callable<Integer> {
             rows.add(row);
         }
         out.print(TextTable.render(header, rows));
-        if (trials.size() > limit) {
-            out.printf("... and %d more (raise --limit to see them)%n", trials.size() - limit);
+        if (e.trials() > rows.size()) {
+            out.printf("... and %s%d more (raise --limit to see them)%n", e.exact() ? "" : "at most ", e.trials() - rows.size());
         }
         out.flush();
         return Main.OK;
@@ -76,5 +80,14 @@ public final class GridCommand implements Callable<Integer> {
     private static String describe(DatasetSpec d, DatasetLoader.Checked c) {
         return d.kind().key() + " " + c.qualifiedPath() + ", label '" + d.label() + "', "
                 + Plural.of(c.columns().size() - 1, "feature column");
+    }
+
+    /** {@code grid 'quick': 24 trials (24 combinations × 1 seed)}, with the excluded count when there is one. */
+    static String countLine(GridSpec g, GridEstimate e) {
+        int seeds = g.seeds().size();
+        String most = e.exact() ? "" : "at most ";
+        return String.format("grid '%s': %s%s (%s%s × %s%s)", g.name(), most, Plural.of(e.trials(), "trial"), most,
+                Plural.of(e.trials() / seeds, "combination"), Plural.of(seeds, "seed"),
+                g.exclude().isEmpty() || !e.exact() ? "" : ", after " + (g.fullSize() - e.trials()) + " excluded");
     }
 }

@@ -1,6 +1,7 @@
 package io.gradflow.cli;
 
 import io.gradflow.store.Schemas;
+import io.gradflow.store.SweepDir;
 import io.gradflow.store.Table;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -89,16 +90,14 @@ public final class SqlCommand implements Callable<Integer> {
         });
     }
 
-    /** Registers a temporary view for every dataset the folder has; refuses a folder without trials. */
+    /** Registers a temporary view for every dataset the folder has; refuses a folder with a missing or damaged dataset. */
     static List<String> registerViews(SparkSession spark, String dir) {
         Path d = new Path(dir);
         List<String> views = new ArrayList<>();
         try {
+            // A missing or truncated dataset is one line of bad input, not Spark's schema-inference trace.
+            SweepDir.requireDatasets(dir, spark.sparkContext().hadoopConfiguration());
             FileSystem fs = d.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.exists(new Path(d, Schemas.TRIALS.name()))) {
-                throw new IllegalArgumentException("'" + dir + "' is not a sweep folder: " + new Path(d, Schemas.TRIALS.name())
-                        + " does not exist");
-            }
             for (Table<?> t : Schemas.all()) {
                 Path p = new Path(d, t.name());
                 if (fs.exists(p)) {

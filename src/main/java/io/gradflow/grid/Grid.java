@@ -1,9 +1,14 @@
 package io.gradflow.grid;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /** Pure expansion of a grid into trials: the cross product of the axes, times the seeds, minus exclusions. */
 public final class Grid {
@@ -16,29 +21,126 @@ public final class Grid {
      * downstream depends on it (trial ids are hashes of the configuration).
      */
     public static List<TrialConfig> expand(GridSpec spec) {
-        List<Axis> axes = new ArrayList<>(spec.axes().keySet());
         List<TrialConfig> out = new ArrayList<>();
+        iterate(spec).forEachRemaining(out::add);
+        return out;
+    }
+
+    /**
+     * The trials of {@link #expand} one at a time, in the same order, without holding them: listing the first
+     * trials of a grid of millions must not build all of them.
+     */
+    public static Iterator<TrialConfig> iterate(GridSpec spec) {
+        List<Axis> axes = new ArrayList<>(spec.axes().keySet());
+        return new Iterator<>() {
+            private final int[] index = new int[axes.size()];
+            private boolean exhausted;
+            private Map<Axis, Object> point;
+            private int seed = spec.seeds().size();
+
+            @Override
+            public boolean hasNext() {
+                while (seed == spec.seeds().size()) {
+                    if (exhausted) {
+                        return false;
+                    }
+                    point = new LinkedHashMap<>();
+                    for (int i = 0; i < axes.size(); i++) {
+                        point.put(axes.get(i), spec.axes().get(axes.get(i)).get(index[i]));
+                    }
+                    seed = excluded(spec, point) ? spec.seeds().size() : 0;
+                    exhausted = !advance(index, axes, spec);
+                }
+                return true;
+            }
+
+            @Override
+            public TrialConfig next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return build(spec, point, spec.seeds().get(seed++));
+            }
+        };
+    }
+
+    /** Steps an odometer over the axes' value indices; false once every point has been visited. */
+    private static boolean advance(int[] index, List<Axis> axes, GridSpec spec) {
+        int k = axes.size() - 1;
+        while (k >= 0 && ++index[k] == spec.axes().get(axes.get(k)).size()) {
+            index[k] = 0;
+            k--;
+        }
+        return k >= 0;
+    }
+
+    /** The largest sub-grid {@link #forEachShape} walks: beyond it a grid is counted as its full cross product. */
+    public static final long MAX_SHAPES = 2_000_000;
+
+    /**
+     * Visits the grid by the values of a few axes instead of trial by trial: {@code visitor} is called once per
+     * combination of the given axes' values (together with every axis an exclusion names) that no exclusion
+     * removes, with a representative trial carrying those values and the number of trials of the grid that share
+     * them. The sum of those numbers is the exact trial count, found in time proportional to the sub-grid, not to
+     * the grid, so an 18-million-trial grid is counted without being built.
+     *
+     * @return false, visiting nothing, when the sub-grid has more than {@link #MAX_SHAPES} points
+     */
+    public static boolean forEachShape(GridSpec spec, Set<Axis> varied, BiConsumer<TrialConfig, Long> visitor) {
+        Set<Axis> sub = new LinkedHashSet<>();
+        for (Axis a : spec.axes().keySet()) {
+            if (varied.contains(a) || spec.exclude().stream().anyMatch(ex -> ex.containsKey(a))) {
+                sub.add(a);
+            }
+        }
+        long shapes = 1;
+        long weight = spec.seeds().size();
+        for (Map.Entry<Axis, List<Object>> e : spec.axes().entrySet()) {
+            if (sub.contains(e.getKey())) {
+                shapes = saturatedProduct(shapes, e.getValue().size());
+            } else {
+                weight = saturatedProduct(weight, e.getValue().size());
+            }
+        }
+        if (shapes > MAX_SHAPES) {
+            return false;
+        }
+        List<Axis> axes = new ArrayList<>(sub);
         int[] index = new int[axes.size()];
-        while (true) {
+        do {
             Map<Axis, Object> point = new LinkedHashMap<>();
+            for (Axis a : spec.axes().keySet()) {
+                // axes outside the sub-grid take their first value: they do not change what the visitor reads
+                point.put(a, spec.axes().get(a).get(0));
+            }
             for (int i = 0; i < axes.size(); i++) {
                 point.put(axes.get(i), spec.axes().get(axes.get(i)).get(index[i]));
             }
             if (!excluded(spec, point)) {
-                for (long seed : spec.seeds()) {
-                    out.add(build(spec, point, seed));
-                }
+                visitor.accept(build(spec, point, spec.seeds().get(0)), weight);
             }
-            int k = axes.size() - 1;
-            while (k >= 0 && ++index[k] == spec.axes().get(axes.get(k)).size()) {
-                index[k] = 0;
-                k--;
-            }
-            if (k < 0) {
-                break;
-            }
-        }
-        return out;
+        } while (advance(index, axes, spec));
+        return true;
+    }
+
+    /**
+     * The number of trials {@link #expand} would return, counted from the axis sizes without expanding; the full
+     * cross product ({@link GridSpec#fullSize()}) when exclusions name so many axes that they cannot be walked.
+     */
+    public static long count(GridSpec spec) {
+        long[] n = {0};
+        boolean exact = forEachShape(spec, Set.of(), (t, w) -> n[0] = saturatedSum(n[0], w));
+        return exact ? n[0] : spec.fullSize();
+    }
+
+    static long saturatedProduct(long a, long b) {
+        long r = a * b;
+        return a != 0 && (r / a != b || r < 0) ? Long.MAX_VALUE : r;
+    }
+
+    static long saturatedSum(long a, long b) {
+        long r = a + b;
+        return r < 0 ? Long.MAX_VALUE : r;
     }
 
     private static boolean excluded(GridSpec spec, Map<Axis, Object> point) {

@@ -245,14 +245,19 @@ public final class GridParser {
         HealthThresholds finalHealth = health;
         GridSpec spec = wrapAt(top, "", entries, () -> new GridSpec(name, seeds, axes, fixed, dataset, finalSchedule,
                 finalTargetLoss, finalHealth, exclude, text));
-        // Build every trial now so that a combination the per-trial checks reject is reported before Spark starts.
-        List<TrialConfig> trials;
+        // Build a trial with every value of every axis now, so that a value the per-trial checks reject is
+        // reported before Spark starts. Those checks are per setting, so one trial per value covers them; building
+        // every trial would exhaust the heap on a grid of millions before its size could even be reported.
+        long count;
         try {
-            trials = Grid.expand(spec);
+            for (Axis a : spec.axes().keySet()) {
+                Grid.forEachShape(spec, java.util.Set.of(a), (t, n) -> { });
+            }
+            count = Grid.count(spec);
         } catch (IllegalArgumentException e) {
             throw new GridException(origin + ": " + e.getMessage());
         }
-        if (trials.isEmpty()) {
+        if (count == 0) {
             throw new GridException(origin + ": exclude removes every trial of the grid; nothing would run");
         }
         return spec;

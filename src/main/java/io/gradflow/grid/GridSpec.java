@@ -52,11 +52,11 @@ public record GridSpec(String name, List<Long> seeds, Map<Axis, List<Object>> ax
         return v != null ? v : axis.defaultValue();
     }
 
-    /** The number of combinations before exclusion, times the seeds. */
+    /** The number of combinations before exclusion, times the seeds (Long.MAX_VALUE if that overflows). */
     public long fullSize() {
         long n = seeds.size();
         for (List<Object> values : axes.values()) {
-            n *= values.size();
+            n = Grid.saturatedProduct(n, values.size());
         }
         return n;
     }

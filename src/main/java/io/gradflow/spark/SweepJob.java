@@ -1,11 +1,13 @@
 package io.gradflow.spark;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gradflow.analysis.Analysis;
 import io.gradflow.data.Dataset;
 import io.gradflow.data.Datasets;
+import io.gradflow.data.Fingerprint;
 import io.gradflow.grid.Grid;
 import io.gradflow.grid.GridDiff;
 import io.gradflow.grid.GridException;
@@ -88,6 +90,17 @@ public final class SweepJob {
      * @param progress where progress lines go (null for none)
      */
     public static SweepOutcome run(SparkSession spark, GridSpec spec, String out, Mode mode, PrintStream progress) {
+        return run(spark, spec, out, mode, progress, null);
+    }
+
+    /**
+     * Runs a sweep that a signal may interrupt: {@code interrupts} cancels the running Spark job, and the sweep
+     * then returns at once, {@link SweepOutcome#interrupted()}, with every finished trial in the journal.
+     *
+     * @param interrupts the installed signal handling, or null for none
+     */
+    public static SweepOutcome run(SparkSession spark, GridSpec spec, String out, Mode mode, PrintStream progress,
+                                   Interrupts interrupts) {
         long t0 = System.currentTimeMillis();
         List<TrialConfig> trials = new ArrayList<>(Grid.expand(spec));
         SweepDir.Mode dirMode = switch (mode) {
@@ -99,22 +112,60 @@ public final class SweepJob {
 
         // What earlier runs finished, and whether this grid may continue them: all checked before any change.
         Map<String, TrialResult> done = new LinkedHashMap<>();
+        if (interrupts != null) {
+            interrupts.attach(spark);
+            interrupts.track(trials.size(), () -> {
+                synchronized (done) {
+                    return done.size();
+                }
+            });
+        }
+        Dataset data = null;
+        String fingerprint = null;
+        List<String> repairs = new ArrayList<>();
         if (dir.found() != SweepDir.Found.NOTHING) {
             checkGrid(dir, spec, mode);
+            String stored = storedFingerprint(dir);
+            if (stored != null) {
+                // The path alone does not identify the data: a file relabelled in place must not mix into the sweep.
+                data = Datasets.build(spec.dataset(), spark);
+                fingerprint = Fingerprint.of(data);
+                checkData(spec, stored, fingerprint);
+            }
             Set<String> ids = new HashSet<>();
             trials.forEach(t -> ids.add(t.trialId()));
             Journal old = dir.journal();
-            old.readAll().forEach((id, r) -> {
-                if (ids.contains(id)) {
-                    done.put(id, r);
-                }
-            });
+            Map<String, TrialResult> journalled = old.readAll();
+            synchronized (done) {
+                journalled.forEach((id, r) -> {
+                    if (ids.contains(id)) {
+                        done.put(id, r);
+                    }
+                });
+            }
             if (old.unreadable() > 0 && progress != null) {
                 progress.println("[gradflow] " + old.unreadable() + " unreadable progress files in " + old.path() + ": their trials run again");
             }
             if (dir.found() == SweepDir.Found.FINISHED && done.size() == trials.size() && old.unreadable() == 0) {
-                return new SweepOutcome(dir.path(), trials.size(), trials.size(), countVerdicts(done.values()), null,
-                        System.currentTimeMillis() - t0, 0, null, null);
+                repairs.addAll(damagedDatasets(spark, dir.path(), done));
+                if (repairs.isEmpty()) {
+                    List<String> missing = dir.missingInFinal(List.of(Schemas.COMPARISON.name(), Schemas.EFFECTS.name(),
+                            Analysis.REPORT_FILE));
+                    if (missing.isEmpty()) {
+                        return new SweepOutcome(dir.path(), trials.size(), trials.size(), countVerdicts(done.values()), null,
+                                System.currentTimeMillis() - t0, 0, null, null);
+                    }
+                    // Every row is there, only the derived analysis is not (e.g. interrupted while it ran): build it.
+                    String what = String.join(", ", missing) + " missing: rebuilt by the analysis";
+                    if (progress != null) {
+                        progress.println("[gradflow] sweep '" + spec.name() + "' has every row but " + what);
+                    }
+                    return analyse(spark, dir, trials.size(), done, t0, List.of(what), interrupts);
+                }
+                if (progress != null) {
+                    progress.println("[gradflow] sweep '" + spec.name() + "': " + String.join("; ", repairs)
+                            + "; rewriting the datasets from the progress journal");
+                }
             }
         }
         List<TrialConfig> todo = new ArrayList<>();
@@ -123,15 +174,24 @@ public final class SweepJob {
                 todo.add(t);
             }
         }
-        if (progress != null && !done.isEmpty()) {
+        if (progress != null && !done.isEmpty() && !todo.isEmpty()) {
             progress.printf("[gradflow] resuming '%s': %d of %d trials already have a row, %d to run%n",
                     spec.name(), done.size(), trials.size(), todo.size());
         }
 
-        Dataset data = todo.isEmpty() ? null : Datasets.build(spec.dataset(), spark);
+        if (data == null && !todo.isEmpty()) {
+            data = Datasets.build(spec.dataset(), spark);
+            fingerprint = Fingerprint.of(data);
+        }
         dir.begin(spec.source());
+        // Written now, not only at the end, so that an interrupted sweep records which data its trials used.
+        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, List.copyOf(done.values()), trials.size(), t0,
+                System.currentTimeMillis(), "the sweep has not finished", fingerprint));
         Journal journal = dir.journal();
         String error = todo.isEmpty() ? null : runTrials(spark, spec, todo, data, journal, done, progress, t0);
+        if (interrupted(interrupts)) {
+            return interruptedOutcome(dir.stagingDir(), trials.size(), done, t0, todo.size());
+        }
 
         if (done.isEmpty()) {
             dir.abandon();
@@ -141,24 +201,112 @@ public final class SweepJob {
         }
         List<TrialResult> all = new ArrayList<>(done.values());
         // The sweep's wall time, the one duration the summary, progress clock, manifest and report all show.
-        long wallMillis = write(spark, spec, dir, all, trials.size(), t0, error) - t0;
+        long wallMillis = write(spark, spec, dir, all, trials.size(), t0, error, fingerprint) - t0;
         boolean complete = error == null && all.size() == trials.size();
-        String summary = null;
-        String analysisError = null;
         if (complete) {
             dir.commit();
-            // Comparison, effects and the report are derived data: a failure here loses no trial, and
-            // `gradflow report` rebuilds them.
-            try {
-                summary = Analysis.terminalSummary(Analysis.run(spark, dir.path()));
-            } catch (RuntimeException | LinkageError e) {
-                analysisError = e.getClass().getSimpleName() + ": " + firstLine(e);
-            }
+            SweepOutcome o = analyse(spark, dir, trials.size(), done, t0, repairs, interrupts);
+            return new SweepOutcome(o.directory(), o.trials(), o.rows(), o.byVerdict(), o.error(), wallMillis,
+                    todo.size(), o.summary(), o.analysisError(), o.repaired(), o.interrupted());
         } else if (error == null) {
             error = (trials.size() - all.size()) + " trials have no row";
         }
-        return new SweepOutcome(complete ? dir.path() : dir.stagingDir(), trials.size(), all.size(),
-                countVerdicts(all), error, wallMillis, todo.size(), summary, analysisError);
+        return new SweepOutcome(dir.stagingDir(), trials.size(), all.size(), countVerdicts(all), error,
+                wallMillis, todo.size(), null, null, repairs, false);
+    }
+
+    /**
+     * Builds comparison, effects and the report of the committed sweep. They are derived data: a failure here loses
+     * no trial, and `gradflow report` or `--resume` rebuilds them.
+     */
+    private static SweepOutcome analyse(SparkSession spark, SweepDir dir, int total, Map<String, TrialResult> done,
+                                        long t0, List<String> repairs, Interrupts interrupts) {
+        String summary = null;
+        String analysisError = null;
+        try {
+            summary = Analysis.terminalSummary(Analysis.run(spark, dir.path()));
+        } catch (RuntimeException | LinkageError e) {
+            analysisError = e.getClass().getSimpleName() + ": " + firstLine(e);
+        }
+        if (interrupted(interrupts)) {
+            return interruptedOutcome(dir.path(), total, done, t0, 0);
+        }
+        return new SweepOutcome(dir.path(), total, done.size(), countVerdicts(done.values()), null,
+                System.currentTimeMillis() - t0, 0, summary, analysisError, repairs, false);
+    }
+
+    private static boolean interrupted(Interrupts interrupts) {
+        return interrupts != null && interrupts.requested();
+    }
+
+    private static SweepOutcome interruptedOutcome(String directory, int total, Map<String, TrialResult> done, long t0,
+                                                   int ran) {
+        synchronized (done) {
+            return new SweepOutcome(directory, total, done.size(), countVerdicts(done.values()), "interrupted",
+                    System.currentTimeMillis() - t0, ran, null, null, List.of(), true);
+        }
+    }
+
+    /**
+     * Compares a finished sweep's datasets with its journal: each of trials, layer_stats and curves must be there,
+     * readable, and hold one row per journalled trial (and its layer and curve rows). Returns one phrase per
+     * dataset that is not, e.g. "trials is missing"; the caller rewrites them from the journal.
+     */
+    static List<String> damagedDatasets(SparkSession spark, String sweepDir, Map<String, TrialResult> done) {
+        long layerRows = done.values().stream().mapToLong(r -> r.layerStats().size()).sum();
+        long curveRows = done.values().stream().mapToLong(r -> r.curve().size()).sum();
+        Map<String, Long> expected = new LinkedHashMap<>();
+        expected.put(Schemas.TRIALS.name(), (long) done.size());
+        expected.put(Schemas.LAYER_STATS.name(), layerRows);
+        expected.put(Schemas.CURVES.name(), curveRows);
+        List<String> problems = new ArrayList<>();
+        org.apache.hadoop.fs.Path dirPath = new org.apache.hadoop.fs.Path(sweepDir);
+        for (Map.Entry<String, Long> e : expected.entrySet()) {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dirPath, e.getKey());
+            try {
+                if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+                    problems.add(e.getKey() + " is missing");
+                    continue;
+                }
+                org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> df = spark.read().parquet(p.toString());
+                long n = df.count();
+                if (n != e.getValue()) {
+                    problems.add(e.getKey() + " has " + n + " rows, the journal " + e.getValue());
+                } else if (e.getKey().equals(Schemas.TRIALS.name())
+                        && !new HashSet<>(df.select("trial_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+                        .equals(done.keySet())) {
+                    problems.add("trials holds other trials than the journal");
+                }
+            } catch (Exception ex) {
+                // Spark does not declare AnalysisException (UNABLE_TO_INFER_SCHEMA for a folder without files).
+                problems.add(e.getKey() + " cannot be read (" + firstLine(ex) + ")");
+            }
+        }
+        return problems;
+    }
+
+    /** The data fingerprint an earlier run recorded in its manifest; null for a sweep from before fingerprints. */
+    private static String storedFingerprint(SweepDir dir) {
+        String text = dir.previousManifest();
+        if (text == null) {
+            return null;
+        }
+        try {
+            JsonNode v = new ObjectMapper().readTree(text).get("dataset_fingerprint");
+            return v == null || v.isNull() ? null : v.asText();
+        } catch (Exception e) {
+            return null; // an unreadable manifest is rewritten by this run; the grid check still applies
+        }
+    }
+
+    /** Refuses to resume or extend with data that is not the data the sweep's trials were trained on. */
+    static void checkData(GridSpec spec, String stored, String now) {
+        if (!stored.equals(now)) {
+            throw new GridException("the data of sweep '" + spec.name() + "' changed since it ran: dataset "
+                    + spec.dataset().canonical() + " now has fingerprint " + Fingerprint.shortForm(now)
+                    + ", but its trials were trained on " + Fingerprint.shortForm(stored)
+                    + "; pass --overwrite to start over on the new data or use another name");
+        }
     }
 
     /** Refuses to continue an earlier run whose grid differs, unless the difference only adds trials and EXTEND. */
@@ -244,7 +392,7 @@ public final class SweepJob {
      * moment the datasets are written, which the manifest records as {@code finished_at}.
      */
     private static long write(SparkSession spark, GridSpec spec, SweepDir dir, List<TrialResult> done, int total,
-                              long startMillis, String error) {
+                              long startMillis, String error, String fingerprint) {
         // Stable row order makes the files themselves reproducible, not only their contents.
         done.sort(Comparator.comparing(TrialResult::trialId));
         List<Schemas.SweepTrial> trialRows = new ArrayList<>();
@@ -259,12 +407,12 @@ public final class SweepJob {
         DatasetWriter.write(spark, Schemas.LAYER_STATS, layerRows, dir.stagingPath(Schemas.LAYER_STATS.name()));
         DatasetWriter.write(spark, Schemas.CURVES, curveRows, dir.stagingPath(Schemas.CURVES.name()));
         long end = System.currentTimeMillis();
-        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, done, total, startMillis, end, error));
+        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, done, total, startMillis, end, error, fingerprint));
         return end;
     }
 
     static String manifest(SparkSession spark, GridSpec spec, List<TrialResult> done, int total, long startMillis,
-                           long endMillis, String error) {
+                           long endMillis, String error, String fingerprint) {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode m = om.createObjectNode();
         m.put("sweep", spec.name());
@@ -278,6 +426,9 @@ public final class SweepJob {
         m.put("started_at", Instant.ofEpochMilli(startMillis).toString());
         m.put("finished_at", Instant.ofEpochMilli(endMillis).toString());
         m.put("wall_time_ms", endMillis - startMillis);
+        m.put("dataset", spec.dataset().canonical());
+        // SHA-256 of the loaded data (data.Fingerprint); null when this run did not load it (nothing to train)
+        m.put("dataset_fingerprint", fingerprint);
         m.put("trials_total", total);
         m.put("trials_written", done.size());
         ObjectNode v = m.putObject("verdicts");

@@ -2,6 +2,7 @@ package io.gradflow.spark;
 
 import io.gradflow.trial.Verdict;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,13 +18,26 @@ import java.util.Map;
  * @param summary    the analysis' terminal summary (top combinations, largest effects), or null when the sweep
  *                   is incomplete or nothing ran
  * @param analysisError why comparison, effects or the report could not be built, or null
+ * @param repaired   what a resume rebuilt without running a trial (datasets rewritten from the journal, a missing
+ *                   analysis), each with the reason; empty when nothing was missing
+ * @param interrupted true when a signal stopped the sweep; the journal keeps every trial that finished
  */
 public record SweepOutcome(String directory, int trials, int rows, Map<Verdict, Integer> byVerdict, String error,
-                           long wallMillis, int ran, String summary, String analysisError) {
+                           long wallMillis, int ran, String summary, String analysisError, List<String> repaired,
+                           boolean interrupted) {
+
+    public SweepOutcome {
+        repaired = List.copyOf(repaired);
+    }
+
+    public SweepOutcome(String directory, int trials, int rows, Map<Verdict, Integer> byVerdict, String error,
+                        long wallMillis, int ran, String summary, String analysisError) {
+        this(directory, trials, rows, byVerdict, error, wallMillis, ran, summary, analysisError, List.of(), false);
+    }
 
     /** True when every trial has its row (FAILED and DIVERGED rows count). */
     public boolean complete() {
-        return error == null && rows == trials;
+        return error == null && rows == trials && !interrupted;
     }
 
     public int count(Verdict v) {

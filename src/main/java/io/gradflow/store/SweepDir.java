@@ -1,5 +1,7 @@
 package io.gradflow.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -12,6 +14,9 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * A sweep's output folder on any Hadoop-compatible file system ({@code file:}, {@code hdfs:}, {@code s3a:}).
@@ -86,6 +91,9 @@ public final class SweepDir {
                     }
                 }
                 case OVERWRITE -> {
+                    if (finalExists) {
+                        requireSweep(fs, dir);
+                    }
                 }
                 case RESUME -> {
                     if (stagingExists) {
@@ -119,6 +127,36 @@ public final class SweepDir {
         }
     }
 
+    /**
+     * Refuses to let {@code --overwrite} delete a folder that gradflow did not write: a sweep folder has its
+     * grid file and a manifest or a progress journal. An empty folder holds nothing to lose and is allowed.
+     */
+    private static void requireSweep(FileSystem fs, Path dir) throws IOException {
+        FileStatus st = fs.getFileStatus(dir);
+        if (!st.isDirectory()) {
+            throw new OutputException("'" + dir + "' is a file, not a sweep folder; --overwrite only replaces a sweep "
+                    + "folder that gradflow wrote, so move the file away or choose another --out");
+        }
+        FileStatus[] entries = fs.listStatus(dir);
+        if (entries.length == 0) {
+            return;
+        }
+        boolean grid = fs.exists(new Path(dir, GRID_FILE));
+        boolean record = fs.exists(new Path(dir, MANIFEST_FILE)) || fs.exists(new Path(dir, Journal.DIR));
+        if (!grid || !record) {
+            List<String> names = new ArrayList<>();
+            for (FileStatus e : entries) {
+                names.add(e.getPath().getName());
+            }
+            Collections.sort(names);
+            String shown = String.join(", ", names.subList(0, Math.min(5, names.size())))
+                    + (names.size() > 5 ? ", ... (" + names.size() + " entries)" : "");
+            throw new OutputException("'" + dir + "' is not a gradflow sweep folder (it has no " + GRID_FILE + " and "
+                    + MANIFEST_FILE + ", but holds " + shown + "); --overwrite only replaces a sweep folder, so move "
+                    + "this folder away or choose another --out");
+        }
+    }
+
     /** Reads the footer of every Parquet file of a finished sweep: a truncated or corrupt file is refused. */
     static void verifyParquet(FileSystem fs, Configuration conf, Path dir) throws IOException {
         for (FileStatus ds : fs.listStatus(dir)) {
@@ -138,6 +176,113 @@ public final class SweepDir {
                 }
             }
         }
+    }
+
+    /**
+     * Checks that {@code sweepDir} holds complete datasets before anything reads it, so that a damaged folder is
+     * one line of bad input rather than a Spark stack trace: {@code trials}, {@code layer_stats} and {@code curves}
+     * must each exist with at least one Parquet file whose footer reads, {@code trials} must have as many rows as
+     * the manifest recorded, and every other dataset present ({@code comparison}, {@code effects}) must be
+     * readable. Reads footers only.
+     *
+     * @throws OutputException naming the folder, the dataset and what is wrong with it
+     */
+    public static void requireDatasets(String sweepDir, Configuration conf) {
+        Path dir = new Path(sweepDir);
+        try {
+            FileSystem fs = dir.getFileSystem(conf);
+            Path trials = new Path(dir, Schemas.TRIALS.name());
+            boolean sweep = fs.exists(new Path(dir, GRID_FILE)) || fs.exists(new Path(dir, MANIFEST_FILE));
+            if (!sweep && !fs.exists(trials)) {
+                throw new OutputException("'" + sweepDir + "' is not a sweep folder: " + trials
+                        + " does not exist; give the folder that `gradflow sweep` wrote (OUT/<sweep name>)");
+            }
+            String fix = fs.exists(new Path(dir, Journal.DIR))
+                    ? "; `gradflow sweep --grid " + new Path(dir, GRID_FILE) + " --out " + dir.getParent() + " --resume` rewrites it from the progress journal"
+                    : "; rerun the sweep with --overwrite";
+            for (Table<?> t : Schemas.all()) {
+                Path p = new Path(dir, t.name());
+                boolean derived = t == Schemas.COMPARISON || t == Schemas.EFFECTS;
+                if (!fs.exists(p)) {
+                    if (derived) {
+                        continue;
+                    }
+                    throw new OutputException("sweep folder '" + sweepDir + "' is damaged: dataset '" + t.name()
+                            + "' is missing" + fix);
+                }
+                long rows = footerRows(fs, conf, p, sweepDir, t.name(), derived ? "; `gradflow report` rebuilds it" : fix);
+                if (t == Schemas.TRIALS) {
+                    Long written = manifestLong(fs, new Path(dir, MANIFEST_FILE), "trials_written");
+                    if (written != null && written != rows) {
+                        throw new OutputException("sweep folder '" + sweepDir + "' is damaged: dataset 'trials' has "
+                                + rows + " rows but the manifest records " + written + fix);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new OutputException("sweep folder '" + sweepDir + "' cannot be read: " + oneLine(e.getMessage()));
+        }
+    }
+
+    /** The rows of a dataset folder, summed from its Parquet footers; refuses a folder without one or a bad file. */
+    private static long footerRows(FileSystem fs, Configuration conf, Path p, String sweepDir, String name, String fix)
+            throws IOException {
+        long rows = 0;
+        int files = 0;
+        for (FileStatus f : fs.listStatus(p)) {
+            if (!f.getPath().getName().endsWith(".parquet")) {
+                continue;
+            }
+            files++;
+            try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(f.getPath(), conf))) {
+                rows += r.getRecordCount();
+            } catch (IOException | RuntimeException e) {
+                throw new OutputException("sweep folder '" + sweepDir + "' is damaged: dataset '" + name + "' has a "
+                        + "truncated or corrupt Parquet file '" + f.getPath().getName() + "' (" + oneLine(e.getMessage()) + ")" + fix);
+            }
+        }
+        if (files == 0) {
+            throw new OutputException("sweep folder '" + sweepDir + "' is damaged: dataset '" + name
+                    + "' has no Parquet files" + fix);
+        }
+        return rows;
+    }
+
+    private static Long manifestLong(FileSystem fs, Path manifest, String field) {
+        try (FSDataInputStream in = fs.open(manifest)) {
+            JsonNode v = new ObjectMapper().readTree(in).get(field);
+            return v != null && v.canConvertToLong() ? v.asLong() : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // no manifest, or one from before it had the field: nothing to compare with
+        }
+    }
+
+    /** The manifest text the earlier run stored; null when there is none (nothing found, or an older sweep). */
+    public String previousManifest() {
+        if (found == Found.NOTHING) {
+            return null;
+        }
+        Path p = new Path(found == Found.INTERRUPTED ? staging : finalDir, MANIFEST_FILE);
+        try {
+            return fs.exists(p) ? readText(p) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Which of the given entries (datasets or files) the finished sweep folder lacks, in the order given. */
+    public List<String> missingInFinal(List<String> names) {
+        List<String> missing = new ArrayList<>();
+        try {
+            for (String n : names) {
+                if (!fs.exists(new Path(finalDir, n))) {
+                    missing.add(n);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not list " + finalDir, e);
+        }
+        return missing;
     }
 
     private static void checkWritable(FileSystem fs, Path outPath, String out) {

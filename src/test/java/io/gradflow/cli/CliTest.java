@@ -197,4 +197,57 @@ class CliTest {
         assertThat(err.toString().strip()).isEqualTo("gradflow: dataset.path 'no/such.csv' does not exist (a relative "
                 + "path is resolved against the current directory, so it means '" + cwd + "no/such.csv').");
     }
+
+    @Test
+    void gridPrintsTheEstimatedCostAndPeakMemoryPerTask() {
+        assertThat(run("grid", "--grid", "conf/grids/quick.yaml", "--limit", "1")).isEqualTo(Main.OK);
+        assertThat(out.toString().lines().toList().get(1))
+                .matches("estimated cost: about \\d+ task-seconds of task time \\(one core each\\), peak memory per task about \\d+ MiB off-heap");
+    }
+
+    static final String HUGE = """
+            name: huge
+            seeds: [%s]
+            axes:
+              activation: [sigmoid, tanh, relu, leakyrelu, elu, gelu]
+              init: [xavier, he, lecun, "normal(1.0)", "normal(0.1)"]
+              depth: [2, 4, 8, 16]
+              width: [8, 16, 32, 64, 128]
+              learning_rate: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+              batch_size: [8, 16, 32, 64, 128, 256]
+              steps: [10, 20, 50, 100, 200]
+            dataset: {kind: spirals}
+            """.formatted(java.util.stream.LongStream.rangeClosed(1, 100).mapToObj(Long::toString)
+            .collect(java.util.stream.Collectors.joining(", ")));
+
+    @Test
+    void anEighteenMillionTrialGridIsCountedPricedAndListedWithoutRunningOutOfMemory() throws Exception {
+        Path g = tmp.resolve("huge.yaml");
+        Files.writeString(g, HUGE);
+        assertThat(run("grid", "--grid", g.toString(), "--limit", "3")).as(err.toString()).isEqualTo(Main.OK);
+        assertThat(out.toString()).contains("grid 'huge': 18000000 trials (180000 combinations × 100 seeds)")
+                .contains("task-hours").contains("... and 17999997 more");
+    }
+
+    @Test
+    void aSweepAboveTheTrialLimitIsRefusedBeforeSparkStartsAndMaxTrialsNamesTheWayOut() throws Exception {
+        Path g = tmp.resolve("huge.yaml");
+        Files.writeString(g, HUGE);
+        Path outDir = tmp.resolve("out");
+        int code = run("sweep", "--grid", g.toString(), "--out", outDir.toString());
+        assertThat(code).isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString().strip()).startsWith("gradflow: sweep 'huge' has 18000000 trials, more than --max-trials 100000 (estimated cost: about ")
+                .contains("task-hours").endsWith("pass --max-trials 18000000 to run it anyway").doesNotContain("\n");
+        assertThat(outDir).doesNotExist();
+        assertThat(org.apache.spark.sql.SparkSession.getDefaultSession().isEmpty()).as("no Spark session was started").isTrue();
+
+        // the limit is the user's: --max-trials lowers it as well as raising it
+        err.getBuffer().setLength(0);
+        assertThat(run("sweep", "--grid", "conf/grids/quick.yaml", "--out", outDir.toString(), "--max-trials", "10"))
+                .isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString()).contains("sweep 'quick' has 24 trials, more than --max-trials 10").contains("--max-trials 24");
+        err.getBuffer().setLength(0);
+        assertThat(run("sweep", "--grid", "conf/grids/quick.yaml", "--max-trials", "0")).isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString().strip()).isEqualTo("gradflow: --max-trials 0 is not allowed; it must be at least 1");
+    }
 }

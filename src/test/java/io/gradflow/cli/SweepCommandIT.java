@@ -47,7 +47,7 @@ class SweepCommandIT {
         int code = run("sweep", "--grid", grid(GRID).toString(), "--out", tmp.resolve("out").toString(),
                 "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--quiet");
         assertThat(code).as(err.toString()).isEqualTo(Main.OK);
-        assertThat(out.toString()).contains("2 of 2 trials have a row").contains("results: " + tmp.resolve("out/cli"))
+        assertThat(out.toString()).startsWith("grid 'cli': 2 trials (2 combinations × 1 seed)\nestimated cost: about ").contains("2 of 2 trials have a row").contains("results: " + tmp.resolve("out/cli"))
                 .contains("activation").contains("tanh").contains("relu");
         assertThat(tmp.resolve("out/cli/trials")).isDirectory();
         assertThat(tmp.resolve("out/cli/manifest.json")).isRegularFile();

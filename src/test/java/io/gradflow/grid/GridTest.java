@@ -242,4 +242,51 @@ class GridTest {
             assertThat(axis.parse(Axis.render(v))).as(axis.key()).isEqualTo(v);
         }
     }
+
+    @Test
+    void countFromTheAxisSizesAgreesWithTheExpansionWithOverlappingExclusions() {
+        GridSpec spec = parse("""
+                seeds: [1, 2, 3]
+                axes:
+                  activation: [sigmoid, tanh, relu]
+                  depth: [2, 4, 8]
+                  width: [8, 16]
+                  residual: [false, true]
+                exclude:
+                  - {activation: sigmoid, depth: 8}
+                  - {depth: 8, residual: true}
+                  - {activation: tanh}
+                dataset: {kind: spirals}
+                """);
+        List<TrialConfig> expanded = Grid.expand(spec);
+        assertThat(Grid.count(spec)).isEqualTo(expanded.size());
+        List<String> lazily = new java.util.ArrayList<>();
+        Grid.iterate(spec).forEachRemaining(t -> lazily.add(t.trialId()));
+        assertThat(lazily).isEqualTo(expanded.stream().map(TrialConfig::trialId).toList());
+    }
+
+    @Test
+    void anEighteenMillionTrialGridIsCountedAndItsFirstTrialsListedWithoutBuildingIt() {
+        // 6 × 5 × 4 × 5 × 10 × 6 × 5 combinations × 100 seeds = 18,000,000 trials: expanding it exhausted the heap.
+        String seeds = java.util.stream.LongStream.rangeClosed(1, 100).mapToObj(Long::toString).collect(Collectors.joining(", "));
+        GridSpec spec = parse("""
+                seeds: [%s]
+                axes:
+                  activation: [sigmoid, tanh, relu, leakyrelu, elu, gelu]
+                  init: [xavier, he, lecun, "normal(1.0)", "normal(0.1)"]
+                  depth: [2, 4, 8, 16]
+                  width: [8, 16, 32, 64, 128]
+                  learning_rate: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+                  batch_size: [8, 16, 32, 64, 128, 256]
+                  steps: [10, 20, 50, 100, 200]
+                exclude:
+                  - {activation: sigmoid, init: he}
+                dataset: {kind: spirals}
+                """.formatted(seeds));
+        assertThat(spec.fullSize()).isEqualTo(18_000_000L);
+        assertThat(Grid.count(spec)).isEqualTo(18_000_000L - 18_000_000L / 30);
+        java.util.Iterator<TrialConfig> it = Grid.iterate(spec);
+        assertThat(it.next().seed()).isEqualTo(1);
+        assertThat(it.next().seed()).isEqualTo(2);
+    }
 }

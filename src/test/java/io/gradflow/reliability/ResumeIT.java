@@ -192,6 +192,205 @@ class ResumeIT {
                 .hasMessageContaining("there is no sweep 'tiny' in '" + tmp + "' to resume");
     }
 
+    @Test
+    void aDatasetChangedInPlaceIsRefusedOnExtendAndResumeNamingIt() throws Exception {
+        Path csv = tmp.resolve("data.csv");
+        StringBuilder rows = new StringBuilder("a,b,y\n");
+        for (int i = 0; i < 60; i++) {
+            rows.append(i % 7).append(',').append((i * 3) % 5).append(',').append(i % 2).append('\n');
+        }
+        Files.writeString(csv, rows.toString());
+        String text = TINY.replace("dataset: {kind: blobs, samples: 120, classes: 3, features: 4}",
+                "dataset: {kind: csv, path: '" + csv + "', label: y}").replace("seeds: [1, 2]", "seeds: [1]");
+        SweepJob.run(spark, grid(text), tmp.toString(), SweepJob.Mode.NEW, null);
+        assertThat(Files.readString(tmp.resolve("tiny/manifest.json"))).containsPattern("\"dataset_fingerprint\" : \"[0-9a-f]{64}\"");
+        // the same path, the labels flipped: the trials already done were trained on other data
+        Files.writeString(csv, rows.toString().replaceAll(",0\n", ",x\n").replaceAll(",1\n", ",0\n").replaceAll(",x\n", ",1\n"));
+        Map<String, Long> before = tree(tmp.resolve("tiny"));
+        GridSpec moreSeeds = grid(text.replace("seeds: [1]", "seeds: [1, 2]"));
+        for (SweepJob.Mode mode : List.of(SweepJob.Mode.EXTEND, SweepJob.Mode.RESUME)) {
+            GridSpec g = mode == SweepJob.Mode.EXTEND ? moreSeeds : grid(text);
+            assertThatThrownBy(() -> SweepJob.run(spark, g, tmp.toString(), mode, null))
+                    .as(mode.name()).isInstanceOf(GridException.class)
+                    .hasMessageStartingWith("the data of sweep 'tiny' changed since it ran: dataset csv(path=" + csv)
+                    .hasMessageContaining("now has fingerprint").hasMessageContaining("pass --overwrite")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        }
+        assertThat(tree(tmp.resolve("tiny"))).isEqualTo(before);
+        // the original data back: extending is allowed again
+        Files.writeString(csv, rows.toString());
+        SweepOutcome o = SweepJob.run(spark, moreSeeds, tmp.toString(), SweepJob.Mode.EXTEND, null);
+        assertThat(o.complete()).isTrue();
+        assertThat(o.ran()).isEqualTo(4);
+    }
+
+    @Test
+    void aSweepWithADeletedDatasetIsBadInputForReportAndSqlAndRewrittenFromTheJournalByResume() throws Exception {
+        GridSpec g = grid(TINY);
+        SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.NEW, null);
+        Path dir = tmp.resolve("tiny");
+        deleteTree(dir.resolve("trials"));
+        for (String cmd : List.of("report", "sql")) {
+            String[] err = new String[1];
+            int code = cli(err, cmd.equals("report") ? new String[]{"report", dir.toString()}
+                    : new String[]{"sql", dir.toString(), "SELECT count(*) FROM trials"});
+            assertThat(code).as(cmd + ": " + err[0]).isEqualTo(2);
+            assertThat(err[0].strip()).as(cmd).startsWith("gradflow: sweep folder '" + dir + "' is damaged: dataset 'trials' is missing")
+                    .contains("--resume").doesNotContain("\n");
+            assertThat(dir.resolve(".analysis.incomplete")).doesNotExist();
+        }
+        SweepOutcome o = SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.RESUME, null);
+        assertThat(o.complete()).isTrue();
+        assertThat(o.ran()).isZero();
+        assertThat(o.repaired()).containsExactly("trials is missing");
+        assertThat(spark.read().parquet(dir.resolve("trials").toString()).select("trial_id").distinct().count()).isEqualTo(8);
+        assertThat(dir.resolve("comparison")).isDirectory();
+
+        // a dataset with a part file gone has too few rows: rewritten the same way
+        try (Stream<Path> s = Files.list(dir.resolve("curves"))) {
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".parquet")).toList()) {
+                Files.delete(p);
+            }
+        }
+        SweepOutcome again = SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.RESUME, null);
+        assertThat(again.repaired()).hasSize(1).allMatch(r -> r.startsWith("curves cannot be read"));
+        assertThat(spark.read().parquet(dir.resolve("curves").toString()).count()).isPositive();
+        SweepOutcome nothing = SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.RESUME, null);
+        assertThat(nothing.repaired()).isEmpty();
+        assertThat(nothing.ran()).isZero();
+    }
+
+    @Test
+    void aTruncatedDatasetIsOneLineOfBadInputForReportAndSql() throws Exception {
+        SweepJob.run(spark, grid(TINY), tmp.toString(), SweepJob.Mode.NEW, null);
+        Path dir = tmp.resolve("tiny");
+        Path part;
+        try (Stream<Path> s = Files.list(dir.resolve("trials"))) {
+            part = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(part);
+        Files.write(part, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        for (String cmd : List.of("report", "sql")) {
+            String[] err = new String[1];
+            int code = cli(err, cmd.equals("report") ? new String[]{"report", dir.toString()}
+                    : new String[]{"sql", dir.toString(), "SELECT count(*) FROM trials"});
+            assertThat(code).as(cmd + ": " + err[0]).isEqualTo(2);
+            assertThat(err[0].strip()).as(cmd).startsWith("gradflow: sweep folder '" + dir + "' is damaged: dataset 'trials' has a truncated or corrupt Parquet file '" + part.getFileName() + "'")
+                    .doesNotContain("\n");
+            assertThat(dir.resolve(".analysis.incomplete")).doesNotExist();
+        }
+    }
+
+    @Test
+    void aSweepWithoutItsAnalysisIsCompletedByResume() throws Exception {
+        // what an interrupt during the analysis leaves: every row, but no comparison, effects or report
+        GridSpec g = grid(TINY);
+        SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.NEW, null);
+        Path dir = tmp.resolve("tiny");
+        deleteTree(dir.resolve("comparison"));
+        deleteTree(dir.resolve("effects"));
+        Files.delete(dir.resolve("report.html"));
+        SweepOutcome o = SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.RESUME, null);
+        assertThat(o.complete()).isTrue();
+        assertThat(o.ran()).isZero();
+        assertThat(o.repaired()).containsExactly("comparison, effects, report.html missing: rebuilt by the analysis");
+        assertThat(o.summary()).isNotBlank();
+        assertThat(dir.resolve("comparison")).isDirectory();
+        assertThat(dir.resolve("effects")).isDirectory();
+        assertThat(dir.resolve("report.html")).isRegularFile();
+    }
+
+    @Test
+    void overwriteRefusesAFolderThatIsNotASweep() throws Exception {
+        Path notes = Files.createDirectories(tmp.resolve("tiny")).resolve("notes.txt");
+        Files.writeString(notes, "my notes");
+        assertThatThrownBy(() -> SweepJob.run(spark, grid(TINY), tmp.toString(), SweepJob.Mode.OVERWRITE, null))
+                .isInstanceOf(OutputException.class)
+                .hasMessage("'" + tmp.resolve("tiny") + "' is not a gradflow sweep folder (it has no grid.yaml and "
+                        + "manifest.json, but holds notes.txt); --overwrite only replaces a sweep folder, so move this "
+                        + "folder away or choose another --out");
+        assertThat(Files.readString(notes)).isEqualTo("my notes");
+        assertThat(tmp.resolve(".tiny.incomplete")).doesNotExist();
+        // an empty folder holds nothing to lose, and a real sweep is still replaced
+        Files.delete(notes);
+        assertThat(SweepJob.run(spark, grid(TINY), tmp.toString(), SweepJob.Mode.OVERWRITE, null).complete()).isTrue();
+        assertThat(SweepJob.run(spark, grid(TINY), tmp.toString(), SweepJob.Mode.OVERWRITE, null).complete()).isTrue();
+    }
+
+    @Test
+    void ctrlCPrintsOneLineExits130AndResumeFinishesTheSweepAndItsAnalysis() throws Exception {
+        String text = """
+                name: stopped
+                seeds: [1, 2, 3]
+                axes:
+                  activation: [tanh, relu]
+                  batchnorm: [false, true]
+                training: {depth: 4, width: 32, steps: 80, batch_size: 32}
+                dataset: {kind: spirals, samples: 300, classes: 3}
+                """;
+        Path gridFile = tmp.resolve("stopped.yaml");
+        Files.writeString(gridFile, text);
+        Path out = tmp.resolve("out");
+        Process driver = driver(gridFile, out);
+        Path progress = out.resolve(".stopped.incomplete/_progress");
+        // A guard against hanging, not a speed check: poll for up to 30 minutes.
+        for (int polls = 0; polls < 18_000 && results(progress).size() < 2; polls++) {
+            assertThat(driver.isAlive()).as("driver still running; log: %s", log()).isTrue();
+            Thread.sleep(100);
+        }
+        new ProcessBuilder("kill", "-INT", Long.toString(driver.pid())).inheritIO().start().waitFor();
+        assertThat(driver.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)).as("driver exits after SIGINT").isTrue();
+        String log = log();
+        assertThat(driver.exitValue()).as(log).isEqualTo(130);
+        List<String> lines = log.lines().filter(l -> l.contains("interrupted:")).toList();
+        assertThat(lines).as(log).hasSize(1);
+        assertThat(lines.get(0)).matches("gradflow: interrupted: \\d+ of 12 trials kept; rerun with --resume");
+        assertThat(log).as("no stack traces").doesNotContain("\tat ").doesNotContain("Exception");
+        int kept = Integer.parseInt(lines.get(0).replaceAll("\\D+(\\d+) of.*", "$1"));
+        assertThat(results(progress)).hasSize(kept);
+        assertThat(kept).isBetween(2, 11);
+
+        SweepOutcome o = SweepJob.run(spark, GridParser.parseFile(gridFile), out.toString(), SweepJob.Mode.RESUME, null);
+        assertThat(o.complete()).isTrue();
+        assertThat(o.ran()).isEqualTo(12 - kept);
+        assertThat(spark.read().parquet(out.resolve("stopped/trials").toString()).count()).isEqualTo(12);
+        assertThat(out.resolve("stopped/report.html")).isRegularFile();
+    }
+
+    private Process driver(Path gridFile, Path out) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("-D") || a.startsWith("-XX") || a.startsWith("-Xmx"))
+                .filter(a -> !a.startsWith("-Dbasedir") && !a.contains("surefire"))
+                .toList());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gradflow.cli.Main", "sweep",
+                "--grid", gridFile.toString(), "--out", out.toString(), "--master", "local[2]", "--quiet",
+                "--conf", "spark.ui.enabled=false"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("driver.log").toFile());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        return pb.start();
+    }
+
+    private static int cli(String[] err, String... args) {
+        java.io.StringWriter e = new java.io.StringWriter();
+        picocli.CommandLine cl = io.gradflow.cli.Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+        cl.setErr(new java.io.PrintWriter(e, true));
+        int code = cl.execute(args);
+        err[0] = e.toString();
+        return code;
+    }
+
+    private static void deleteTree(Path p) throws Exception {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
     private String log() {
         try {
             return Files.readString(tmp.resolve("driver.log"));
