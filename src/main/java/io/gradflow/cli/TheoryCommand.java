@@ -1,6 +1,7 @@
 package io.gradflow.cli;
 
 import io.gradflow.grid.Activation;
+import io.gradflow.grid.Axis;
 import io.gradflow.grid.InitSpec;
 import io.gradflow.theory.MeanField;
 import io.gradflow.theory.Prediction;
@@ -29,7 +30,9 @@ public final class TheoryCommand implements Callable<Integer> {
             converter = InitConverter.class)
     InitSpec init;
 
-    @Option(names = "--depth", required = true, description = "Hidden blocks.")
+    // Required, so no default to show: picocli would print the field's initial 0 as if it were one.
+    @Option(names = "--depth", required = true, description = "Hidden blocks.",
+            showDefaultValue = CommandLine.Help.Visibility.NEVER)
     int depth;
 
     @Option(names = "--width", defaultValue = "64", description = "Units per block.")
@@ -83,17 +86,29 @@ public final class TheoryCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.6g", v);
     }
 
+    /** Parses as a grid file does ({@link Axis#ACTIVATION}): any case, surrounding spaces ignored. */
     static final class ActivationConverter implements CommandLine.ITypeConverter<Activation> {
         @Override
         public Activation convert(String value) {
-            return Activation.parse(value);
+            return (Activation) asGrid(Axis.ACTIVATION, value);
         }
     }
 
+    /** Parses as a grid file does ({@link Axis#INIT}): xavier, he, lecun or normal(std), in any case. */
     static final class InitConverter implements CommandLine.ITypeConverter<InitSpec> {
         @Override
         public InitSpec convert(String value) {
-            return InitSpec.parse(value);
+            return (InitSpec) asGrid(Axis.INIT, value);
+        }
+    }
+
+    /** One parser for grids and this command, so a spelling a grid accepts is accepted here too. */
+    private static Object asGrid(Axis axis, String value) {
+        try {
+            return axis.parse(value);
+        } catch (IllegalArgumentException e) {
+            // picocli prints a TypeConversionException's message as is, without the exception's class name.
+            throw new CommandLine.TypeConversionException(e.getMessage());
         }
     }
 

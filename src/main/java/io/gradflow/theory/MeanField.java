@@ -16,7 +16,8 @@ import java.util.Optional;
  * δ = ∂loss/∂(pre-activation) by
  * <pre>  χ_l = σw² · E[φ'(√q_l z)²]  = E‖δ_l‖² / E‖δ_{l+1}‖²</pre>
  * per block, so the flow log10(‖δ_1‖/‖δ_L‖) is predicted as ½ Σ_{l=1}^{L−1} log10 χ_l. Expectations are computed
- * by {@link GaussianIntegral} to about 1e-12. The functions are the ones DL4J 1.0.0-M2.1 computes: leaky ReLU
+ * by {@link GaussianIntegral} to about 1e-12 relative, in bounded work for any q (the integrand's z-scale 1/√q is
+ * passed on, so the narrow peak of φ'(√q z)² at large q is resolved). The functions are the ones DL4J 1.0.0-M2.1 computes: leaky ReLU
  * slope 0.01, ELU α = 1, SELU with DL4J's constants; derivatives at the kink 0 do not matter (a null set).
  * GELU is not the exact erf form: DL4J's {@code ActivationGELU(true)} runs libnd4j's PreciseGELU, the tanh
  * approximation with the cube misplaced, ½x(1 + tanh(√(2/π)(x + (0.044715x)³))), and backpropagates with
@@ -37,6 +38,8 @@ public final class MeanField {
     /** Second moment of a standardized input feature. */
     public static final double STANDARDIZED_INPUT_MOMENT = 1.0;
 
+    /** |x| beyond which tanh in GELU's derivative is ±1 in double, so the derivative is exactly 1 or 0. */
+    private static final double GELU_SATURATED = 50;
     private static final double SQRT_2_OVER_PI = 0.797884560802865355879892119869;
     private static final double INV_SQRT_2 = 0.707106781186547524400844362105;
 
@@ -73,6 +76,10 @@ public final class MeanField {
             case LEAKYRELU -> x > 0 ? 1 : LEAKY_SLOPE;
             case ELU -> x > 0 ? 1 : Math.exp(x);
             case GELU -> {
+                if (Math.abs(x) > GELU_SATURATED) {
+                    // The formula's value out here, without its ∞ · 0 once the cube overflows (|x| > 1e104, q > 1e205).
+                    yield x > 0 ? 1 : 0;
+                }
                 // libnd4j's PreciseGELUDerivative, constants as written there; not the derivative of phi (see above).
                 double u = 0.797885 * x + cube(0.0356774 * x);
                 double t = Math.tanh(u);
@@ -90,16 +97,17 @@ public final class MeanField {
         return GaussianIntegral.expectation(z -> {
             double v = phi(a, s * z);
             return v * v;
-        });
+        }, 1 / s);
     }
 
     /** E[φ'(√q z)²], z ~ N(0, 1). */
     public static double derivativeMoment(Activation a, double q) {
         double s = Math.sqrt(positive(q));
+        // φ' changes on the x-scale 1, so on the z-scale 1/√q: at large q its mass is a narrow peak at 0.
         return GaussianIntegral.expectation(z -> {
             double v = dphi(a, s * z);
             return v * v;
-        });
+        }, 1 / s);
     }
 
     /** χ = σw² · E[φ'(√q z)²]: the factor of E‖δ‖² per block at pre-activation moment q. */
