@@ -52,7 +52,7 @@ public final class TorchReference implements AutoCloseable {
     private final Writer in;
     private final BufferedReader out;
     private final Path stderr;
-    private final JsonNode hello;
+    private JsonNode hello; // the process's answer to "hello", set once it has given one
 
     /** Either a running reference or, when PyTorch cannot be used here, the one-line reason. */
     public record Start(TorchReference reference, String unavailable) {
@@ -79,15 +79,6 @@ public final class TorchReference implements AutoCloseable {
         this.stderr = stderr;
         this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        this.hello = null;
-    }
-
-    private TorchReference(TorchReference started, JsonNode hello) {
-        this.process = started.process;
-        this.stderr = started.stderr;
-        this.in = started.in;
-        this.out = started.out;
-        this.hello = hello;
     }
 
     /** Starts the reference with {@link #DEFAULT_PYTHON} and {@link #DEFAULT_SCRIPT}. */
@@ -132,7 +123,8 @@ public final class TorchReference implements AutoCloseable {
                 r.close();
                 return new Start(null, why);
             }
-            return new Start(new TorchReference(r, h), null);
+            r.hello = h;
+            return new Start(r, null);
         } catch (IOException | RuntimeException e) {
             if (r != null) {
                 r.close();
