@@ -40,6 +40,11 @@ import java.util.Map;
 /** The measurements of {@code gradflow bench}. Each returns plain numbers; {@link BenchReport} renders them. */
 public final class Bench {
 
+    /** Inputs, classes and learning rate of the per-step benchmark's networks (the PyTorch reference uses them too). */
+    public static final int STEP_FEATURES = 16;
+    public static final int STEP_CLASSES = 10;
+    public static final double STEP_LEARNING_RATE = 0.01;
+
     private Bench() {
     }
 
@@ -150,10 +155,10 @@ public final class Bench {
      */
     public static StepTiming step(Shape shape, int batch, int steps) {
         NativeThreads.limitToOne();
-        int features = 16;
-        int classes = 10;
+        int features = STEP_FEATURES;
+        int classes = STEP_CLASSES;
         TrialConfig c = new TrialConfig(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), shape.batchnorm(), shape.residual(),
-                shape.depth(), shape.width(), steps, batch, Optimizer.SGD, 0.01, Precision.FLOAT, 1, syntheticSpec(),
+                shape.depth(), shape.width(), steps, batch, Optimizer.SGD, STEP_LEARNING_RATE, Precision.FLOAT, 1, syntheticSpec(),
                 StatsSchedule.log2(), 1.0, HealthThresholds.defaults());
         ComputationGraph g = NetworkFactory.build(c, features, classes).graph();
         INDArray x = Nd4j.randn(DataType.FLOAT, batch, features);
@@ -212,9 +217,12 @@ public final class Bench {
                 .orElseThrow(() -> new IllegalArgumentException("grid " + g.name() + " has no trial without batch norm and residual blocks"));
     }
 
-    /** One sweep's scheduling figures. */
+    /**
+     * One sweep's scheduling figures, and the mean final test accuracy of its trials (a check, next to the PyTorch
+     * loop's, that both trained alike).
+     */
     public record SweepTiming(String master, int trials, int slots, double wallSeconds, double taskSeconds,
-                              double efficiency) {
+                              double efficiency, double meanTestAccuracy) {
     }
 
     /**
@@ -222,8 +230,7 @@ public final class Bench {
      * Σ task time / (slots × wall time) of the Spark job (the sweep's wall time less its data build and writing).
      */
     public static SweepTiming sweep(GridSpec spec, int limit, String master, Path out) throws Exception {
-        List<TrialConfig> all = Grid.expand(spec);
-        GridSpec cut = limit >= all.size() ? spec : BenchGrids.firstTrials(spec, limit);
+        GridSpec cut = cut(spec, limit);
         int n = Grid.expand(cut).size();
         SparkSession spark = SparkSessions.create(master, Map.of("spark.ui.enabled", "false"), "gradflow bench");
         try {
@@ -236,13 +243,26 @@ public final class Bench {
             }
             List<Row> rows = spark.read().parquet(o.directory() + "/trials")
                     .selectExpr("sum(wall_time_ms)", "min(started_at)", "max(cast(started_at as double) * 1000 + wall_time_ms)",
-                            "min(cast(started_at as double) * 1000)").collectAsList();
+                            "min(cast(started_at as double) * 1000)", "avg(test_accuracy)").collectAsList();
             double taskSeconds = rows.get(0).getLong(0) / 1e3;
             double jobSeconds = (rows.get(0).getDouble(2) - rows.get(0).getDouble(3)) / 1e3;
-            return new SweepTiming(master, n, slots, wall, taskSeconds, taskSeconds / (slots * jobSeconds));
+            double acc = rows.get(0).isNullAt(4) ? Double.NaN : rows.get(0).getDouble(4);
+            return new SweepTiming(master, n, slots, wall, taskSeconds, taskSeconds / (slots * jobSeconds), acc);
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * The trials {@link #sweep} runs for {@code limit}: the first ones, completed to whole remedy combinations (all
+     * their seeds), so possibly a few more than {@code limit}.
+     */
+    public static List<TrialConfig> sweepTrials(GridSpec spec, int limit) {
+        return Grid.expand(cut(spec, limit));
+    }
+
+    private static GridSpec cut(GridSpec spec, int limit) {
+        return limit >= Grid.expand(spec).size() ? spec : BenchGrids.firstTrials(spec, limit);
     }
 
     /** Peak resident memory of this JVM so far (VmHWM), in MiB; -1 where /proc is not available. */

@@ -1,7 +1,10 @@
 package io.gradflow.cli;
 
 import io.gradflow.bench.Bench;
+import io.gradflow.bench.TorchReference;
+import io.gradflow.data.Dataset;
 import io.gradflow.data.Datasets;
+import io.gradflow.grid.Grid;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.grid.TrialConfig;
@@ -13,6 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,11 +25,14 @@ import java.util.concurrent.Callable;
 
 /**
  * Measures, side by side in one run, everything the performance targets are about and prints a Markdown section
- * for BENCHMARKS.md. The numbers are only comparable within one run: the machines are shared and noisy.
+ * for BENCHMARKS.md. The numbers are only comparable within one run: the machines are shared and noisy. Where
+ * PyTorch can be imported ({@link TorchReference}), every per-step shape and the whole-grid training loop also
+ * run in PyTorch, each right after its gradflow counterpart, and the ratios are printed.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Benchmark: SGEMM rate, per-step training, statistics overhead, scheduling efficiency, "
-                + "local[1] vs local[2], peak memory. Prints Markdown.")
+                + "local[1] vs local[2], peak memory, and the same shapes and grid in PyTorch where it is installed. "
+                + "Prints Markdown.")
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--quick", description = "A tiny configuration that checks the harness produces every figure (seconds, not meaningful numbers).")
@@ -50,6 +57,21 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--work", defaultValue = "target/bench", description = "Folder for the benchmark sweeps' output.")
     Path work;
 
+    @Option(names = "--torch-python", defaultValue = "/usr/bin/python3",
+            description = "Python interpreter for the PyTorch reference (Debian's, which sees python3-torch).")
+    Path torchPython;
+
+    @Option(names = "--torch-script", defaultValue = "scripts/torch_reference.py", description = "The PyTorch reference script.")
+    Path torchScript;
+
+    @Option(names = "--torch-grid", defaultValue = "conf/grids/quick.yaml",
+            description = "Grid whose trials the whole-grid comparison trains in gradflow on local[1] and in the PyTorch loop "
+                    + "(all of them; --quick uses the smoke grid's first --sweep-trials).")
+    Path torchGrid;
+
+    @Option(names = "--no-torch", description = "Skip the PyTorch reference even where torch is installed.")
+    boolean noTorch;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -70,6 +92,24 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("### gradflow bench%s, %s%n%n", quick ? " --quick" : "", LocalDate.now());
         out.printf("Machine: %d cores, Java %s, OMP_NUM_THREADS=%s.%n%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
+        Files.createDirectories(work);
+        TorchReference.Start started = noTorch ? new TorchReference.Start(null, "--no-torch was given")
+                : TorchReference.start(torchPython, torchScript, work, Map.of());
+        try (TorchReference torch = started.reference()) {
+            return measure(out, torch, started.unavailable());
+        }
+    }
+
+    private Integer measure(PrintWriter out, TorchReference torch, String torchMissing) throws Exception {
+        if (torch == null) {
+            out.printf("**PyTorch reference:** skipped, %s.%n%n", torchMissing);
+        } else {
+            out.printf(Locale.ROOT, "**PyTorch reference:** torch %s, Python %s, %d thread%s, BLAS %s%s.%n%n",
+                    torch.torchVersion(), torch.pythonVersion(), torch.threads(), torch.threads() == 1 ? "" : "s",
+                    torch.blas().isEmpty() ? "(none seen)" : String.join(", ", torch.blas()),
+                    torch.openBlas() ? "" : " (not OpenBLAS: install libopenblas0-openmp, or the comparison flatters gradflow)");
+        }
+        out.flush();
 
         int n = quick ? 128 : 1024;
         double[] sg = Bench.sgemm(n, repeats);
@@ -82,17 +122,28 @@ public final class BenchCommand implements Callable<Integer> {
                 quick ? 128 : 512, quick ? 128 : 512, quick ? 1 : 5, sc[0], sc[1], sc[2]);
         out.flush();
 
-        out.println("**Per-step training (DL4J fit, batch 128, no statistics):**");
+        out.printf("**Per-step training (DL4J fit, batch %d, no statistics):**%n", quick ? 16 : 128);
         out.println();
         out.println("| width | depth | blocks | ms/step (median) | min | max | GFLOP/s | % of SGEMM |");
         out.println("|---|---|---|---|---|---|---|---|");
+        List<Bench.StepTiming> ours = new ArrayList<>();
+        List<TorchReference.TorchStep> theirs = new ArrayList<>();
+        int batch = quick ? 16 : 128;
         for (Bench.Shape s : Bench.shapes(quick)) {
-            Bench.StepTiming t = Bench.step(s, quick ? 16 : 128, steps);
+            Bench.StepTiming t = Bench.step(s, batch, steps);
             out.printf(Locale.ROOT, "| %d | %d | %s | %.2f | %.2f | %.2f | %.2f | %.1f%% |%n", s.width(), s.depth(), s.kind(),
                     t.msPerStep(), t.msMin(), t.msMax(), t.gflops(), 100 * t.gflops() / sg[0]);
             out.flush();
+            ours.add(t);
+            if (torch != null) {
+                // Right after gradflow's run of the same shape, so that both see the same machine load.
+                theirs.add(torch.step(s, batch, steps));
+            }
         }
         out.println();
+        if (torch != null) {
+            printStepComparison(out, ours, theirs, batch);
+        }
 
         // The statistics overhead of a plain depth-10 trial of the quick grid (200 steps: the schedule's ten sampled
         // steps weigh most there) and of the sweep grid (the remedies grid's 500 steps by default).
@@ -109,18 +160,30 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         GridSpec sweepGrid = GridParser.parseFile(quick ? Path.of("conf/grids/smoke.yaml") : grid);
-        Files.createDirectories(work);
         out.println("**Sweeps** (first " + sweepTrials + " trials of " + sweepGrid.name() + "):");
         out.println();
         out.println("| master | trials | slots | wall s | Σ task s | scheduling efficiency |");
         out.println("|---|---|---|---|---|---|");
         Map<String, Double> walls = new HashMap<>();
+        // The whole-grid comparison needs a local[1] sweep of the torch grid; when the sweeps below are that very
+        // sweep, it is reused and the PyTorch loop runs right after it.
+        Path sweepFile = quick ? Path.of("conf/grids/smoke.yaml") : grid;
+        Path torchFile = quick ? sweepFile : torchGrid;
+        boolean sameGrid = torchFile.normalize().equals(sweepFile.normalize());
+        GridSpec tg = sameGrid ? sweepGrid : GridParser.parseFile(torchFile);
+        int torchTrials = sameGrid ? sweepTrials : Grid.expand(tg).size();
+        Bench.SweepTiming ourGrid = null;
+        TorchReference.GridRun theirGrid = null;
         for (String master : sweepMasters) {
             Bench.SweepTiming st = Bench.sweep(sweepGrid, sweepTrials, master, work.resolve(master.replaceAll("\\W", "")));
             out.printf(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.1f%% |%n", st.master(), st.trials(), st.slots(),
                     st.wallSeconds(), st.taskSeconds(), 100 * st.efficiency());
             walls.put(master, st.wallSeconds());
             out.flush();
+            if (torch != null && sameGrid && master.equals("local[1]")) {
+                ourGrid = st;
+                theirGrid = torchGrid(torch, tg, torchTrials);
+            }
         }
         out.println();
         if (walls.containsKey("local[1]") && walls.containsKey("local[2]")) {
@@ -128,8 +191,55 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "**local[2] vs local[1]:** %.2f× the throughput (%.0f%% of the %.2f× that two SGEMM threads get over one)%n%n",
                     ratio, 100 * ratio / sc[2], sc[2]);
         }
+        if (torch != null) {
+            if (ourGrid == null) {
+                ourGrid = Bench.sweep(tg, torchTrials, "local[1]", work.resolve("torchgrid-local1"));
+                theirGrid = torchGrid(torch, tg, torchTrials);
+            }
+            printGridComparison(out, tg, ourGrid, theirGrid);
+        }
         out.printf("**Peak resident memory of this JVM:** %d MiB%n", Bench.peakRssMiB());
         out.flush();
         return Main.OK;
+    }
+
+    /** The first {@code n} trials of {@code g} (the ones {@link Bench#sweep} runs) in the PyTorch loop, on the same data. */
+    private TorchReference.GridRun torchGrid(TorchReference torch, GridSpec g, int n) throws Exception {
+        List<TrialConfig> trials = Bench.sweepTrials(g, n);
+        Dataset data = Datasets.build(g.dataset(), null);
+        return torch.grid(trials, data, work.resolve("torch-" + g.name() + ".bin"));
+    }
+
+    private static void printStepComparison(PrintWriter out, List<Bench.StepTiming> ours, List<TorchReference.TorchStep> theirs, int batch) {
+        out.printf("**Per-step training against PyTorch** (the same shapes, batch %d, SGD, one thread each; each PyTorch "
+                + "shape ran right after gradflow's; ratio = gradflow / PyTorch, target ≤ 1.0×):%n%n", batch);
+        out.println("| width | depth | blocks | gradflow ms/step | PyTorch ms/step | ratio |");
+        out.println("|---|---|---|---|---|---|");
+        for (int i = 0; i < ours.size(); i++) {
+            Bench.StepTiming t = ours.get(i);
+            TorchReference.TorchStep p = theirs.get(i);
+            out.printf(Locale.ROOT, "| %d | %d | %s | %.2f | %.2f | %.2f× |%n", t.shape().width(), t.shape().depth(),
+                    t.shape().kind(), t.msPerStep(), p.msPerStep(), t.msPerStep() / p.msPerStep());
+        }
+        out.println();
+        out.flush();
+    }
+
+    private static void printGridComparison(PrintWriter out, GridSpec g, Bench.SweepTiming ours, TorchReference.GridRun theirs) {
+        out.printf("**Whole grid against PyTorch** (the first %d trials of %s with statistics: gradflow on local[1], then "
+                + "the same trials one after another in a PyTorch loop with the same statistics on the same sampled steps, "
+                + "on the same data; ratio = gradflow Σ trial time / PyTorch's loop, target ≤ 1.0×; gradflow's wall time is the whole "
+                + "sweep, with Spark's start and the datasets' writing, PyTorch's the loop):%n%n", ours.trials(), g.name());
+        out.println("| side | trials | Σ trial s | wall s | mean final test accuracy |");
+        out.println("|---|---|---|---|---|");
+        out.printf(Locale.ROOT, "| gradflow local[1] | %d | %.1f | %.1f | %.3f |%n", ours.trials(), ours.taskSeconds(),
+                ours.wallSeconds(), ours.meanTestAccuracy());
+        out.printf(Locale.ROOT, "| PyTorch loop | %d | %.1f | %.1f | %.3f |%n", theirs.trials(), theirs.sumTrialSeconds(),
+                theirs.totalSeconds(), theirs.meanTestAccuracy());
+        out.println();
+        out.printf(Locale.ROOT, "**Whole grid, gradflow / PyTorch:** %.2f× (Σ trial time %.1f s against the loop's %.1f s; "
+                        + "%d per-block statistic rows in PyTorch)%n%n",
+                ours.taskSeconds() / theirs.totalSeconds(), ours.taskSeconds(), theirs.totalSeconds(), theirs.layerRows());
+        out.flush();
     }
 }

@@ -12,7 +12,11 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The benchmark harness's smoke test: a tiny configuration must produce every figure. No timing assertions. */
+/**
+ * The benchmark harness's smoke test: a tiny configuration must produce every figure, and where PyTorch is
+ * installed the PyTorch comparison's tables too (otherwise the one line that says why it was skipped). No timing
+ * assertions.
+ */
 class BenchCommandIT {
 
     @TempDir
@@ -41,6 +45,23 @@ class BenchCommandIT {
         assertThat(number(md, "\\*\\*local\\[2\\] vs local\\[1\\]:\\*\\* ([0-9.]+)×")).isPositive();
         assertThat(number(md, "throughput \\(([0-9]+)% of the [0-9.]+× that two SGEMM threads")).isPositive();
         assertThat(number(md, "\\*\\*Peak resident memory of this JVM:\\*\\* ([0-9]+) MiB")).isPositive();
+        if (md.contains("**PyTorch reference:** skipped")) {
+            // One line says why, and no comparison is attempted.
+            System.out.println("[BenchCommandIT] the PyTorch comparison was skipped: "
+                    + md.lines().filter(l -> l.contains("PyTorch reference")).findFirst().orElse(""));
+            assertThat(md.lines().filter(l -> l.contains("PyTorch"))).hasSize(1);
+        } else {
+            assertThat(md).containsPattern("\\*\\*PyTorch reference:\\*\\* torch [0-9.]+\\S*, Python 3\\.[0-9.]+, 1 thread, BLAS ");
+            for (String kind : new String[]{"plain", "bn", "residual"}) {
+                // gradflow ms, PyTorch ms, ratio
+                assertThat(number(md, "\\| 16 \\| 2 \\| " + kind + " \\| [0-9.]+ \\| [0-9.]+ \\| ([0-9.]+)× \\|")).isPositive();
+            }
+            assertThat(number(md, "\\| gradflow local\\[1\\] \\| 4 \\| ([0-9.]+) \\|")).isPositive();
+            assertThat(number(md, "\\| PyTorch loop \\| 4 \\| ([0-9.]+) \\|")).isPositive();
+            assertThat(number(md, "\\*\\*Whole grid, gradflow / PyTorch:\\*\\* ([0-9.]+)×")).isPositive();
+            // 4 trials × (log2 schedule of 30 steps: 0 1 2 4 8 16 29) × 6 blocks
+            assertThat(number(md, "; ([0-9]+) per-block statistic rows in PyTorch")).isEqualTo(4 * 7 * 6);
+        }
     }
 
     private static double number(String text, String regex) {
