@@ -111,7 +111,19 @@ public final class Analysis {
         Dataset<Row> df = spark.read().parquet(path);
         List<String> need = new ArrayList<>(List.of("trial_id", "combination_id", "seed", "verdict", "error_message",
                 "error_stack", "wall_time_ms"));
-        need.addAll(Arrays.asList(SETTINGS));
+        List<String> present = Arrays.asList(df.columns());
+        // The axis `residual` is the column residual_form (the boolean `residual` only says whether there is a skip);
+        // datasets written before the scaled forms and the clip axis have neither column, and their values were
+        // the boolean and no clipping.
+        if (!present.contains("residual_form") && present.contains("residual")) {
+            df = df.withColumn("residual_form", org.apache.spark.sql.functions.col("residual").cast("string"));
+        }
+        if (!present.contains("clip")) {
+            df = df.withColumn("clip", org.apache.spark.sql.functions.lit("none"));
+        }
+        for (String s : SETTINGS) {
+            need.add(settingColumn(s));
+        }
         Arrays.stream(Outcome.values()).forEach(o -> need.add(o.column()));
         List<String> have = Arrays.asList(df.columns());
         for (String c : need) {
@@ -135,6 +147,11 @@ public final class Analysis {
         }
         out.sort(Comparator.comparing(TrialRow::trialId));
         return out;
+    }
+
+    /** The trials column holding an axis' values: its own name, but residual_form for {@code residual}. */
+    static String settingColumn(String axis) {
+        return axis.equals(Axis.RESIDUAL.key()) ? "residual_form" : axis;
     }
 
     /**

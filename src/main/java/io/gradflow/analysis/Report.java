@@ -247,6 +247,11 @@ public final class Report {
                 }
                 if (v.equals("true")) {
                     flags.add("+" + abbreviate(axis));
+                } else if (axis.equals("residual") || axis.equals("clip")) {
+                    // residual=scaled/rezero and clip=norm(1.0) read as remedies switched on; clip=none as none
+                    if (!v.equals("none") && !v.equals("false")) {
+                        flags.add("+" + abbreviate(axis) + ":" + v);
+                    }
                 } else if (!v.equals("false")) {
                     vals.add(axis.equals("depth") ? "d" + v : v);
                 }

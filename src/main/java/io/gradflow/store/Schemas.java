@@ -59,7 +59,8 @@ public final class Schemas {
             req("activation", S, "hidden-block activation", t -> t.config().activation().key()),
             req("init", S, "weight initialization: xavier, he, lecun or normal(std)", t -> t.config().init().key()),
             req("batchnorm", B, "whether each block normalizes its pre-activation", t -> t.config().batchnorm()),
-            req("residual", B, "whether each block computes x + F(x)", t -> t.config().residual()),
+            req("residual", B, "whether each block has a skip connection (residual_form true, scaled or rezero)", t -> t.config().residual().hasSkip()),
+            req("residual_form", S, "the `residual` axis value: false (plain), true (x + F(x)), scaled (x + F(x)/√depth) or rezero (x + α·F(x), α learnt from 0)", t -> t.config().residual().key()),
             req("depth", I, "number of hidden blocks", t -> t.config().depth()),
             req("width", I, "units per hidden block", t -> t.config().width()),
             req("steps", I, "configured training steps", t -> t.config().steps()),
@@ -67,10 +68,12 @@ public final class Schemas {
             req("optimizer", S, "sgd, momentum (Nesterov 0.9) or adam", t -> t.config().optimizer().key()),
             req("learning_rate", D, "step size", t -> t.config().learningRate()),
             req("dtype", S, "float or double", t -> t.config().dtype().key()),
+            req("clip", S, "gradient clipping: none, norm(c) (global L2 norm of all gradients, Pascanu et al.), layer_norm(c) (DL4J's ClipL2PerLayer) or value(c) (DL4J's ClipElementWiseAbsoluteValue); c bounds the gradient of the mean minibatch loss", t -> t.config().clip().key()),
             req("dataset", S, "canonical description of the data", t -> t.config().dataset().canonical()),
             req("seed", L, "the user's seed from the grid", t -> t.config().seed()),
             req("rng_seed", L, "DL4J's network seed, derived from the configuration; the initial weights' standard-normal draws and the minibatch order derive from `seed` and the shapes only (common random numbers), so trials that differ in a shape-preserving setting share them", t -> t.config().rngSeed()),
             req("verdict", S, "HEALTHY, VANISHING, EXPLODING, DIVERGED or FAILED", t -> t.summary().verdict().name()),
+            opt("clipped_share", D, "share of the steps run whose gradient the `clip` rule changed (0 for none); null for FAILED trials", t -> t.summary().clippedShare()),
             opt("error_message", S, "what went wrong, for FAILED and DIVERGED trials", t -> t.summary().errorMessage()),
             opt("error_stack", S, "truncated stack trace of a FAILED trial", t -> t.summary().errorStack()),
             req("steps_completed", I, "training steps actually run", t -> t.summary().stepsCompleted()),
@@ -78,6 +81,7 @@ public final class Schemas {
             opt("flow_log10_delta_init", D, "log10(‖δ_first‖/‖δ_last‖) of pre-activation gradient norms over hidden blocks at step 0; negative = vanishing toward the input", t -> t.summary().flowDeltaInit()),
             opt("flow_log10_delta_train", D, "the same, averaged over the sampled steps after step 0", t -> t.summary().flowDeltaTrain()),
             opt("flow_log10_delta_out_init", D, "the same for ‖δ‖ at block outputs (the residual stream) at step 0; residual nets only", t -> t.summary().flowDeltaOutInit()),
+            opt("flow_log10_delta_out_train", D, "the same, averaged over the sampled steps after step 0; residual nets only (a rezero net's verdict is judged on these two stream flows)", t -> t.summary().flowDeltaOutTrain()),
             opt("flow_log10_grad_init", D, "log10 ratio of first to last hidden block's weight-gradient norm ‖∂loss/∂W‖ at step 0", t -> t.summary().flowGradInit()),
             opt("flow_log10_grad_train", D, "the same, averaged over the sampled steps after step 0", t -> t.summary().flowGradTrain()),
             opt("delta_slope_init", D, "least-squares slope of log10‖δ_l‖ against block index l at step 0 (decades per block; positive = growing toward the output)", t -> t.summary().slopeDeltaInit()),
@@ -159,8 +163,8 @@ public final class Schemas {
         c.add(req("combination_id", S, "the combination_id of the combination's trials", ComparisonRow::combinationId));
         c.add(req("combination", S, "the varied axes' values in grid order, e.g. `activation=sigmoid, batchnorm=true`", ComparisonRow::label));
         for (String[] s : new String[][]{{"activation", "S"}, {"init", "S"}, {"batchnorm", "B"}, {"residual", "B"},
-                {"depth", "I"}, {"width", "I"}, {"steps", "I"}, {"batch_size", "I"}, {"optimizer", "S"},
-                {"learning_rate", "D"}, {"dtype", "S"}}) {
+                {"residual_form", "S"}, {"depth", "I"}, {"width", "I"}, {"steps", "I"}, {"batch_size", "I"},
+                {"optimizer", "S"}, {"learning_rate", "D"}, {"dtype", "S"}, {"clip", "S"}}) {
             DataType t = switch (s[1]) {
                 case "B" -> B;
                 case "I" -> I;
@@ -168,7 +172,13 @@ public final class Schemas {
                 default -> S;
             };
             String name = s[0];
-            c.add(req(name, t, "as in trials", r -> r.settings().get(name)));
+            // The analysis keys the residual axis by its form; the boolean column is derived from it, as in trials.
+            Function<ComparisonRow, Object> get = switch (name) {
+                case "residual" -> r -> !"false".equals(String.valueOf(r.settings().get("residual")));
+                case "residual_form" -> r -> String.valueOf(r.settings().get("residual"));
+                default -> r -> r.settings().get(name);
+            };
+            c.add(req(name, t, "as in trials", get));
         }
         c.add(req("n_seeds", I, "trials (seeds) of the combination", ComparisonRow::nSeeds));
         c.add(req("n_failed", I, "FAILED trials among them", ComparisonRow::nFailed));
