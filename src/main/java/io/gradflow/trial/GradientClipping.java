@@ -8,6 +8,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * Gradient clipping between the statistics and the updater, and the count of steps it changed.
  *
@@ -19,8 +22,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>All thresholds are on the gradient of the <em>mean</em> minibatch loss. DL4J's raw gradient is of the summed
  * loss and its updater divides by the minibatch size B before it applies its own gradient normalization, so
  * DL4J's {@code layer_norm(c)} and {@code value(c)} bound the mean-loss gradient; {@code norm(c)} is defined on the
- * same gradient: with g the raw flattened gradient of all parameters, ‖g/B‖ &gt; c rescales g by c/‖g/B‖ (uniform
- * scaling commutes with the updater's division, so the update is −lr·(g/B)·min(1, c/‖g/B‖) under plain SGD).
+ * same gradient: with g the raw gradient of all trainable parameters together (weights, biases, batch norm's γ and β,
+ * rezero's α; not batch norm's running statistics, which DL4J carries in the gradient as updates and does not divide),
+ * ‖g/B‖ &gt; c rescales g by c/‖g/B‖ (uniform scaling commutes with the updater's division, so the update is
+ * −lr·(g/B)·min(1, c/‖g/B‖) under plain SGD).
  * <ul>
  *   <li>{@code norm(c)}: gradflow's own (DL4J has no global form): the rescaling above, in place.</li>
  *   <li>{@code layer_norm(c)}, {@code value(c)}: DL4J clips (see {@code NetworkFactory}); this listener only tells
@@ -51,33 +56,51 @@ public final class GradientClipping extends BaseTrainingListener {
         ComputationGraph g = (ComputationGraph) model;
         double batch = Math.max(1, g.batchSize());
         double c = clip.threshold();
-        boolean changed = switch (clip.kind()) {
-            case NORM -> {
-                INDArray flat = g.getGradientsViewArray();
-                double norm = Stats.l2(Arrays2.values(flat)) / batch;
-                if (Double.isFinite(norm) && norm > c) {
-                    flat.muli(c / norm);
-                    yield true;
-                }
-                yield false;
+        // What DL4J's updater will see, parameter by parameter: the raw gradient over B where it divides by the
+        // minibatch size, as it is where it does not (batch norm's running mean and variance, which ride in the
+        // gradient as the updates to subtract: they are not gradients and norm(c) leaves them out).
+        Map<String, Double> layerSsq = new LinkedHashMap<>();
+        Map<String, INDArray> trainable = new LinkedHashMap<>();
+        double maxAbs = 0;
+        boolean finite = true;
+        for (Map.Entry<String, INDArray> e : g.gradient().gradientForVariable().entrySet()) {
+            String key = e.getKey();
+            int cut = key.lastIndexOf('_');
+            Layer layer = g.getLayer(key.substring(0, cut));
+            boolean divided = layer.updaterDivideByMinibatch(key.substring(cut + 1));
+            double[] v = Arrays2.values(e.getValue());
+            double scale = divided ? batch : 1;
+            double norm = Stats.l2(v) / scale;
+            finite &= Double.isFinite(norm);
+            maxAbs = Math.max(maxAbs, Stats.maxAbs(v) / scale);
+            layerSsq.merge(layer.getConfig().getLayerName(), norm * norm, Double::sum);
+            if (divided) {
+                trainable.put(key, e.getValue());
             }
-            case LAYER_NORM -> {
-                boolean any = false;
-                for (Layer l : g.getLayers()) {
-                    INDArray view = l.numParams() > 0 ? l.getGradientsViewArray() : null;
-                    if (view != null) {
-                        double norm = Stats.l2(Arrays2.values(view)) / batch;
-                        any |= Double.isFinite(norm) && norm > c;
+        }
+        boolean changed = false;
+        if (finite) {
+            switch (clip.kind()) {
+                case NORM -> {
+                    double ssq = 0;
+                    for (INDArray a : trainable.values()) {
+                        double n = Stats.l2(Arrays2.values(a)) / batch;
+                        ssq += n * n;
+                    }
+                    double norm = Math.sqrt(ssq);
+                    if (norm > c) {
+                        // In place on the views of the flattened gradient the updater reads next.
+                        for (INDArray a : trainable.values()) {
+                            a.muli(c / norm);
+                        }
+                        changed = true;
                     }
                 }
-                yield any;
+                case LAYER_NORM -> changed = layerSsq.values().stream().anyMatch(ssq -> Math.sqrt(ssq) > c);
+                case VALUE -> changed = maxAbs > c;
+                case NONE -> changed = false;
             }
-            case VALUE -> {
-                double[] v = Arrays2.values(g.getGradientsViewArray());
-                yield Stats.allFinite(v) && Stats.maxAbs(v) / batch > c;
-            }
-            case NONE -> false;
-        };
+        }
         if (changed) {
             clipped++;
         }
