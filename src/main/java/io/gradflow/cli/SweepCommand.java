@@ -103,16 +103,21 @@ public final class SweepCommand implements Callable<Integer> {
         }
         out.printf("results: %s%n", o.directory());
         List<Row> rows = spark.read().parquet(o.directory() + "/trials")
-                .selectExpr("activation", "init", "batchnorm", "residual", "depth", "seed", "verdict",
-                        "flow_log10_delta_init", "flow_log10_delta_train", "test_accuracy", "wall_time_ms")
-                .orderBy("activation", "init", "batchnorm", "residual", "depth", "seed")
+                .selectExpr("activation", "init", "batchnorm", "residual_form", "depth", "seed", "verdict",
+                        "flow_log10_delta_init", "flow_log10_delta_train", "test_accuracy", "wall_time_ms", "clip")
+                .orderBy("activation", "init", "batchnorm", "residual_form", "clip", "depth", "seed")
                 .limit(60).collectAsList();
-        List<String> header = List.of("activation", "init", "bn", "res", "depth", "seed", "verdict",
+        List<String> header = List.of("activation", "init", "bn", "res", "clip", "depth", "seed", "verdict",
                 "flow_init", "flow_train", "test_acc", "secs");
         List<List<String>> cells = new ArrayList<>();
         for (Row r : rows) {
-            cells.add(List.of(r.getString(0), r.getString(1), r.getBoolean(2) ? "yes" : "no",
-                    r.getBoolean(3) ? "yes" : "no", Integer.toString(r.getInt(4)), Long.toString(r.getLong(5)),
+            String res = switch (r.getString(3)) {
+                case "false" -> "no";
+                case "true" -> "yes";
+                default -> r.getString(3);
+            };
+            cells.add(List.of(r.getString(0), r.getString(1), r.getBoolean(2) ? "yes" : "no", res, r.getString(11),
+                    Integer.toString(r.getInt(4)), Long.toString(r.getLong(5)),
                     r.getString(6), num(r, 7), num(r, 8), num(r, 9), String.format(Locale.ROOT, "%.1f", r.getLong(10) / 1000.0)));
         }
         out.println("flow = log10(‖δ first block‖/‖δ last block‖): below 0 the gradient shrinks toward the input");
