@@ -85,7 +85,11 @@ public final class Analysis {
         DatasetWriter.write(spark, Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()).toString());
         DatasetWriter.write(spark, Schemas.EFFECTS, effects, new Path(staging, Schemas.EFFECTS.name()).toString());
 
-        Map<String, Profiles.Profile> profiles = Profiles.meanLog10Delta(trials, readDeltas(spark, fs, dir));
+        // A rezero net's branch δ is exactly 0 at init and then scales with each block's gate: its profiles show the
+        // residual stream's δ, the quantity its verdict is judged on.
+        java.util.Set<String> onStream = new java.util.HashSet<>();
+        trials.stream().filter(t -> "rezero".equals(t.level(Axis.RESIDUAL.key()))).forEach(t -> onStream.add(t.trialId()));
+        Map<String, Profiles.Profile> profiles = Profiles.meanLog10Delta(trials, readDeltas(spark, fs, dir, onStream));
         Map<String, java.util.TreeMap<Integer, Double>> losses = Profiles.meanLoss(trials, readLosses(spark, fs, dir));
         String sweep = sweepName(spark, trialsPath.toString(), dir);
         String html = Report.render(new Report.Input(sweep, manifest(fs, dir), trials, axes, comparison, effects, profiles, losses));
@@ -201,7 +205,8 @@ public final class Analysis {
         return String.valueOf(a).compareTo(String.valueOf(b));
     }
 
-    static List<Profiles.BlockDelta> readDeltas(SparkSession spark, FileSystem fs, Path dir) {
+    /** Per-block ‖δ‖ at step 0 and the last step: {@code delta_out_norm} for the trials in {@code onStream}. */
+    static List<Profiles.BlockDelta> readDeltas(SparkSession spark, FileSystem fs, Path dir, java.util.Set<String> onStream) {
         Path p = new Path(dir, Schemas.LAYER_STATS.name());
         if (!exists(fs, p)) {
             return List.of();
@@ -210,9 +215,10 @@ public final class Analysis {
         Dataset<Row> last = l.groupBy("trial_id").agg(org.apache.spark.sql.functions.max("step").as("last_step"));
         List<Profiles.BlockDelta> out = new ArrayList<>();
         for (Row r : l.join(last, "trial_id").where("step = 0 or step = last_step")
-                .selectExpr("trial_id", "step = last_step and step > 0", "block", "delta_norm").collectAsList()) {
-            if (!r.isNullAt(3)) {
-                out.add(new Profiles.BlockDelta(r.getString(0), r.getBoolean(1), r.getInt(2), r.getDouble(3)));
+                .selectExpr("trial_id", "step = last_step and step > 0", "block", "delta_norm", "delta_out_norm").collectAsList()) {
+            int k = onStream.contains(r.getString(0)) ? 4 : 3;
+            if (!r.isNullAt(k)) {
+                out.add(new Profiles.BlockDelta(r.getString(0), r.getBoolean(1), r.getInt(2), r.getDouble(k)));
             }
         }
         return out;
