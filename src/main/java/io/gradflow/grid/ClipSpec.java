@@ -70,6 +70,10 @@ public record ClipSpec(Kind kind, double threshold) implements Serializable {
                         throw new IllegalArgumentException("clip '" + text + "' is not supported; " + k.key()
                                 + " needs a number, e.g. " + k.key() + "(1.0)");
                     }
+                    if (!(c > 0) || Double.isInfinite(c)) {
+                        // name the value as the user wrote it, not as the record would print it
+                        throw new IllegalArgumentException("clip '" + text.trim() + "' is not allowed; its threshold must be a positive finite number");
+                    }
                     return new ClipSpec(k, c);
                 }
             }
