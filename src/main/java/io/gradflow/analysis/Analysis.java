@@ -94,7 +94,11 @@ public final class Analysis {
         DatasetWriter.write(spark, Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()).toString());
         DatasetWriter.write(spark, Schemas.EFFECTS, effects, new Path(staging, Schemas.EFFECTS.name()).toString());
 
-        Map<String, Profiles.Profile> profiles = Profiles.meanLog10Delta(trials, readDeltas(spark, fs, dir));
+        // A rezero net's branch δ is exactly 0 at init and then scales with each block's gate: its profiles show the
+        // residual stream's δ, the quantity its verdict is judged on.
+        java.util.Set<String> onStream = new java.util.HashSet<>();
+        trials.stream().filter(t -> "rezero".equals(t.level(Axis.RESIDUAL.key()))).forEach(t -> onStream.add(t.trialId()));
+        Map<String, Profiles.Profile> profiles = Profiles.meanLog10Delta(trials, readDeltas(spark, fs, dir, onStream));
         Map<String, java.util.TreeMap<Integer, Double>> losses = Profiles.meanLoss(trials, readLosses(spark, fs, dir));
         String sweep = sweepName(spark, trialsPath.toString(), dir);
         List<String> datasets = spark.read().parquet(trialsPath.toString()).select("dataset").distinct()
@@ -123,7 +127,22 @@ public final class Analysis {
         Dataset<Row> df = spark.read().parquet(path);
         List<String> need = new ArrayList<>(List.of("trial_id", "combination_id", "seed", "verdict", "error_message",
                 "error_stack", "wall_time_ms"));
-        need.addAll(Arrays.asList(SETTINGS));
+        List<String> present = Arrays.asList(df.columns());
+        // The axis `residual` is the column residual_form (the boolean `residual` only says whether there is a skip);
+        // datasets written before the scaled forms and the clip axis have neither column, and their values were
+        // the boolean and no clipping.
+        if (!present.contains("residual_form") && present.contains("residual")) {
+            df = df.withColumn("residual_form", org.apache.spark.sql.functions.col("residual").cast("string"));
+        }
+        if (!present.contains("clip")) {
+            df = df.withColumn("clip", org.apache.spark.sql.functions.lit("none"));
+        }
+        if (!present.contains("clipped_share")) {
+            df = df.withColumn("clipped_share", org.apache.spark.sql.functions.lit(null).cast("double"));
+        }
+        for (String s : SETTINGS) {
+            need.add(settingColumn(s));
+        }
         Arrays.stream(Outcome.values()).forEach(o -> need.add(o.column()));
         List<String> have = Arrays.asList(df.columns());
         for (String c : need) {
@@ -147,6 +166,11 @@ public final class Analysis {
         }
         out.sort(Comparator.comparing(TrialRow::trialId));
         return out;
+    }
+
+    /** The trials column holding an axis' values: its own name, but residual_form for {@code residual}. */
+    static String settingColumn(String axis) {
+        return axis.equals(Axis.RESIDUAL.key()) ? "residual_form" : axis;
     }
 
     /**
@@ -193,7 +217,8 @@ public final class Analysis {
         return String.valueOf(a).compareTo(String.valueOf(b));
     }
 
-    static List<Profiles.BlockDelta> readDeltas(SparkSession spark, FileSystem fs, Path dir) {
+    /** Per-block ‖δ‖ at step 0 and the last step: {@code delta_out_norm} for the trials in {@code onStream}. */
+    static List<Profiles.BlockDelta> readDeltas(SparkSession spark, FileSystem fs, Path dir, java.util.Set<String> onStream) {
         Path p = new Path(dir, Schemas.LAYER_STATS.name());
         if (!exists(fs, p)) {
             return List.of();
@@ -202,9 +227,10 @@ public final class Analysis {
         Dataset<Row> last = l.groupBy("trial_id").agg(org.apache.spark.sql.functions.max("step").as("last_step"));
         List<Profiles.BlockDelta> out = new ArrayList<>();
         for (Row r : l.join(last, "trial_id").where("step = 0 or step = last_step")
-                .selectExpr("trial_id", "step = last_step and step > 0", "block", "delta_norm").collectAsList()) {
-            if (!r.isNullAt(3)) {
-                out.add(new Profiles.BlockDelta(r.getString(0), r.getBoolean(1), r.getInt(2), r.getDouble(3)));
+                .selectExpr("trial_id", "step = last_step and step > 0", "block", "delta_norm", "delta_out_norm").collectAsList()) {
+            int k = onStream.contains(r.getString(0)) ? 4 : 3;
+            if (!r.isNullAt(k)) {
+                out.add(new Profiles.BlockDelta(r.getString(0), r.getBoolean(1), r.getInt(2), r.getDouble(k)));
             }
         }
         return out;

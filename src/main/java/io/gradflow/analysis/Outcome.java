@@ -13,7 +13,9 @@ public enum Outcome {
     DELTA_SLOPE_TRAIN("delta_slope_train", "decades per block", false, true),
     FINAL_TRAIN_LOSS("final_train_loss", "cross-entropy", true, false),
     TEST_ACCURACY("test_accuracy", "share", true, false),
-    STEPS_TO_TARGET("steps_to_target", "steps", true, false);
+    STEPS_TO_TARGET("steps_to_target", "steps", true, false),
+    /** Share of steps the clipping rule changed: in comparison to read beside the flows, not an effect to rank. */
+    CLIPPED_SHARE("clipped_share", "share", false, false);
 
     private final String column;
     private final String unit;

@@ -276,6 +276,11 @@ public final class Report {
                 }
                 if (v.equals("true")) {
                     flags.add("+" + abbreviate(axis));
+                } else if (axis.equals("residual") || axis.equals("clip")) {
+                    // residual=scaled/rezero and clip=norm(1.0) read as remedies switched on; clip=none as none
+                    if (!v.equals("none") && !v.equals("false")) {
+                        flags.add("+" + abbreviate(axis) + ":" + v);
+                    }
                 } else if (!v.equals("false")) {
                     vals.add(axis.equals("depth") ? "d" + v : v);
                 }
@@ -439,13 +444,16 @@ public final class Report {
     }
 
     private void ranking(StringBuilder b) {
+        // The share of clipped steps says how hard a clipping rule worked; without a clip axis it is 0 everywhere.
+        boolean clipAxis = hasAxis("clip");
         b.append("<section id=\"ranking\"><h2>Ranked combinations</h2>\n<p class=\"note\">")
                 .append(esc(Comparison.RANKING_RULE)).append(". Values are means over seeds with ± the half-width of ")
                 .append("their 95% intervals; test accuracy shows the interval's ends, clipped to [0, 1].</p>\n")
                 .append("<div class=\"scroll tall\"><table><thead><tr><th>rank</th><th>combination</th><th>seeds</th>")
                 .append("<th>failed</th><th>diverged</th><th>verdict</th><th>flow δ init</th><th>flow δ train</th>")
                 .append("<th>flow ∂W train</th><th>slope init</th><th>final train loss</th><th>test accuracy</th>")
-                .append("<th>steps to target</th></tr></thead><tbody>\n");
+                .append("<th>steps to target</th>").append(clipAxis ? "<th>clipped steps</th>" : "")
+                .append("</tr></thead><tbody>\n");
         for (ComparisonRow r : in.comparison()) {
             b.append("<tr><td class=\"n\">").append(r.rank()).append("</td><td>").append(esc(r.label()))
                     .append("</td><td class=\"n\">").append(r.nSeeds()).append("</td><td class=\"n\">").append(r.nFailed())
@@ -463,6 +471,10 @@ public final class Report {
                     b.append(" <small>±").append(o == Outcome.STEPS_TO_TARGET ? f0(e.halfWidth()) : f2(e.halfWidth())).append("</small>");
                 }
                 b.append("</td>");
+            }
+            if (clipAxis) {
+                Estimate e = r.estimate(Outcome.CLIPPED_SHARE);
+                b.append("<td class=\"n\">").append(f2(e.mean())).append("</td>");
             }
             b.append("</tr>\n");
         }

@@ -212,7 +212,7 @@ public final class Bench {
 
     /** The trial whose statistics overhead the harness measures: a plain block network, depth closest to 10. */
     public static TrialConfig overheadTrial(GridSpec g) {
-        return Grid.expand(g).stream().filter(t -> !t.batchnorm() && !t.residual())
+        return Grid.expand(g).stream().filter(t -> !t.batchnorm() && !t.residual().hasSkip() && t.clip().isNone())
                 .min(java.util.Comparator.comparingInt(t -> Math.abs(t.depth() - 10)))
                 .orElseThrow(() -> new IllegalArgumentException("grid " + g.name() + " has no trial without batch norm and residual blocks"));
     }

@@ -202,9 +202,17 @@ public final class TorchReference implements AutoCloseable {
 
     /** The request of one trial: its shapes, the per-layer initial standard deviations and the sampled steps. */
     static ObjectNode trialJson(TrialConfig c, int features, int classes) {
+        if (c.residual() != io.gradflow.grid.Residual.NONE && c.residual() != io.gradflow.grid.Residual.UNIT) {
+            throw new IllegalArgumentException("The PyTorch reference mirrors plain and unit residual blocks only, not residual '"
+                    + c.residual().key() + "'; compare a grid without scaled or rezero residuals.");
+        }
+        if (c.clip().kind() != io.gradflow.grid.ClipSpec.Kind.NONE) {
+            throw new IllegalArgumentException("The PyTorch reference does not clip gradients, so it cannot mirror clip '"
+                    + c.clip().key() + "'; compare a grid without clipping.");
+        }
         ObjectNode t = JSON.createObjectNode()
                 .put("activation", c.activation().key())
-                .put("batchnorm", c.batchnorm()).put("residual", c.residual())
+                .put("batchnorm", c.batchnorm()).put("residual", c.residual().hasSkip())
                 .put("depth", c.depth()).put("width", c.width()).put("steps", c.steps()).put("batch", c.batchSize())
                 .put("optimizer", c.optimizer().key()).put("lr", c.learningRate()).put("seed", c.seed())
                 .put("double", c.dtype() == Precision.DOUBLE)

@@ -41,9 +41,9 @@ final class TrialTable {
     /** Reads the first {@value #MAX_ROWS} trials of a written sweep, ordered by the varied axes and the seed. */
     static String read(SparkSession spark, String sweepDir, GridSpec g, long total) {
         List<String> axes = variedAxes(g);
-        List<String> columns = new ArrayList<>(axes);
+        List<String> columns = new ArrayList<>(axes.stream().map(TrialTable::column).toList());
         columns.addAll(OUTCOMES);
-        List<String> order = new ArrayList<>(axes);
+        List<String> order = new ArrayList<>(axes.stream().map(TrialTable::column).toList());
         order.add("seed");
         List<Row> rows = spark.read().parquet(sweepDir + "/trials")
                 .selectExpr(columns.toArray(String[]::new))
@@ -68,7 +68,10 @@ final class TrialTable {
             List<String> c = new ArrayList<>();
             for (int i = 0; i < k; i++) {
                 Object v = r.get(i);
-                c.add(v instanceof Boolean b ? (b ? "yes" : "no") : String.valueOf(v));
+                String text = String.valueOf(v);
+                // residual_form spells the unit and absent skip connections true and false, like the boolean axes
+                c.add(v instanceof Boolean b ? (b ? "yes" : "no")
+                        : text.equals("true") ? "yes" : text.equals("false") ? "no" : text);
             }
             c.add(Long.toString(r.getLong(k)));
             c.add(r.getString(k + 1));
@@ -83,6 +86,11 @@ final class TrialTable {
             sb.append("(first ").append(rows.size()).append(" of ").append(Plural.of(total, "trial")).append(")\n");
         }
         return sb.toString();
+    }
+
+    /** The trials column that holds an axis: the residual axis' value is `residual_form` (`residual` is a boolean). */
+    private static String column(String axis) {
+        return axis.equals("residual") ? "residual_form" : axis;
     }
 
     /** Short headers for the long axis names; the rest as in the grid file. */

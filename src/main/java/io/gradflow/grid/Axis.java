@@ -19,7 +19,8 @@ public enum Axis {
     BATCH_SIZE("64"),
     OPTIMIZER("sgd"),
     LEARNING_RATE("0.01"),
-    DTYPE("float");
+    DTYPE("float"),
+    CLIP("none");
 
     private final String defaultText;
 
@@ -38,8 +39,8 @@ public enum Axis {
     }
 
     /**
-     * Parses one value of this axis to its typed form (Activation, InitSpec, Boolean, Integer, Optimizer, Double
-     * or Precision). Errors name the axis, the value and what is allowed.
+     * Parses one value of this axis to its typed form (Activation, InitSpec, Boolean, Residual, Integer, Optimizer,
+     * Double, Precision or ClipSpec). Errors name the axis, the value and what is allowed.
      */
     public Object parse(String text) {
         String t = text.trim();
@@ -48,8 +49,11 @@ public enum Axis {
                 return Activation.parse(t.toLowerCase(Locale.ROOT));
             case INIT:
                 return InitSpec.parse(t);
-            case BATCHNORM:
             case RESIDUAL:
+                return Residual.parse(t);
+            case CLIP:
+                return ClipSpec.parse(t);
+            case BATCHNORM:
                 if (t.equalsIgnoreCase("true")) {
                     return Boolean.TRUE;
                 }

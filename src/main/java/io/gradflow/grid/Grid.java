@@ -165,7 +165,7 @@ public final class Grid {
                 (Activation) v.apply(Axis.ACTIVATION),
                 (InitSpec) v.apply(Axis.INIT),
                 (Boolean) v.apply(Axis.BATCHNORM),
-                (Boolean) v.apply(Axis.RESIDUAL),
+                (Residual) v.apply(Axis.RESIDUAL),
                 (Integer) v.apply(Axis.DEPTH),
                 (Integer) v.apply(Axis.WIDTH),
                 (Integer) v.apply(Axis.STEPS),
@@ -177,7 +177,8 @@ public final class Grid {
                 spec.dataset(),
                 spec.schedule(),
                 spec.targetLoss(),
-                spec.health());
+                spec.health(),
+                (ClipSpec) v.apply(Axis.CLIP));
     }
 
     /** The value of an axis in a trial, in its typed form (for tables and result rows). */
@@ -194,6 +195,7 @@ public final class Grid {
             case OPTIMIZER -> t.optimizer();
             case LEARNING_RATE -> t.learningRate();
             case DTYPE -> t.dtype();
+            case CLIP -> t.clip();
         };
     }
 }

@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param activation   hidden-block activation
  * @param init         weight initialization of every weight layer
  * @param batchnorm    whether each hidden block normalizes its pre-activation
- * @param residual     whether each hidden block adds its input to its output
+ * @param residual     the form of each hidden block's skip connection (none, x + F(x), scaled, rezero)
  * @param depth        number of hidden blocks
  * @param width        units per hidden block
  * @param steps        training steps (minibatches)
@@ -30,11 +30,12 @@ import java.util.Objects;
  * @param schedule     when statistics are sampled
  * @param targetLoss   the training loss whose first crossing gives steps_to_target
  * @param health       verdict thresholds
+ * @param clip         gradient clipping between the statistics and the updater
  */
-public record TrialConfig(Activation activation, InitSpec init, boolean batchnorm, boolean residual, int depth,
+public record TrialConfig(Activation activation, InitSpec init, boolean batchnorm, Residual residual, int depth,
                           int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
                           Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
-                          double targetLoss, HealthThresholds health) implements Serializable {
+                          double targetLoss, HealthThresholds health, ClipSpec clip) implements Serializable {
 
     public static final int MAX_DEPTH = 1000;
     public static final int MAX_WIDTH = 16384;
@@ -44,6 +45,8 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
     public TrialConfig {
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(init, "init");
+        Objects.requireNonNull(residual, "residual");
+        Objects.requireNonNull(clip, "clip");
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(dataset, "dataset");
@@ -61,6 +64,30 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
         }
     }
 
+    /**
+     * A trial with a unit or no skip connection and no clipping: the settings that existed before the
+     * {@code clip} axis and the scaled residual forms.
+     */
+    public TrialConfig(Activation activation, InitSpec init, boolean batchnorm, boolean residual, int depth,
+                       int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
+                       Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
+                       double targetLoss, HealthThresholds health) {
+        this(activation, init, batchnorm, Residual.of(residual), depth, width, steps, batchSize, optimizer,
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, ClipSpec.NONE);
+    }
+
+    /** This trial with another residual form. */
+    public TrialConfig withResidual(Residual r) {
+        return new TrialConfig(activation, init, batchnorm, r, depth, width, steps, batchSize, optimizer,
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip);
+    }
+
+    /** This trial with another clipping rule. */
+    public TrialConfig withClip(ClipSpec c) {
+        return new TrialConfig(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer,
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, c);
+    }
+
     static void checkRange(String field, long value, long min, long max) {
         if (value < min || value > max) {
             throw new IllegalArgumentException(field + " " + value + " is not allowed; it must be between " + min + " and " + max);
@@ -70,12 +97,15 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
     /**
      * The stable text form of everything that changes what the trial computes. Health thresholds and the
      * target loss only change how results are judged, so they are left out: changing them keeps the ids.
+     * Settings added later appear only away from their old behaviour ({@code ;clip=...} only when clipping,
+     * {@code residual=scaled|rezero} only for the new forms), so every configuration that existed before keeps its
+     * string, its trial id and its random draws.
      */
     public String canonical() {
         return "activation=" + activation.key()
                 + ";init=" + init.key()
                 + ";batchnorm=" + batchnorm
-                + ";residual=" + residual
+                + ";residual=" + residual.key()
                 + ";depth=" + depth
                 + ";width=" + width
                 + ";steps=" + steps
@@ -85,7 +115,8 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                 + ";dtype=" + dtype.key()
                 + ";seed=" + seed
                 + ";dataset=" + dataset.canonical()
-                + ";schedule=" + schedule.canonical();
+                + ";schedule=" + schedule.canonical()
+                + (clip.isNone() ? "" : ";clip=" + clip.key());
     }
 
     /** 16 hex digits of SHA-256 of {@link #canonical()}. */

@@ -1,12 +1,16 @@
 package io.gradflow.model;
 
+import io.gradflow.grid.ClipSpec;
 import io.gradflow.grid.InitSpec;
 import io.gradflow.grid.Precision;
+import io.gradflow.grid.Residual;
 import io.gradflow.grid.TrialConfig;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.graph.ScaleVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -35,8 +39,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * The single place that turns a trial configuration into a DL4J network: an input projection (linear, so the
  * first hidden block sees the data rather than a transformed copy), {@code depth} hidden blocks of equal width,
  * and a softmax output trained with cross-entropy. A plain block is Dense → [BatchNorm] → activation; a
- * residual block computes {@code x + act(BN(Dense(x)))}. Every weight layer uses the configured initialization,
- * biases start at zero, and a Dense layer followed by batch norm has no bias (BN's shift replaces it).
+ * residual block computes {@code x + act(BN(Dense(x)))}, a scaled one {@code x + act(BN(Dense(x)))/√depth} (DL4J's
+ * {@code ScaleVertex} on the branch) and a rezero one {@code x + α·act(BN(Dense(x)))} ({@link RezeroLayer} on the
+ * branch, α = 0 at the start). Every weight layer uses the configured initialization, biases start at zero, and a
+ * Dense layer followed by batch norm has no bias (BN's shift replaces it). The per-layer clipping rules
+ * ({@code layer_norm}, {@code value}) are DL4J's gradient normalization, set once on the builder so that every
+ * layer with parameters (gradflow's own included) inherits it; global-norm clipping is not a layer setting (see
+ * {@code trial.GradientClipping}).
  */
 public final class NetworkFactory {
 
@@ -63,6 +72,11 @@ public final class NetworkFactory {
         return "b" + block + "_add";
     }
 
+    /** The branch scale of a scaled or rezero block: a {@code ScaleVertex} or a {@link RezeroLayer}. */
+    public static String scaleName(int block) {
+        return "b" + block + "_scale";
+    }
+
     /** Builds and initializes the network of {@code c} for {@code nIn} inputs and {@code nOut} classes. */
     public static Network build(TrialConfig c, int nIn, int nOut) {
         ComputationGraph graph = new ComputationGraph(configuration(c, nIn, nOut));
@@ -72,7 +86,7 @@ public final class NetworkFactory {
         for (int l = 1; l <= c.depth(); l++) {
             Layer act = graph.getLayer(actName(l));
             ((ProbedActivationLayer.Impl) act).attach(probe, l);
-            if (c.residual()) {
+            if (c.residual().hasSkip()) {
                 GraphVertex add = graph.getVertex(addName(l));
                 ((ProbedAddVertex.Impl) add).attach(probe, l);
             }
@@ -114,12 +128,17 @@ public final class NetworkFactory {
     /** The graph configuration (not initialized). */
     public static ComputationGraphConfiguration configuration(TrialConfig c, int nIn, int nOut) {
         int w = c.width();
-        ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
+        NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder()
                 .seed(c.rngSeed())
                 .dataType(c.dtype() == Precision.DOUBLE ? DataType.DOUBLE : DataType.FLOAT)
                 .updater(updater(c))
                 .weightInit(weightInit(c.init()))
-                .biasInit(0.0)
+                .biasInit(0.0);
+        GradientNormalization gn = gradientNormalization(c.clip());
+        if (gn != GradientNormalization.None) {
+            nb = nb.gradientNormalization(gn).gradientNormalizationThreshold(c.clip().threshold());
+        }
+        ComputationGraphConfiguration.GraphBuilder b = nb
                 .graphBuilder()
                 .addInputs(INPUT)
                 .setInputTypes(InputType.feedForward(nIn));
@@ -134,7 +153,15 @@ public final class NetworkFactory {
             }
             b.addLayer(actName(l), new ProbedActivationLayer(activation(c.activation())), x);
             x = actName(l);
-            if (c.residual()) {
+            if (c.residual() == Residual.SCALED) {
+                // x + F(x)/√L: each block adds at most a 1/L share of the stream's second moment (see README).
+                b.addVertex(scaleName(l), new ScaleVertex(1.0 / Math.sqrt(c.depth())), x);
+                x = scaleName(l);
+            } else if (c.residual() == Residual.REZERO) {
+                b.addLayer(scaleName(l), RezeroLayer.of(w), x);
+                x = scaleName(l);
+            }
+            if (c.residual().hasSkip()) {
                 b.addVertex(addName(l), new ProbedAddVertex(), prev, x);
                 x = addName(l);
             }
@@ -173,6 +200,19 @@ public final class NetworkFactory {
             case HE -> WeightInit.RELU.getWeightInitFunction();
             case LECUN -> WeightInit.LECUN_NORMAL.getWeightInitFunction();
             case NORMAL -> new WeightInitDistribution(new NormalDistribution(0.0, init.std()));
+        };
+    }
+
+    /**
+     * DL4J's per-layer form of a clipping rule; {@code None} for no clipping and for the global norm, which DL4J
+     * does not have. DL4J applies it in its updater after dividing by the minibatch size, so c is a bound on the
+     * gradient of the mean loss.
+     */
+    public static GradientNormalization gradientNormalization(ClipSpec clip) {
+        return switch (clip.kind()) {
+            case LAYER_NORM -> GradientNormalization.ClipL2PerLayer;
+            case VALUE -> GradientNormalization.ClipElementWiseAbsoluteValue;
+            case NONE, NORM -> GradientNormalization.None;
         };
     }
 

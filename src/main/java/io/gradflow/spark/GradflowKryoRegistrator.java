@@ -17,6 +17,7 @@ public class GradflowKryoRegistrator implements KryoRegistrator {
     private static final String[] JAVA_SERIALIZED = {
             "io.gradflow.grid.TrialConfig",
             "io.gradflow.grid.InitSpec",
+            "io.gradflow.grid.ClipSpec",
             "io.gradflow.grid.StatsSchedule",
             "io.gradflow.grid.HealthThresholds",
             "io.gradflow.data.DatasetSpec",

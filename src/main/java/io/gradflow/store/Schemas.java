@@ -59,7 +59,8 @@ public final class Schemas {
             req("activation", S, "hidden-block activation", t -> t.config().activation().key()),
             req("init", S, "weight initialization: xavier, he, lecun or normal(std)", t -> t.config().init().key()),
             req("batchnorm", B, "whether each block normalizes its pre-activation", t -> t.config().batchnorm()),
-            req("residual", B, "whether each block computes x + F(x)", t -> t.config().residual()),
+            req("residual", B, "whether each block has a skip connection (residual_form true, scaled or rezero)", t -> t.config().residual().hasSkip()),
+            req("residual_form", S, "the `residual` axis value: false (plain), true (x + F(x)), scaled (x + F(x)/√depth) or rezero (x + α·F(x), α learnt from 0)", t -> t.config().residual().key()),
             req("depth", I, "number of hidden blocks", t -> t.config().depth()),
             req("width", I, "units per hidden block", t -> t.config().width()),
             req("steps", I, "configured training steps", t -> t.config().steps()),
@@ -67,17 +68,20 @@ public final class Schemas {
             req("optimizer", S, "sgd, momentum (Nesterov 0.9) or adam", t -> t.config().optimizer().key()),
             req("learning_rate", D, "step size", t -> t.config().learningRate()),
             req("dtype", S, "float or double", t -> t.config().dtype().key()),
+            req("clip", S, "gradient clipping: none, norm(c) (global L2 norm of all gradients, Pascanu et al.), layer_norm(c) (DL4J's ClipL2PerLayer) or value(c) (DL4J's ClipElementWiseAbsoluteValue); c bounds the gradient of the mean minibatch loss", t -> t.config().clip().key()),
             req("dataset", S, "canonical description of the data", t -> t.config().dataset().canonical()),
             req("seed", L, "the user's seed from the grid", t -> t.config().seed()),
             req("rng_seed", L, "DL4J's network seed, derived from the configuration; the initial weights' standard-normal draws and the minibatch order derive from `seed` and the shapes only (common random numbers), so trials that differ in a shape-preserving setting share them", t -> t.config().rngSeed()),
-            req("verdict", S, "HEALTHY, VANISHING, EXPLODING, DIVERGED or FAILED", t -> t.summary().verdict().name()),
+            req("verdict", S, "HEALTHY, VANISHING, EXPLODING, DIVERGED or FAILED; judged on the flow_log10_delta_* columns, for rezero nets on flow_log10_delta_out_*", t -> t.summary().verdict().name()),
+            opt("clipped_share", D, "share of the steps run whose gradient the `clip` rule changed (0 for none); null for FAILED trials", t -> t.summary().clippedShare()),
             opt("error_message", S, "what went wrong, for FAILED and DIVERGED trials", t -> t.summary().errorMessage()),
             opt("error_stack", S, "truncated stack trace of a FAILED trial", t -> t.summary().errorStack()),
             req("steps_completed", I, "training steps actually run", t -> t.summary().stepsCompleted()),
             req("flow_underflow", B, "true when at a sampled step the first hidden block's ‖δ‖ or weight-gradient norm was exactly 0 while the last block's was positive: the flow is below the dtype's representable range (float: about −45 decades), that step's flows are null, and the verdict is VANISHING", t -> t.summary().flowUnderflow()),
-            opt("flow_log10_delta_init", D, "log10(‖δ_first‖/‖δ_last‖) of pre-activation gradient norms over hidden blocks at step 0; negative = vanishing toward the input", t -> t.summary().flowDeltaInit()),
+            opt("flow_log10_delta_init", D, "log10(‖δ_first‖/‖δ_last‖) of pre-activation gradient norms over hidden blocks at step 0; negative = vanishing toward the input; null for rezero nets, whose branches are closed at step 0 (α = 0, so every branch δ is exactly 0)", t -> t.summary().flowDeltaInit()),
             opt("flow_log10_delta_train", D, "the same, averaged over the sampled steps after step 0", t -> t.summary().flowDeltaTrain()),
             opt("flow_log10_delta_out_init", D, "the same for ‖δ‖ at block outputs (the residual stream) at step 0; residual nets only", t -> t.summary().flowDeltaOutInit()),
+            opt("flow_log10_delta_out_train", D, "the same, averaged over the sampled steps after step 0; residual nets only (a rezero net's verdict is judged on these two stream flows)", t -> t.summary().flowDeltaOutTrain()),
             opt("flow_log10_grad_init", D, "log10 ratio of first to last hidden block's weight-gradient norm ‖∂loss/∂W‖ at step 0", t -> t.summary().flowGradInit()),
             opt("flow_log10_grad_train", D, "the same, averaged over the sampled steps after step 0", t -> t.summary().flowGradTrain()),
             opt("delta_slope_init", D, "least-squares slope of log10‖δ_l‖ against block index l at step 0 (decades per block; positive = growing toward the output)", t -> t.summary().slopeDeltaInit()),
@@ -99,7 +103,7 @@ public final class Schemas {
             req("executor_id", S, "Spark executor id (`driver` in local mode)", t -> t.summary().provenance().executorId()),
             req("started_at", DataTypes.TimestampType, "when the trial started (UTC)", t -> new Timestamp(t.summary().provenance().startedAtMillis())),
             req("config", S, "the canonical configuration the trial id hashes", t -> t.config().canonical()),
-            opt("theory_chi", D, "mean-field prediction at init of the per-block factor of the squared norm ‖δ_l‖²/‖δ_{l+1}‖² (geometric mean over blocks 1..depth−1); null for batch-norm or residual nets", t -> t.summary().theoryChi()),
+            opt("theory_chi", D, "mean-field prediction at init of the per-block factor of the squared norm ‖δ_l‖²/‖δ_{l+1}‖² (geometric mean over blocks 1..depth−1); null for batch-norm or residual nets (any residual form)", t -> t.summary().theoryChi()),
             opt("theory_flow_log10_delta_init", D, "mean-field prediction of `flow_log10_delta_init`; null for batch-norm or residual nets", t -> t.summary().theoryFlowDeltaInit())));
 
     /** One row per trial × sampled step × hidden block. */
@@ -108,14 +112,14 @@ public final class Schemas {
             req("trial_id", S, "the trial", LayerStat::trialId),
             req("step", I, "sampled step (0 = gradients of the initial weights)", LayerStat::step),
             req("block", I, "hidden block, 1 = next to the input projection, depth = next to the output", LayerStat::block),
-            opt("delta_norm", D, "‖δ‖₂ (norm, not squared) at the block's pre-activation, δ = ∂(mean minibatch loss)/∂(pre-activation)", LayerStat::deltaPre),
+            opt("delta_norm", D, "‖δ‖₂ (norm, not squared) at the block's pre-activation, δ = ∂(mean minibatch loss)/∂(pre-activation); inside a scaled or rezero branch it carries the branch's factor (1/√depth, or α: exactly 0 at step 0)", LayerStat::deltaPre),
             opt("delta_out_norm", D, "‖δ‖₂ at the block's output (the residual stream); residual blocks only", LayerStat::deltaOut),
-            opt("grad_norm", D, "‖∂loss/∂W‖₂ of the block's Dense weights, before the updater", LayerStat::gradNorm),
+            opt("grad_norm", D, "‖∂loss/∂W‖₂ of the block's Dense weights, before the updater and before any clipping", LayerStat::gradNorm),
             opt("grad_mean_abs", D, "mean |g| over the weight gradient's entries", LayerStat::gradMeanAbs),
             opt("grad_max_abs", D, "max |g| over the weight gradient's entries", LayerStat::gradMaxAbs),
             req("grad_nonfinite", L, "number of NaN or infinite weight-gradient entries", LayerStat::gradNonFinite),
             opt("weight_norm", D, "‖W‖₂ (Frobenius) before the step's update", LayerStat::weightNorm),
-            opt("update_ratio", D, "‖ΔW‖₂/‖W‖₂ of the step's update", LayerStat::updateRatio),
+            opt("update_ratio", D, "‖ΔW‖₂/‖W‖₂ of the step's update (after clipping)", LayerStat::updateRatio),
             opt("act_mean", D, "mean of the block's activation output over the minibatch", LayerStat::actMean),
             opt("act_std", D, "standard deviation of the block's activation output", LayerStat::actStd),
             opt("act_saturated_frac", D, "share of saturated activations: sigmoid < 0.01 or > 0.99, tanh/softsign |a| > 0.99; null for others", LayerStat::actSaturated),
@@ -159,8 +163,8 @@ public final class Schemas {
         c.add(req("combination_id", S, "the combination_id of the combination's trials", ComparisonRow::combinationId));
         c.add(req("combination", S, "the varied axes' values in grid order, e.g. `activation=sigmoid, batchnorm=true`", ComparisonRow::label));
         for (String[] s : new String[][]{{"activation", "S"}, {"init", "S"}, {"batchnorm", "B"}, {"residual", "B"},
-                {"depth", "I"}, {"width", "I"}, {"steps", "I"}, {"batch_size", "I"}, {"optimizer", "S"},
-                {"learning_rate", "D"}, {"dtype", "S"}}) {
+                {"residual_form", "S"}, {"depth", "I"}, {"width", "I"}, {"steps", "I"}, {"batch_size", "I"},
+                {"optimizer", "S"}, {"learning_rate", "D"}, {"dtype", "S"}, {"clip", "S"}}) {
             DataType t = switch (s[1]) {
                 case "B" -> B;
                 case "I" -> I;
@@ -168,7 +172,13 @@ public final class Schemas {
                 default -> S;
             };
             String name = s[0];
-            c.add(req(name, t, "as in trials", r -> r.settings().get(name)));
+            // The analysis keys the residual axis by its form; the boolean column is derived from it, as in trials.
+            Function<ComparisonRow, Object> get = switch (name) {
+                case "residual" -> r -> !"false".equals(String.valueOf(r.settings().get("residual")));
+                case "residual_form" -> r -> String.valueOf(r.settings().get("residual"));
+                default -> r -> r.settings().get(name);
+            };
+            c.add(req(name, t, "as in trials", get));
         }
         c.add(req("n_seeds", I, "trials (seeds) of the combination", ComparisonRow::nSeeds));
         c.add(req("n_failed", I, "FAILED trials among them", ComparisonRow::nFailed));

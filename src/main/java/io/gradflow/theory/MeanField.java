@@ -150,7 +150,7 @@ public final class MeanField {
      * residual blocks).
      */
     public static Optional<Prediction> forTrial(TrialConfig c, int inputs) {
-        if (c.batchnorm() || c.residual()) {
+        if (c.batchnorm() || c.residual().hasSkip()) {
             return Optional.empty();
         }
         return Optional.of(predict(c.activation(), c.init(), c.depth(), c.width(), inputs, STANDARDIZED_INPUT_MOMENT));

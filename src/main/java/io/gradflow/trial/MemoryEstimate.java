@@ -23,9 +23,10 @@ public final class MemoryEstimate {
         double updaterState = c.optimizer() == Optimizer.ADAM ? 2 : c.optimizer() == Optimizer.MOMENTUM ? 1 : 0;
         // parameters, gradients, updater state, and the copies taken on sampled steps
         double paramBytes = params * b * (3 + updaterState);
-        // per block: dense output, [BN output and its saved statistics], activation output, [residual sum],
-        // and as many gradients on the way back
-        double perBlock = 2 + (c.batchnorm() ? 3 : 0) + (c.residual() ? 1 : 0);
+        // per block: dense output, [BN output and its saved statistics], activation output, [scaled branch],
+        // [residual sum], and as many gradients on the way back
+        boolean scaledBranch = c.residual() == io.gradflow.grid.Residual.SCALED || c.residual() == io.gradflow.grid.Residual.REZERO;
+        double perBlock = 2 + (c.batchnorm() ? 3 : 0) + (scaledBranch ? 1 : 0) + (c.residual().hasSkip() ? 1 : 0);
         double activations = 2.0 * c.batchSize() * w * c.depth() * perBlock * b;
         // evaluation forward passes over the test set keep two activations of the widest layer at a time
         double eval = 3.0 * Math.max(testSize, trainSize) * Math.max(w, classes) * b;

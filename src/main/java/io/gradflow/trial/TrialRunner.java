@@ -2,6 +2,7 @@ package io.gradflow.trial;
 
 import io.gradflow.data.Dataset;
 import io.gradflow.grid.Precision;
+import io.gradflow.grid.Residual;
 import io.gradflow.grid.TrialConfig;
 import io.gradflow.model.Arrays2;
 import io.gradflow.model.Network;
@@ -54,7 +55,7 @@ public final class TrialRunner {
             double[] theory = theory(c, data);
             TrialSummary s = new TrialSummary(c, Verdict.FAILED, oneLine(e), stack(e), 0, false, Double.NaN, Double.NaN,
                     Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                    Double.NaN, -1, wall, 0, 0, prov, theory[0], theory[1]);
+                    Double.NaN, -1, wall, 0, 0, prov, theory[0], theory[1], Double.NaN, Double.NaN);
             return new TrialResult(s, List.of(), List.of());
         } finally {
             // Workspaces belong to the executor thread, which Spark reuses for the next trial: release them now.
@@ -85,8 +86,13 @@ public final class TrialRunner {
         ComputationGraph g = net.graph();
         Probe probe = net.probe();
         GradientFlowListener listener = new GradientFlowListener(probe);
+        // DL4J calls the listeners in this order between backpropagation and the updater: the statistics first, so
+        // they record the raw gradient, then the clipping, so the updater sees the clipped one.
+        GradientClipping clipping = new GradientClipping(c.clip());
         if (statistics) {
-            g.setListeners(listener);
+            g.setListeners(listener, clipping);
+        } else {
+            g.setListeners(clipping);
         }
         String id = c.trialId();
         int depth = c.depth();
@@ -95,7 +101,7 @@ public final class TrialRunner {
         List<LayerStat> layerStats = new ArrayList<>(sampled.length * depth);
         List<CurvePoint> curve = new ArrayList<>();
         double[] losses = new double[c.steps()];
-        List<double[]> deltaFlows = new ArrayList<>(); // {step, flowDelta, flowGrad, slopeDelta}
+        List<double[]> deltaFlows = new ArrayList<>(); // {step, flowDelta, flowGrad, slopeDelta, flowDeltaOut}
         boolean underflow = false;
         double flowDeltaOutInit = Double.NaN;
         long nonFinite = 0;
@@ -168,10 +174,13 @@ public final class TrialRunner {
                             finiteStep ? probe.actSaturated(l) : Double.NaN,
                             finiteStep ? probe.actDead(l) : Double.NaN));
                 }
-                underflow |= Stats.flowUnderflow(dPre) || Stats.flowUnderflow(gNorm);
+                // A rezero branch is gated by its α, which starts at exactly 0: the branch's δ and weight gradients are
+                // exactly 0 at step 0 and later scale with each block's own learnt α, so they measure the gates rather
+                // than the flow. Its verdict is judged on the residual stream's δ, which is the flow there.
+                underflow |= Stats.flowUnderflow(c.residual() == Residual.REZERO ? dOut : dPre) || Stats.flowUnderflow(gNorm);
                 deltaFlows.add(new double[]{step, Stats.flowLog10(dPre), Stats.flowLog10(gNorm),
-                        Stats.log10Slope(dPre)});
-                if (step == 0 && c.residual()) {
+                        Stats.log10Slope(dPre), c.residual().hasSkip() ? Stats.flowLog10(dOut) : Double.NaN});
+                if (step == 0 && c.residual().hasSkip()) {
                     flowDeltaOutInit = Stats.flowLog10(dOut);
                 }
             }
@@ -199,16 +208,18 @@ public final class TrialRunner {
             evalNanos += System.nanoTime() - e0;
         }
 
-        double[] init = deltaFlows.isEmpty() ? new double[]{0, Double.NaN, Double.NaN, Double.NaN} : deltaFlows.get(0);
+        double[] init = deltaFlows.isEmpty() ? new double[]{0, Double.NaN, Double.NaN, Double.NaN, Double.NaN} : deltaFlows.get(0);
         double[] train = trainingMeans(deltaFlows);
+        boolean onStream = c.residual() == Residual.REZERO;
         Verdict verdict = diverged != null ? Verdict.DIVERGED
-                : Verdict.judge(init[1], train[0], nonFinite, underflow, c.health());
+                : Verdict.judge(onStream ? init[4] : init[1], onStream ? train[3] : train[0], nonFinite, underflow, c.health());
         double[] lossesRun = java.util.Arrays.copyOf(losses, completed);
         int window = Math.min(TARGET_WINDOW, c.steps());
         int toTarget = Stats.stepsToTarget(lossesRun, c.targetLoss(), window);
         double bestTrainLoss = Stats.minTrailingMean(lossesRun, window);
 
         double[] theory = theory(c, data);
+        // Clipping is training, not statistics: its time stays in train_time_ms.
         long statsNanos = (probe.nanos() - probeNanos0) + listener.nanos;
         long trainMs = Math.max(0, fitNanos - statsNanos) / 1_000_000;
         long statsMs = (statsNanos + evalNanos) / 1_000_000;
@@ -216,7 +227,7 @@ public final class TrialRunner {
         TrialSummary s = new TrialSummary(c, verdict, diverged, null, completed, underflow, init[1], train[0],
                 flowDeltaOutInit,
                 init[2], train[1], init[3], train[2], finalTrainLoss, bestTrainLoss, finalTestLoss, finalTestAcc,
-                toTarget, wallMs, trainMs, statsMs, prov, theory[0], theory[1]);
+                toTarget, wallMs, trainMs, statsMs, prov, theory[0], theory[1], train[3], clipping.clippedShare());
         return new TrialResult(s, layerStats, curve);
     }
 
@@ -247,12 +258,13 @@ public final class TrialRunner {
     }
 
     /**
-     * Means of flow of δ, flow of weight gradients and slope over the sampled steps after 0; NaN when there are
-     * none (a one-step trial has no training phase to average, and copying step 0 would pass it off as one).
+     * Means of flow of δ, flow of weight gradients, slope and flow of the stream's δ over the sampled steps after 0;
+     * NaN when there are none (a one-step trial has no training phase to average, and copying step 0 would pass it
+     * off as one).
      */
     static double[] trainingMeans(List<double[]> flows) {
-        double[] out = new double[3];
-        for (int k = 0; k < 3; k++) {
+        double[] out = new double[4];
+        for (int k = 0; k < 4; k++) {
             double[] v = new double[Math.max(0, flows.size() - 1)];
             for (int i = 1; i < flows.size(); i++) {
                 v[i - 1] = flows.get(i)[k + 1];

@@ -35,11 +35,14 @@ import java.io.Serializable;
  * @param provenance         versions, host, executor, start time
  * @param theoryChi          mean-field per-block factor of ‖δ‖² at init (geometric mean); NaN for BN or residual nets
  * @param theoryFlowDeltaInit mean-field prediction of flowDeltaInit; NaN for BN or residual nets
+ * @param flowDeltaOutTrain  flow of ‖δ‖ in the residual stream, mean over sampled steps after 0; NaN for plain nets
+ * @param clippedShare       share of the steps run whose gradient the clipping rule changed (0 without clipping)
  */
 public record TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
                            int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
                            double flowDeltaOutInit, double flowGradInit, double flowGradTrain, double slopeDeltaInit, double slopeDeltaTrain,
                            double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
                            int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
-                           Provenance provenance, double theoryChi, double theoryFlowDeltaInit) implements Serializable {
+                           Provenance provenance, double theoryChi, double theoryFlowDeltaInit,
+                           double flowDeltaOutTrain, double clippedShare) implements Serializable {
 }

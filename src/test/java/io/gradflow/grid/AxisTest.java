@@ -13,7 +13,7 @@ class AxisTest {
         assertThat(Axis.BATCH_SIZE.key()).isEqualTo("batch_size");
         assertThat(Axis.parseName("learning_rate")).isEqualTo(Axis.LEARNING_RATE);
         assertThat(Axis.allowed()).isEqualTo("activation, init, batchnorm, residual, depth, width, steps, batch_size,"
-                + " optimizer, learning_rate, dtype");
+                + " optimizer, learning_rate, dtype, clip");
     }
 
     @Test
@@ -29,7 +29,8 @@ class AxisTest {
         assertThat(Axis.ACTIVATION.defaultValue()).isEqualTo(Activation.RELU);
         assertThat(Axis.INIT.defaultValue()).isEqualTo(InitSpec.of(InitSpec.Kind.HE));
         assertThat(Axis.BATCHNORM.defaultValue()).isEqualTo(false);
-        assertThat(Axis.RESIDUAL.defaultValue()).isEqualTo(false);
+        assertThat(Axis.RESIDUAL.defaultValue()).isEqualTo(Residual.NONE);
+        assertThat(Axis.CLIP.defaultValue()).isEqualTo(ClipSpec.NONE);
         assertThat(Axis.DEPTH.defaultValue()).isEqualTo(5);
         assertThat(Axis.WIDTH.defaultValue()).isEqualTo(64);
         assertThat(Axis.STEPS.defaultValue()).isEqualTo(200);

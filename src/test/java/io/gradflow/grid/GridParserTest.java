@@ -108,7 +108,7 @@ class GridParserTest {
                 Axis.OPTIMIZER, Optimizer.ADAM,
                 Axis.LEARNING_RATE, 0.001,
                 Axis.DTYPE, Precision.DOUBLE,
-                Axis.RESIDUAL, true));
+                Axis.RESIDUAL, Residual.UNIT));
         assertThat(spec.targetLoss()).isEqualTo(0.25);
 
         assertThat(spec.dataset()).isEqualTo(new DatasetSpec(DatasetKind.TEACHER, 500, 4, 8, 0.3, 0.25, 7, null, null));
@@ -131,7 +131,7 @@ class GridParserTest {
         assertThat(first.batchnorm()).isFalse();
         assertThat(first.depth()).isEqualTo(4);
         assertThat(first.seed()).isEqualTo(1L);
-        assertThat(first.residual()).isTrue();
+        assertThat(first.residual()).isEqualTo(Residual.UNIT);
         assertThat(first.width()).isEqualTo(32);
         assertThat(first.steps()).isEqualTo(100);
         assertThat(first.batchSize()).isEqualTo(16);
@@ -163,7 +163,7 @@ class GridParserTest {
         assertThat(t.activation()).isEqualTo(Activation.RELU);
         assertThat(t.init()).isEqualTo(InitSpec.of(InitSpec.Kind.HE));
         assertThat(t.batchnorm()).isFalse();
-        assertThat(t.residual()).isFalse();
+        assertThat(t.residual()).isEqualTo(Residual.NONE);
         assertThat(t.depth()).isEqualTo(5);
         assertThat(t.width()).isEqualTo(64);
         assertThat(t.steps()).isEqualTo(200);
@@ -242,7 +242,7 @@ class GridParserTest {
                 dataset: {kind: spirals}
                 """);
         assertThat(spec.axes().get(Axis.ACTIVATION)).containsExactly(Activation.RELU, Activation.TANH);
-        assertThat(spec.axes().get(Axis.RESIDUAL)).containsExactly(true, false);
+        assertThat(spec.axes().get(Axis.RESIDUAL)).containsExactly(Residual.UNIT, Residual.NONE);
     }
 
     @Test

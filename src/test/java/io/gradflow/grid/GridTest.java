@@ -224,7 +224,8 @@ class GridTest {
         assertThat(Grid.valueOf(t, Axis.ACTIVATION)).isEqualTo(Activation.SIGMOID);
         assertThat(Grid.valueOf(t, Axis.INIT)).isEqualTo(InitSpec.of(InitSpec.Kind.XAVIER));
         assertThat(Grid.valueOf(t, Axis.BATCHNORM)).isEqualTo(false);
-        assertThat(Grid.valueOf(t, Axis.RESIDUAL)).isEqualTo(true);
+        assertThat(Grid.valueOf(t, Axis.RESIDUAL)).isEqualTo(Residual.UNIT);
+        assertThat(Grid.valueOf(t, Axis.CLIP)).isEqualTo(ClipSpec.NONE);
         assertThat(Grid.valueOf(t, Axis.DEPTH)).isEqualTo(4);
         assertThat(Grid.valueOf(t, Axis.WIDTH)).isEqualTo(32);
         assertThat(Grid.valueOf(t, Axis.STEPS)).isEqualTo(100);

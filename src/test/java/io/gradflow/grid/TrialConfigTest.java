@@ -38,7 +38,7 @@ class TrialConfigTest {
         TrialConfig c = config(42);
         return new TrialConfig(c.activation(), c.init(), c.batchnorm(), c.residual(), c.depth(), c.width(), c.steps(),
                 c.batchSize(), c.optimizer(), c.learningRate(), c.dtype(), c.seed(), c.dataset(), c.schedule(),
-                targetLoss, health);
+                targetLoss, health, c.clip());
     }
 
     static byte[] sha256(String s) throws Exception {

@@ -6,6 +6,7 @@ import io.gradflow.grid.HealthThresholds;
 import io.gradflow.grid.InitSpec;
 import io.gradflow.grid.Optimizer;
 import io.gradflow.grid.Precision;
+import io.gradflow.grid.Residual;
 import io.gradflow.grid.StatsSchedule;
 import io.gradflow.grid.TrialConfig;
 import io.gradflow.testutil.Fixtures;
@@ -49,7 +50,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * by one that computes φ(z + E) for a fixed matrix E of the input's shape; with the same parameters and E = 0 it
  * is the same network, and ∂loss/∂E[i,j] = δ_l[i,j] exactly, so a central difference in each entry of E gives
  * each entry of δ_l, example by example, with batch norm in training mode (batch statistics) as in the step
- * itself. The residual stream's δ_out is differenced the same way with an add vertex that returns x + F(x) + E.
+ * itself. The residual stream's δ_out is differenced the same way with an add vertex that returns x + F(x) + E
+ * (for the scaled forms x + s·F(x) + E, with s = 1/√depth or rezero's α on the branch).
  * Weight gradients are differenced entry by entry on the weights themselves.
  */
 class GradientCheckTest {
@@ -64,20 +66,31 @@ class GradientCheckTest {
 
     static Stream<Arguments> blockKinds() {
         return Stream.of(
-                Arguments.of(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), false, false, 5),
-                Arguments.of(Activation.SIGMOID, InitSpec.normal(1.0), false, false, 5),
-                Arguments.of(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), false, false, 6),
-                Arguments.of(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), true, false, 5),
-                Arguments.of(Activation.ELU, InitSpec.of(InitSpec.Kind.HE), true, false, 5),
-                Arguments.of(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), false, true, 5),
-                Arguments.of(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), true, true, 6));
+                Arguments.of(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), false, Residual.NONE, 5),
+                Arguments.of(Activation.SIGMOID, InitSpec.normal(1.0), false, Residual.NONE, 5),
+                Arguments.of(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), false, Residual.NONE, 6),
+                Arguments.of(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), true, Residual.NONE, 5),
+                Arguments.of(Activation.ELU, InitSpec.of(InitSpec.Kind.HE), true, Residual.NONE, 5),
+                Arguments.of(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), false, Residual.UNIT, 5),
+                Arguments.of(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), true, Residual.UNIT, 6),
+                Arguments.of(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), false, Residual.SCALED, 5),
+                Arguments.of(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), true, Residual.SCALED, 6),
+                Arguments.of(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), false, Residual.REZERO, 5),
+                Arguments.of(Activation.ELU, InitSpec.of(InitSpec.Kind.HE), true, Residual.REZERO, 5));
     }
 
+    /**
+     * A rezero net's gates start at α = 0, so at step 0 every branch's δ and weight gradient is exactly 0 (checked
+     * exactly); its gradients are differenced at step 1, after one SGD step on the whole batch has moved each α off 0
+     * (the reference network takes the same step), where every recorded norm is positive.
+     */
     @ParameterizedTest(name = "{0} {1} batchnorm={2} residual={3} seed={4}")
     @MethodSource("blockKinds")
-    void recordedNormsMatchFiniteDifferences(Activation act, InitSpec init, boolean bn, boolean residual, long seed) {
-        TrialConfig c = new TrialConfig(act, init, bn, residual, DEPTH, WIDTH, 1, BATCH, Optimizer.SGD, 0.1,
-                Precision.DOUBLE, seed, Fixtures.blobsSpec(), StatsSchedule.log2(), 0.5, HealthThresholds.defaults());
+    void recordedNormsMatchFiniteDifferences(Activation act, InitSpec init, boolean bn, Residual residual, long seed) {
+        boolean rezero = residual == Residual.REZERO;
+        TrialConfig c = new TrialConfig(act, init, bn, residual, DEPTH, WIDTH, rezero ? 2 : 1, BATCH, Optimizer.SGD,
+                0.1, Precision.DOUBLE, seed, Fixtures.blobsSpec(), StatsSchedule.log2(), 0.5, HealthThresholds.defaults(),
+                io.gradflow.grid.ClipSpec.NONE);
         Dataset data = gaussianData(BATCH, 7);
         TrialResult r = TrialRunner.run(c, data, RunOptions.standalone());
         assertThat(r.summary().verdict()).as(String.valueOf(r.summary().errorMessage())).isNotEqualTo(Verdict.FAILED);
@@ -87,6 +100,25 @@ class GradientCheckTest {
         ComputationGraph ref = NetworkFactory.build(c, FEATURES, CLASSES).graph();
         DataSet batch = new DataSet(Nd4j.create(toDoubles(data.trainX()), new long[]{BATCH, FEATURES}, 'c'),
                 oneHot(data.trainY()));
+        List<LayerStat> checked = step0;
+        if (rezero) {
+            for (LayerStat s : step0) {
+                assertThat(s.deltaPre()).as("δ inside a closed rezero branch, block %d", s.block()).isEqualTo(0.0);
+                assertThat(s.gradNorm()).as("weight gradient inside a closed rezero branch, block %d", s.block()).isEqualTo(0.0);
+                assertThat(s.deltaOut()).as("stream δ, block %d", s.block()).isGreaterThan(0.0);
+            }
+            // The stream is the identity at init: ‖δ‖ is the same at every block output.
+            assertThat(r.summary().flowDeltaOutInit()).isCloseTo(0.0, org.assertj.core.api.Assertions.within(1e-12));
+            assertThat(r.summary().flowDeltaInit()).isNaN();
+            assertThat(r.summary().flowUnderflow()).isFalse();
+            ref.fit(batch);
+            checked = r.layerStats().stream().filter(s -> s.step() == 1).toList();
+            assertThat(checked).hasSize(DEPTH);
+            for (int l = 1; l <= DEPTH; l++) {
+                assertThat(ref.getParam(NetworkFactory.scaleName(l) + "_" + RezeroLayer.ALPHA).getDouble(0))
+                        .as("α of block %d after one step", l).isNotEqualTo(0.0);
+            }
+        }
 
         if (act == Activation.RELU) {
             // A central difference straddling ReLU's kink measures ½(φ'(0−) + φ'(0+)), not DL4J's φ'(0) = 0. With
@@ -100,7 +132,7 @@ class GradientCheckTest {
             }
         }
         for (int l = 1; l <= DEPTH; l++) {
-            LayerStat s = step0.get(l - 1);
+            LayerStat s = checked.get(l - 1);
             assertThat(s.block()).isEqualTo(l);
 
             double fdW = l2(weightGradientFd(ref, batch, l));
@@ -110,7 +142,7 @@ class GradientCheckTest {
             double fdDelta = l2(shiftGradientFd(shifted, batch, ((ShiftedActivation.Impl) shifted.getLayer(NetworkFactory.actName(l))).shift));
             assertClose("‖δ_" + l + "‖", s.deltaPre(), fdDelta);
 
-            if (residual) {
+            if (residual.hasSkip()) {
                 ComputationGraph shiftedAdd = withShift(c, ref, l, true);
                 INDArray e = ((ShiftedAdd.Impl) shiftedAdd.getVertex(NetworkFactory.addName(l))).shift;
                 assertClose("‖δ_out_" + l + "‖", s.deltaOut(), l2(shiftGradientFd(shiftedAdd, batch, e)));

@@ -2,8 +2,11 @@ package io.gradflow.model;
 
 import io.gradflow.grid.Activation;
 import io.gradflow.grid.InitSpec;
+import io.gradflow.grid.Residual;
 import io.gradflow.grid.TrialConfig;
 import io.gradflow.testutil.Fixtures;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.ScaleVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -70,6 +73,63 @@ class NetworkFactoryTest {
         assertThat(inputs).containsExactly(NetworkFactory.addName(1), NetworkFactory.actName(2));
         assertThat(g.getConfiguration().getVertexInputs().get(NetworkFactory.addName(1)))
                 .containsExactly(NetworkFactory.PROJECTION, NetworkFactory.actName(1));
+    }
+
+    @Test
+    void scaledBlocksScaleTheirBranchByOneOverRootDepth() {
+        TrialConfig c = Fixtures.trial(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), false, true, 4, 1)
+                .withResidual(Residual.SCALED);
+        ComputationGraph g = NetworkFactory.build(c, 3, 2).graph();
+        for (int l = 1; l <= 4; l++) {
+            assertThat(g.getVertex(NetworkFactory.addName(l))).isInstanceOf(ProbedAddVertex.Impl.class);
+            ScaleVertex s = (ScaleVertex) g.getConfiguration().getVertices().get(NetworkFactory.scaleName(l));
+            assertThat(s.getScaleFactor()).isEqualTo(0.5);
+            assertThat(g.getConfiguration().getVertexInputs().get(NetworkFactory.scaleName(l)))
+                    .containsExactly(NetworkFactory.actName(l));
+        }
+        assertThat(g.getConfiguration().getVertexInputs().get(NetworkFactory.addName(2)))
+                .containsExactly(NetworkFactory.addName(1), NetworkFactory.scaleName(2));
+        assertThat(g.numParams()).isEqualTo(NetworkFactory.build(c.withResidual(Residual.UNIT), 3, 2).graph().numParams());
+    }
+
+    @Test
+    void rezeroBlocksHaveOneGateEachStartingAtZeroSoTheNetIsTheIdentityStack() {
+        TrialConfig c = Fixtures.trial(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), true, true, 3, 1)
+                .withResidual(Residual.REZERO);
+        ComputationGraph g = NetworkFactory.build(c, 3, 2).graph();
+        for (int l = 1; l <= 3; l++) {
+            assertThat(g.getLayer(NetworkFactory.scaleName(l))).isInstanceOf(RezeroLayer.Impl.class);
+            INDArray alpha = g.getParam(NetworkFactory.scaleName(l) + "_" + RezeroLayer.ALPHA);
+            assertThat(alpha.length()).isEqualTo(1);
+            assertThat(alpha.getDouble(0)).isEqualTo(0.0);
+        }
+        assertThat(g.numParams()).isEqualTo(NetworkFactory.build(c.withResidual(Residual.UNIT), 3, 2).graph().numParams() + 3);
+        // α = 0: every block output equals the projection's output
+        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 3);
+        var acts = g.feedForward(x, false);
+        assertThat(acts.get(NetworkFactory.addName(3))).isEqualTo(acts.get(NetworkFactory.PROJECTION));
+    }
+
+    @Test
+    void rezeroLayerSurvivesDl4jsConfigurationJsonRoundTrip() {
+        ComputationGraphConfiguration conf = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(1)
+                .graphBuilder().addInputs("in")
+                .addLayer("d", LinearLayer.of(3, 4, true), "in")
+                .addLayer("z", RezeroLayer.of(4), "d")
+                .addLayer("out", new OutputLayer.Builder().nIn(4).nOut(2)
+                        .activation(new org.nd4j.linalg.activations.impl.ActivationSoftmax()).build(), "z")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        g.getParam("z_" + RezeroLayer.ALPHA).assign(0.7);
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+        assertThat(back).isEqualTo(conf);
+        ComputationGraph h = new ComputationGraph(back);
+        h.init(g.params(), true);
+        assertThat(h.getLayer("z")).isInstanceOf(RezeroLayer.Impl.class);
+        assertThat(((RezeroLayer.Impl) h.getLayer("z")).alpha()).isCloseTo(0.7, within(1e-7));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 3);
+        assertThat(h.outputSingle(x)).isEqualTo(g.outputSingle(x));
     }
 
     @Test
