@@ -284,9 +284,10 @@ public final class Parts {
     }
 
     private static Dataset<Row> read(SparkSession spark, Path partsDir, boolean ignoreCorrupt) {
-        // The schema is given, so Spark reads no footer on the driver; the files are read by tasks.
+        // The schema is given, so Spark reads no footer on the driver; the files are read by tasks. The glob names
+        // committed parts only, and keeps Spark from ignoring the folder itself for its leading underscore.
         return spark.read().schema(schema()).option("ignoreCorruptFiles", Boolean.toString(ignoreCorrupt))
-                .parquet(partsDir.toString());
+                .parquet(new Path(partsDir, "part-*.parquet").toString());
     }
 
     /**
@@ -413,7 +414,7 @@ public final class Parts {
         List<Path> old = list(fs, partsDir);
         int files = (int) Math.max(1, (trials + TRIALS_PER_COMPACTED_FILE - 1) / TRIALS_PER_COMPACTED_FILE);
         if (old.size() <= files) {
-            long rows = unique.sparkSession().read().schema(schema()).parquet(partsDir.toString()).count();
+            long rows = read(unique.sparkSession(), partsDir, false).count();
             if (rows == trials) {
                 return; // already one row per trial in at most as many files as compaction would write
             }
@@ -437,7 +438,9 @@ public final class Parts {
         }
         for (FileStatus st : fs.listStatus(partsDir)) {
             String n = st.getPath().getName();
-            if ((n.startsWith(".") || n.startsWith("_")) && !n.equals(QUARANTINE)) {
+            // Hadoop's local checksum files (".NAME.crc") belong to live parts and go with them.
+            boolean leftover = n.startsWith(".") ? n.contains(".tmp") : n.startsWith("_") && !n.equals(QUARANTINE);
+            if (leftover) {
                 fs.delete(st.getPath(), true);
             }
         }
