@@ -351,6 +351,9 @@ public final class SweepJob {
                 idSet(spark.conf().get(INJECT_CRASH_AFTER_COMMIT_CONF, "")));
         JavaRDD<TrialTask.Batch> rdd = jsc.parallelize(batches, batches.size());
         Progress prog = new Progress(progress, order.length, totalCost, t0);
+        if (progress != null) {
+            progress.printf("[gradflow] %d trials in %d tasks (one part file each)%n", order.length, batches.size());
+        }
         List<Object> partitions = new ArrayList<>();
         IntStream.range(0, batches.size()).forEach(partitions::add);
         SimpleFutureAction<Void> job = spark.sparkContext().submitJob(rdd.rdd(), task,
