@@ -58,7 +58,7 @@ for copies in $REPORTS; do
   dst="$OUT/synthetic-$copies"
   mkdir -p "$dst"
   start=$(date +%s)
-  java "${ADD_OPENS[@]}" -Xmx2g -cp "$ROOT/target/gradflow.jar" \
+  java "${ADD_OPENS[@]}" -Xmx2g -cp "$ROOT/target/gradflow.jar:$ROOT/target/lib/*" \
     io.gradflow.bench.SyntheticSweep "$SRC" "$dst" "$copies" > "$dst.gen.log" 2>&1 \
     || { echo "generating $dst failed; see $dst.gen.log" >&2; exit 1; }
   gen=$(( $(date +%s) - start ))
