@@ -9,7 +9,7 @@ GRID="$ROOT/conf/grids/bench-report.yaml"
 if [ ! -d "$OUT/bench-report/trials" ]; then
   "$ROOT/bin/gradflow" sweep --grid "$GRID" --out "$OUT" --quiet --overwrite > "$OUT.sweep.log" 2>&1
 fi
-trials=$(ls "$OUT/bench-report/_progress" | grep -c '\.result$')
+trials=$(sed -n 's/.*"trials_written" : \([0-9]*\).*/\1/p' "$OUT/bench-report/manifest.json")
 for i in 1 2 3; do
   start=$(date +%s%N)
   "$ROOT/bin/gradflow" report "$OUT/bench-report" > "$OUT.report.log" 2>&1

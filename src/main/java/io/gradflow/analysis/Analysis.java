@@ -30,8 +30,9 @@ import java.util.TreeSet;
 /**
  * The analysis of a finished sweep folder, the one entry point for the sweep and for {@code gradflow report}:
  * read {@code trials}, {@code layer_stats} and {@code curves}, compute {@code comparison} and {@code effects}
- * with the pure functions of this package, write both as Parquet and write {@code report.html}, each replacing
- * an earlier one. Spark is used to read and write only.
+ * with the pure functions of this package over the per-trial rows, write both as Parquet and write
+ * {@code report.html}, each replacing an earlier one. The report's per-block and per-step series, which are
+ * proportional to layer_stats and curves, are aggregated by Spark SQL and only the aggregates are collected.
  */
 public final class Analysis {
 
@@ -98,8 +99,9 @@ public final class Analysis {
         // residual stream's δ, the quantity its verdict is judged on.
         java.util.Set<String> onStream = new java.util.HashSet<>();
         trials.stream().filter(t -> "rezero".equals(t.level(Axis.RESIDUAL.key()))).forEach(t -> onStream.add(t.trialId()));
-        Map<String, Profiles.Profile> profiles = Profiles.meanLog10Delta(trials, readDeltas(spark, fs, dir, onStream));
-        Map<String, java.util.TreeMap<Integer, Double>> losses = Profiles.meanLoss(trials, readLosses(spark, fs, dir));
+        // Aggregated by Spark where the rows are: only one value per combination × block or step reaches the driver.
+        Map<String, Profiles.Profile> profiles = deltaProfiles(spark, fs, dir, trialsPath, onStream);
+        Map<String, java.util.TreeMap<Integer, Double>> losses = lossCurves(spark, fs, dir, trialsPath);
         String sweep = sweepName(spark, trialsPath.toString(), dir);
         List<String> datasets = spark.read().parquet(trialsPath.toString()).select("dataset").distinct()
                 .orderBy("dataset").collectAsList().stream().map(r -> r.getString(0)).toList();
@@ -217,7 +219,72 @@ public final class Analysis {
         return String.valueOf(a).compareTo(String.valueOf(b));
     }
 
-    /** Per-block ‖δ‖ at step 0 and the last step: {@code delta_out_norm} for the trials in {@code onStream}. */
+    /**
+     * {@link Profiles#meanLog10Delta} computed by Spark SQL: the mean over each combination's seeds of log10‖δ_l‖
+     * per block at step 0 and at each trial's last sampled step, finite positive norms only; for the trials in
+     * {@code onStream} (rezero nets) the residual stream's {@code delta_out_norm}.
+     */
+    static Map<String, Profiles.Profile> deltaProfiles(SparkSession spark, FileSystem fs, Path dir, Path trialsPath,
+                                                      java.util.Set<String> onStream) {
+        Path p = new Path(dir, Schemas.LAYER_STATS.name());
+        Map<String, Profiles.Profile> out = new LinkedHashMap<>();
+        if (!exists(fs, p)) {
+            return out;
+        }
+        Dataset<Row> l = spark.read().parquet(p.toString());
+        Dataset<Row> last = l.groupBy("trial_id").agg(org.apache.spark.sql.functions.max("step").as("last_step"));
+        Dataset<Row> combos = spark.read().parquet(trialsPath.toString()).select("trial_id", "combination_id");
+        Dataset<Row> stream = spark.createDataset(new ArrayList<>(onStream), org.apache.spark.sql.Encoders.STRING())
+                .toDF("stream_trial_id").withColumn("on_stream", org.apache.spark.sql.functions.lit(true));
+        // NaN and infinities are stored as null, so "norm > 0" keeps exactly the finite positive norms.
+        Dataset<Row> ends = l.join(last, "trial_id").where("step = 0 or step = last_step");
+        List<Row> rows = ends.join(org.apache.spark.sql.functions.broadcast(stream),
+                        ends.col("trial_id").equalTo(stream.col("stream_trial_id")), "left")
+                .selectExpr("trial_id", "step", "last_step", "block",
+                        "CASE WHEN on_stream THEN delta_out_norm ELSE delta_norm END AS norm")
+                .where("norm > 0")
+                .join(combos, "trial_id")
+                .selectExpr("combination_id", "step = last_step and step > 0 as end", "block", "log10(norm) as v")
+                .groupBy("combination_id", "end", "block").agg(org.apache.spark.sql.functions.avg("v"))
+                .orderBy("combination_id", "end", "block").collectAsList();
+        Map<String, Map<Boolean, Map<Integer, Double>>> acc = new LinkedHashMap<>();
+        for (Row r : rows) {
+            acc.computeIfAbsent(r.getString(0), k -> new LinkedHashMap<>()).computeIfAbsent(r.getBoolean(1), k -> new LinkedHashMap<>())
+                    .put(r.getInt(2), r.getDouble(3));
+        }
+        acc.forEach((c, phases) -> out.put(c, new Profiles.Profile(blockArray(phases.get(false)), blockArray(phases.get(true)))));
+        return out;
+    }
+
+    private static double[] blockArray(Map<Integer, Double> byBlock) {
+        if (byBlock == null || byBlock.isEmpty()) {
+            return new double[0];
+        }
+        double[] m = new double[byBlock.keySet().stream().mapToInt(Integer::intValue).max().orElse(0)];
+        Arrays.fill(m, Double.NaN);
+        byBlock.forEach((b, v) -> m[b - 1] = v);
+        return m;
+    }
+
+    /** {@link Profiles#meanLoss} computed by Spark SQL: each combination's mean minibatch loss per recorded step. */
+    static Map<String, java.util.TreeMap<Integer, Double>> lossCurves(SparkSession spark, FileSystem fs, Path dir,
+                                                                     Path trialsPath) {
+        Path p = new Path(dir, Schemas.CURVES.name());
+        Map<String, java.util.TreeMap<Integer, Double>> out = new LinkedHashMap<>();
+        if (!exists(fs, p)) {
+            return out;
+        }
+        Dataset<Row> combos = spark.read().parquet(trialsPath.toString()).select("trial_id", "combination_id");
+        List<Row> rows = spark.read().parquet(p.toString()).where("train_loss is not null").join(combos, "trial_id")
+                .groupBy("combination_id", "step").agg(org.apache.spark.sql.functions.avg("train_loss"))
+                .orderBy("combination_id", "step").collectAsList();
+        for (Row r : rows) {
+            out.computeIfAbsent(r.getString(0), k -> new java.util.TreeMap<>()).put(r.getInt(1), r.getDouble(2));
+        }
+        return out;
+    }
+
+    /** Every first and last step ‖δ‖ row, collected: the input of the pure {@link Profiles}, kept for tests. */
     static List<Profiles.BlockDelta> readDeltas(SparkSession spark, FileSystem fs, Path dir, java.util.Set<String> onStream) {
         Path p = new Path(dir, Schemas.LAYER_STATS.name());
         if (!exists(fs, p)) {
@@ -236,6 +303,7 @@ public final class Analysis {
         return out;
     }
 
+    /** Every curve row's loss, collected: the input of the pure {@link Profiles}, kept for tests. */
     static List<Profiles.LossPoint> readLosses(SparkSession spark, FileSystem fs, Path dir) {
         Path p = new Path(dir, Schemas.CURVES.name());
         if (!exists(fs, p)) {

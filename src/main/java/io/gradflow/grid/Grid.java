@@ -64,6 +64,58 @@ public final class Grid {
         };
     }
 
+    /** Receives one trial of {@link #forEachIndexed} with its position in the full cross product. */
+    @FunctionalInterface
+    public interface IndexedVisitor {
+        void accept(long rawIndex, TrialConfig trial);
+    }
+
+    /**
+     * Visits the trials of {@link #iterate} in the same order, each with its raw index: its position in the full
+     * cross product of the axes times the seeds (the last axis varying fastest among the axes, the seed fastest of
+     * all), counting excluded points too. {@link #at} rebuilds a trial from that number alone, so a sweep can
+     * keep eight bytes per trial on the driver and let each task rebuild its own trials.
+     */
+    public static void forEachIndexed(GridSpec spec, IndexedVisitor visitor) {
+        List<Axis> axes = new ArrayList<>(spec.axes().keySet());
+        int seeds = spec.seeds().size();
+        int[] index = new int[axes.size()];
+        long point = 0;
+        do {
+            Map<Axis, Object> values = new LinkedHashMap<>();
+            for (int i = 0; i < axes.size(); i++) {
+                values.put(axes.get(i), spec.axes().get(axes.get(i)).get(index[i]));
+            }
+            if (!excluded(spec, values)) {
+                for (int s = 0; s < seeds; s++) {
+                    visitor.accept(point * seeds + s, build(spec, values, spec.seeds().get(s)));
+                }
+            }
+            point++;
+        } while (advance(index, axes, spec));
+    }
+
+    /** The trial at a raw index of {@link #forEachIndexed}; it must be one that method visited (not excluded). */
+    public static TrialConfig at(GridSpec spec, long rawIndex) {
+        List<Axis> axes = new ArrayList<>(spec.axes().keySet());
+        int seeds = spec.seeds().size();
+        long point = rawIndex / seeds;
+        Map<Axis, Object> values = new LinkedHashMap<>();
+        Object[] picked = new Object[axes.size()];
+        for (int i = axes.size() - 1; i >= 0; i--) {
+            List<Object> levels = spec.axes().get(axes.get(i));
+            picked[i] = levels.get((int) (point % levels.size()));
+            point /= levels.size();
+        }
+        if (point != 0 || rawIndex < 0) {
+            throw new IllegalArgumentException("raw index " + rawIndex + " is outside grid '" + spec.name() + "'");
+        }
+        for (int i = 0; i < axes.size(); i++) {
+            values.put(axes.get(i), picked[i]);
+        }
+        return build(spec, values, spec.seeds().get((int) (rawIndex % seeds)));
+    }
+
     /** Steps an odometer over the axes' value indices; false once every point has been visited. */
     private static boolean advance(int[] index, List<Axis> axes, GridSpec spec) {
         int k = axes.size() - 1;

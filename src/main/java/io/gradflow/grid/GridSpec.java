@@ -27,7 +27,8 @@ import java.util.Objects;
  */
 public record GridSpec(String name, List<Long> seeds, Map<Axis, List<Object>> axes, Map<Axis, Object> fixed,
                        DatasetSpec dataset, StatsSchedule schedule, double targetLoss, HealthThresholds health,
-                       List<Map<Axis, Object>> exclude, String source) {
+                       List<Map<Axis, Object>> exclude, String source)
+        implements java.io.Serializable {
 
     public GridSpec {
         Objects.requireNonNull(name, "name");

@@ -9,13 +9,16 @@ import org.nd4j.kryo.primitives.AtomicDoubleSerializer;
 /**
  * Registers gradflow's task inputs and results with Kryo, then does what ND4J's registrator does (nd4j-kryo
  * 1.0.0-M2 ships the serializers but no registrator class). Our values are Java records, which Spark's Kryo 4
- * cannot construct field by field, so they go through Java serialization: they are small (one config in, one
- * result out per task) and that keeps them exact.
+ * cannot construct field by field, so they go through Java serialization: they are small (a grid or a batch of trial indices in, receipts
+ * out per task) and that keeps them exact.
  */
 public class GradflowKryoRegistrator implements KryoRegistrator {
 
     private static final String[] JAVA_SERIALIZED = {
             "io.gradflow.grid.TrialConfig",
+            "io.gradflow.grid.GridSpec",
+            "io.gradflow.store.TrialReceipt",
+            "io.gradflow.spark.TrialTask$Batch",
             "io.gradflow.grid.InitSpec",
             "io.gradflow.grid.ClipSpec",
             "io.gradflow.grid.StatsSchedule",

@@ -1,11 +1,12 @@
 package io.gradflow.spark;
 
 import io.gradflow.analysis.Durations;
-import io.gradflow.trial.TrialResult;
+import io.gradflow.store.TrialReceipt;
 import io.gradflow.trial.Verdict;
 
 import java.io.PrintStream;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,15 +39,27 @@ final class Progress {
         this.startMillis = startMillis;
     }
 
-    void completed(TrialResult r) {
-        record(r.summary().config().estimatedCost(), r.summary().verdict());
+    /** Counts a task's trials and prints one line for all of them: a batch of 600 tiny trials is one line. */
+    synchronized String recordAll(List<TrialReceipt> receipts) {
+        if (receipts.isEmpty()) {
+            return null;
+        }
+        for (int i = 0; i < receipts.size() - 1; i++) {
+            count(receipts.get(i).estimatedCost(), receipts.get(i).verdict());
+        }
+        TrialReceipt last = receipts.get(receipts.size() - 1);
+        return record(last.estimatedCost(), last.verdict());
+    }
+
+    private void count(double cost, Verdict verdict) {
+        done++;
+        doneCost += cost;
+        counts.merge(verdict, 1, Integer::sum);
     }
 
     /** Counts one finished trial and prints (and returns) its progress line. */
     synchronized String record(double cost, Verdict verdict) {
-        done++;
-        doneCost += cost;
-        counts.merge(verdict, 1, Integer::sum);
+        count(cost, verdict);
         long elapsed = System.currentTimeMillis() - startMillis;
         String eta = doneCost > 0 && done < total ? Durations.clock(Math.round(elapsed * (totalCost - doneCost) / doneCost)) : "-";
         String line = String.format("[gradflow] %d/%d trials done, %d failed, %d diverged, elapsed %s, ETA %s",

@@ -8,25 +8,23 @@ import io.gradflow.analysis.Analysis;
 import io.gradflow.data.Dataset;
 import io.gradflow.data.Datasets;
 import io.gradflow.data.Fingerprint;
-import io.gradflow.grid.Grid;
 import io.gradflow.grid.GridDiff;
 import io.gradflow.grid.GridException;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
-import io.gradflow.grid.TrialConfig;
-import io.gradflow.store.DatasetWriter;
-import io.gradflow.store.Journal;
+import io.gradflow.store.Parts;
 import io.gradflow.store.Schemas;
 import io.gradflow.store.SweepDir;
-import io.gradflow.trial.CurvePoint;
-import io.gradflow.trial.LayerStat;
-import io.gradflow.trial.TrialResult;
+import io.gradflow.store.TrialReceipt;
 import io.gradflow.trial.Verdict;
 import io.gradflow.trial.Versions;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.SimpleFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import scala.collection.JavaConverters;
 import scala.runtime.AbstractFunction0;
@@ -37,21 +35,19 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * The sweep on Spark, and nothing else: expand the grid, build the data once and broadcast it, run one task per
- * missing trial (longest first, all in one job so no wave waits for its slowest trial), record each result in
- * the progress journal the moment it reaches the driver, then write the datasets, the grid and a manifest. No
- * statistics are computed here.
+ * The sweep on Spark, and nothing else: expand the grid into eight bytes per trial, build the data once and
+ * broadcast it, run the missing trials longest first as one job whose tasks carry one long trial or a batch of
+ * short ones ({@link TaskPlan}), each task committing its trials' rows as a Parquet part of the journal on the
+ * executor ({@link Parts}) and returning only receipts, then rewrite the parts into the datasets with Spark and
+ * write the grid and a manifest. No statistics are computed here.
  */
 public final class SweepJob {
 
@@ -59,6 +55,11 @@ public final class SweepJob {
     public static final String INJECT_FAIL_CONF = "spark.gradflow.inject.fail";
     /** Spark setting naming trial ids whose task must crash outside the trial ("all" for every trial): a test hook. */
     public static final String INJECT_CRASH_CONF = "spark.gradflow.inject.crash";
+    /**
+     * Spark setting naming trial ids whose task must crash right after committing its part, on its first attempt
+     * only ("all" for every task): a test hook for a retried task whose trials are already in the journal.
+     */
+    public static final String INJECT_CRASH_AFTER_COMMIT_CONF = "spark.gradflow.inject.crashAfterCommit";
 
     private SweepJob() {
     }
@@ -102,27 +103,25 @@ public final class SweepJob {
     public static SweepOutcome run(SparkSession spark, GridSpec spec, String out, Mode mode, PrintStream progress,
                                    Interrupts interrupts) {
         long t0 = System.currentTimeMillis();
-        List<TrialConfig> trials = new ArrayList<>(Grid.expand(spec));
+        Trials trials = Trials.of(spec);
         SweepDir.Mode dirMode = switch (mode) {
             case NEW -> SweepDir.Mode.NEW;
             case OVERWRITE -> SweepDir.Mode.OVERWRITE;
             case RESUME, EXTEND -> SweepDir.Mode.RESUME;
         };
-        SweepDir dir = SweepDir.open(out, spec.name(), dirMode, spark.sparkContext().hadoopConfiguration());
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        SweepDir dir = SweepDir.open(out, spec.name(), dirMode, hadoop);
 
         // What earlier runs finished, and whether this grid may continue them: all checked before any change.
-        Map<String, TrialResult> done = new LinkedHashMap<>();
+        Tally tally = new Tally();
         if (interrupts != null) {
             interrupts.attach(spark);
-            interrupts.track(trials.size(), () -> {
-                synchronized (done) {
-                    return done.size();
-                }
-            });
+            interrupts.track(trials.size(), tally::size);
         }
         Dataset data = null;
         String fingerprint = null;
         List<String> repairs = new ArrayList<>();
+        boolean[] done = new boolean[trials.size()];
         if (dir.found() != SweepDir.Found.NOTHING) {
             checkGrid(dir, spec, mode);
             String stored = storedFingerprint(dir);
@@ -132,27 +131,23 @@ public final class SweepJob {
                 fingerprint = Fingerprint.of(data);
                 checkData(spec, stored, fingerprint);
             }
-            Set<String> ids = new HashSet<>();
-            trials.forEach(t -> ids.add(t.trialId()));
-            Journal old = dir.journal();
-            Map<String, TrialResult> journalled = old.readAll();
-            synchronized (done) {
-                journalled.forEach((id, r) -> {
-                    if (ids.contains(id)) {
-                        done.put(id, r);
-                    }
-                });
+            Path parts = new Path(dir.partsPath());
+            // A finished sweep's journal was checked footer by footer on opening; an interrupted one may hold a part
+            // a killed writer or a damaged disk left unreadable: moved aside, its trials run again.
+            Parts.Committed committed = Parts.committed(spark, fileSystem(parts, hadoop), parts,
+                    dir.found() == SweepDir.Found.INTERRUPTED);
+            tally.addCommitted(committed, trials, done);
+            if (!committed.quarantined().isEmpty() && progress != null) {
+                progress.println("[gradflow] " + committed.quarantined().size() + " unreadable progress parts in "
+                        + parts + " moved to " + Parts.QUARANTINE + "/: their trials run again");
             }
-            if (old.unreadable() > 0 && progress != null) {
-                progress.println("[gradflow] " + old.unreadable() + " unreadable progress files in " + old.path() + ": their trials run again");
-            }
-            if (dir.found() == SweepDir.Found.FINISHED && done.size() == trials.size() && old.unreadable() == 0) {
-                repairs.addAll(damagedDatasets(spark, dir.path(), done));
+            if (dir.found() == SweepDir.Found.FINISHED && tally.size() == trials.size()) {
+                repairs.addAll(damagedDatasets(spark, dir.path(), dir.partsPath()));
                 if (repairs.isEmpty()) {
                     List<String> missing = dir.missingInFinal(List.of(Schemas.COMPARISON.name(), Schemas.EFFECTS.name(),
                             Analysis.REPORT_FILE));
                     if (missing.isEmpty()) {
-                        return new SweepOutcome(dir.path(), trials.size(), trials.size(), countVerdicts(done.values()), null,
+                        return new SweepOutcome(dir.path(), trials.size(), trials.size(), tally.verdicts(), null,
                                 System.currentTimeMillis() - t0, 0, null, null);
                     }
                     // Every row is there, only the derived analysis is not (e.g. interrupted while it ran): build it.
@@ -160,7 +155,7 @@ public final class SweepJob {
                     if (progress != null) {
                         progress.println("[gradflow] sweep '" + spec.name() + "' has every row but " + what);
                     }
-                    return analyse(spark, dir, trials.size(), done, t0, List.of(what), interrupts);
+                    return analyse(spark, dir, trials.size(), tally, t0, List.of(what), interrupts);
                 }
                 if (progress != null) {
                     progress.println("[gradflow] sweep '" + spec.name() + "': " + String.join("; ", repairs)
@@ -168,58 +163,52 @@ public final class SweepJob {
                 }
             }
         }
-        List<TrialConfig> todo = new ArrayList<>();
-        for (TrialConfig t : trials) {
-            if (!done.containsKey(t.trialId())) {
-                todo.add(t);
-            }
-        }
-        if (progress != null && !done.isEmpty() && !todo.isEmpty()) {
+        int[] todo = trials.missing(done);
+        if (progress != null && tally.size() > 0 && todo.length > 0) {
             progress.printf("[gradflow] resuming '%s': %d of %d trials already have a row, %d to run%n",
-                    spec.name(), done.size(), trials.size(), todo.size());
+                    spec.name(), tally.size(), trials.size(), todo.length);
         }
 
-        if (data == null && !todo.isEmpty()) {
+        if (data == null && todo.length > 0) {
             data = Datasets.build(spec.dataset(), spark);
             fingerprint = Fingerprint.of(data);
         }
         dir.begin(spec.source());
         // Written now, not only at the end, so that an interrupted sweep records which data its trials used.
-        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, List.copyOf(done.values()), trials.size(), t0,
+        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, tally, trials.size(), t0,
                 System.currentTimeMillis(), "the sweep has not finished", fingerprint));
-        Journal journal = dir.journal();
-        String error = todo.isEmpty() ? null : runTrials(spark, spec, todo, data, journal, done, progress, t0);
+        String error = todo.length == 0 ? null
+                : runTrials(spark, spec, trials, todo, data, dir.partsPath(), tally, progress, t0);
         if (interrupted(interrupts)) {
-            return interruptedOutcome(dir.stagingDir(), trials.size(), done, t0, todo.size());
+            return interruptedOutcome(dir.stagingDir(), trials.size(), tally, t0, todo.length);
         }
 
-        if (done.isEmpty()) {
+        if (tally.size() == 0) {
             dir.abandon();
             return new SweepOutcome(dir.path(), trials.size(), 0, Map.of(),
-                    error != null ? error : "no trial produced a row", System.currentTimeMillis() - t0, todo.size(),
+                    error != null ? error : "no trial produced a row", System.currentTimeMillis() - t0, todo.length,
                     null, null);
         }
-        List<TrialResult> all = new ArrayList<>(done.values());
         // The sweep's wall time, the one duration the summary, progress clock, manifest and report all show.
-        long wallMillis = write(spark, spec, dir, all, trials.size(), t0, error, fingerprint) - t0;
-        boolean complete = error == null && all.size() == trials.size();
+        long wallMillis = write(spark, spec, dir, tally, trials.size(), t0, error, fingerprint) - t0;
+        boolean complete = error == null && tally.size() == trials.size();
         if (complete) {
             dir.commit();
-            SweepOutcome o = analyse(spark, dir, trials.size(), done, t0, repairs, interrupts);
+            SweepOutcome o = analyse(spark, dir, trials.size(), tally, t0, repairs, interrupts);
             return new SweepOutcome(o.directory(), o.trials(), o.rows(), o.byVerdict(), o.error(), wallMillis,
-                    todo.size(), o.summary(), o.analysisError(), o.repaired(), o.interrupted());
+                    todo.length, o.summary(), o.analysisError(), o.repaired(), o.interrupted());
         } else if (error == null) {
-            error = (trials.size() - all.size()) + " trials have no row";
+            error = (trials.size() - tally.size()) + " trials have no row";
         }
-        return new SweepOutcome(dir.stagingDir(), trials.size(), all.size(), countVerdicts(all), error,
-                wallMillis, todo.size(), null, null, repairs, false);
+        return new SweepOutcome(dir.stagingDir(), trials.size(), tally.size(), tally.verdicts(), error,
+                wallMillis, todo.length, null, null, repairs, false);
     }
 
     /**
      * Builds comparison, effects and the report of the committed sweep. They are derived data: a failure here loses
      * no trial, and `gradflow report` or `--resume` rebuilds them.
      */
-    private static SweepOutcome analyse(SparkSession spark, SweepDir dir, int total, Map<String, TrialResult> done,
+    private static SweepOutcome analyse(SparkSession spark, SweepDir dir, int total, Tally tally,
                                         long t0, List<String> repairs, Interrupts interrupts) {
         String summary = null;
         String analysisError = null;
@@ -229,9 +218,9 @@ public final class SweepJob {
             analysisError = e.getClass().getSimpleName() + ": " + firstLine(e);
         }
         if (interrupted(interrupts)) {
-            return interruptedOutcome(dir.path(), total, done, t0, 0);
+            return interruptedOutcome(dir.path(), total, tally, t0, 0);
         }
-        return new SweepOutcome(dir.path(), total, done.size(), countVerdicts(done.values()), null,
+        return new SweepOutcome(dir.path(), total, tally.size(), tally.verdicts(), null,
                 System.currentTimeMillis() - t0, 0, summary, analysisError, repairs, false);
     }
 
@@ -239,42 +228,38 @@ public final class SweepJob {
         return interrupts != null && interrupts.requested();
     }
 
-    private static SweepOutcome interruptedOutcome(String directory, int total, Map<String, TrialResult> done, long t0,
-                                                   int ran) {
-        synchronized (done) {
-            return new SweepOutcome(directory, total, done.size(), countVerdicts(done.values()), "interrupted",
-                    System.currentTimeMillis() - t0, ran, null, null, List.of(), true);
-        }
+    private static SweepOutcome interruptedOutcome(String directory, int total, Tally tally, long t0, int ran) {
+        return new SweepOutcome(directory, total, tally.size(), tally.verdicts(), "interrupted",
+                System.currentTimeMillis() - t0, ran, null, null, List.of(), true);
     }
 
     /**
-     * Compares a finished sweep's datasets with its journal: each of trials, layer_stats and curves must be there,
-     * readable, and hold one row per journalled trial (and its layer and curve rows). Returns one phrase per
-     * dataset that is not, e.g. "trials is missing"; the caller rewrites them from the journal.
+     * Compares a finished sweep's datasets with its journal, with Spark: each of trials, layer_stats and curves
+     * must be there, readable, and hold one row per journalled trial (and its layer and curve rows). Returns one
+     * phrase per dataset that is not, e.g. "trials is missing"; the caller rewrites them from the journal.
      */
-    static List<String> damagedDatasets(SparkSession spark, String sweepDir, Map<String, TrialResult> done) {
-        long layerRows = done.values().stream().mapToLong(r -> r.layerStats().size()).sum();
-        long curveRows = done.values().stream().mapToLong(r -> r.curve().size()).sum();
+    static List<String> damagedDatasets(SparkSession spark, String sweepDir, String partsDir) {
+        org.apache.spark.sql.Dataset<Row> unique = Parts.unique(spark, new Path(partsDir));
+        Parts.Counts n = Parts.counts(unique);
         Map<String, Long> expected = new LinkedHashMap<>();
-        expected.put(Schemas.TRIALS.name(), (long) done.size());
-        expected.put(Schemas.LAYER_STATS.name(), layerRows);
-        expected.put(Schemas.CURVES.name(), curveRows);
+        expected.put(Schemas.TRIALS.name(), n.trials());
+        expected.put(Schemas.LAYER_STATS.name(), n.layerStats());
+        expected.put(Schemas.CURVES.name(), n.curves());
         List<String> problems = new ArrayList<>();
-        org.apache.hadoop.fs.Path dirPath = new org.apache.hadoop.fs.Path(sweepDir);
+        Path dirPath = new Path(sweepDir);
         for (Map.Entry<String, Long> e : expected.entrySet()) {
-            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dirPath, e.getKey());
+            Path p = new Path(dirPath, e.getKey());
             try {
                 if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
                     problems.add(e.getKey() + " is missing");
                     continue;
                 }
-                org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> df = spark.read().parquet(p.toString());
-                long n = df.count();
-                if (n != e.getValue()) {
-                    problems.add(e.getKey() + " has " + n + " rows, the journal " + e.getValue());
+                org.apache.spark.sql.Dataset<Row> df = spark.read().parquet(p.toString());
+                long rows = df.count();
+                if (rows != e.getValue()) {
+                    problems.add(e.getKey() + " has " + rows + " rows, the journal " + e.getValue());
                 } else if (e.getKey().equals(Schemas.TRIALS.name())
-                        && !new HashSet<>(df.select("trial_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
-                        .equals(done.keySet())) {
+                        && !df.select("trial_id").except(unique.select("trial_id")).isEmpty()) {
                     problems.add("trials holds other trials than the journal");
                 }
             } catch (Exception ex) {
@@ -333,34 +318,51 @@ public final class SweepJob {
         }
     }
 
-    /** Runs the trials as one Spark job; returns the job's error, or null. Results go to the journal and {@code done}. */
-    private static String runTrials(SparkSession spark, GridSpec spec, List<TrialConfig> todo, Dataset data,
-                                    Journal journal, Map<String, TrialResult> done, PrintStream progress, long t0) {
-        // Longest first: with one task per trial, the expensive ones must not start in the last wave.
-        List<TrialConfig> order = new ArrayList<>(todo);
-        order.sort(Comparator.comparingDouble(TrialConfig::estimatedCost).reversed().thenComparing(TrialConfig::trialId));
+    /**
+     * Runs the trials as one Spark job; returns the job's error, or null. Each task commits its trials' rows to the
+     * journal on the executor; only their receipts reach {@code tally} here.
+     */
+    private static String runTrials(SparkSession spark, GridSpec spec, Trials trials, int[] todo, Dataset data,
+                                    String partsDir, Tally tally, PrintStream progress, long t0) {
+        int[] order = trials.longestFirst(todo);
+        double[] seconds = new double[order.length];
+        double totalCost = 0;
+        for (int i = 0; i < order.length; i++) {
+            seconds[i] = trials.seconds(order[i]);
+            totalCost += trials.cost(order[i]);
+        }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        jsc.setJobGroup("gradflow-" + spec.name(), "gradflow sweep " + spec.name() + " (" + order.size() + " trials)");
+        List<int[]> plan = TaskPlan.plan(seconds, jsc.defaultParallelism());
+        List<TrialTask.Batch> batches = new ArrayList<>(plan.size());
+        for (int b = 0; b < plan.size(); b++) {
+            int[] range = plan.get(b);
+            long[] raw = new long[range[1] - range[0]];
+            for (int i = range[0]; i < range[1]; i++) {
+                raw[i - range[0]] = trials.raw(order[i]);
+            }
+            batches.add(new TrialTask.Batch(b, raw));
+        }
+        jsc.setJobGroup("gradflow-" + spec.name(), "gradflow sweep " + spec.name() + " (" + order.length + " trials in "
+                + batches.size() + " tasks)");
         Broadcast<Dataset> bdata = jsc.broadcast(data);
-        Set<String> injectFail = idSet(spark.conf().get(INJECT_FAIL_CONF, ""));
-        Set<String> injectCrash = idSet(spark.conf().get(INJECT_CRASH_CONF, ""));
-
-        JavaRDD<TrialConfig> rdd = jsc.parallelize(order, order.size());
-        double totalCost = order.stream().mapToDouble(TrialConfig::estimatedCost).sum();
-        Progress prog = new Progress(progress, order.size(), totalCost, t0);
+        Broadcast<GridSpec> bgrid = jsc.broadcast(spec);
+        TrialTask task = new TrialTask(bdata, bgrid, partsDir, new Parts.Conf(spark.sparkContext().hadoopConfiguration()),
+                idSet(spark.conf().get(INJECT_FAIL_CONF, "")), idSet(spark.conf().get(INJECT_CRASH_CONF, "")),
+                idSet(spark.conf().get(INJECT_CRASH_AFTER_COMMIT_CONF, "")));
+        JavaRDD<TrialTask.Batch> rdd = jsc.parallelize(batches, batches.size());
+        Progress prog = new Progress(progress, order.length, totalCost, t0);
+        if (progress != null) {
+            progress.printf("[gradflow] %d trials in %d tasks (one part file each)%n", order.length, batches.size());
+        }
         List<Object> partitions = new ArrayList<>();
-        IntStream.range(0, order.size()).forEach(partitions::add);
-        SimpleFutureAction<Void> job = spark.sparkContext().submitJob(rdd.rdd(), new TrialTask(bdata, injectFail, injectCrash),
+        IntStream.range(0, batches.size()).forEach(partitions::add);
+        SimpleFutureAction<Void> job = spark.sparkContext().submitJob(rdd.rdd(), task,
                 JavaConverters.asScalaBuffer(partitions).toSeq(),
-                new AbstractFunction2<Object, TrialResult, BoxedUnit>() {
+                new AbstractFunction2<Object, ArrayList<TrialReceipt>, BoxedUnit>() {
                     @Override
-                    public BoxedUnit apply(Object partition, TrialResult r) {
-                        // On the driver, as each task's result arrives: durable first, then counted.
-                        journal.write(r);
-                        synchronized (done) {
-                            done.put(r.trialId(), r);
-                        }
-                        prog.completed(r);
+                    public BoxedUnit apply(Object partition, ArrayList<TrialReceipt> receipts) {
+                        // On the driver, as each task's receipts arrive: its part is already committed.
+                        record(tally, prog, receipts);
                         return BoxedUnit.UNIT;
                     }
                 },
@@ -377,41 +379,38 @@ public final class SweepJob {
             error = "the Spark job failed: " + firstLine(e);
         } finally {
             bdata.destroy();
+            bgrid.destroy();
         }
         return error;
     }
 
-    private static Map<Verdict, Integer> countVerdicts(Iterable<TrialResult> results) {
-        Map<Verdict, Integer> counts = new EnumMap<>(Verdict.class);
-        results.forEach(r -> counts.merge(r.summary().verdict(), 1, Integer::sum));
-        return counts;
+    /**
+     * The one result path on the driver: what a {@link io.gradflow.store.ResultSink} committed is counted and shown.
+     * Trials run by Spark tasks arrive here as task results; a driver-side runner (a trial trained across the
+     * cluster) commits through {@code Parts.sink} on the driver and passes its receipts here the same way.
+     */
+    static void record(Tally tally, Progress prog, List<TrialReceipt> receipts) {
+        tally.add(receipts);
+        prog.recordAll(receipts);
     }
 
     /**
-     * Writes the datasets and the manifest; returns the end of the sweep's wall time (epoch milliseconds): the
-     * moment the datasets are written, which the manifest records as {@code finished_at}.
+     * Writes the datasets from the journal with Spark, then the manifest, then compacts the journal; returns the end
+     * of the sweep's wall time (epoch milliseconds): the moment the datasets are written, which the manifest records
+     * as {@code finished_at}.
      */
-    private static long write(SparkSession spark, GridSpec spec, SweepDir dir, List<TrialResult> done, int total,
+    private static long write(SparkSession spark, GridSpec spec, SweepDir dir, Tally tally, int total,
                               long startMillis, String error, String fingerprint) {
-        // Stable row order makes the files themselves reproducible, not only their contents.
-        done.sort(Comparator.comparing(TrialResult::trialId));
-        List<Schemas.SweepTrial> trialRows = new ArrayList<>();
-        List<LayerStat> layerRows = new ArrayList<>();
-        List<CurvePoint> curveRows = new ArrayList<>();
-        for (TrialResult r : done) {
-            trialRows.add(new Schemas.SweepTrial(spec.name(), r.summary()));
-            layerRows.addAll(r.layerStats());
-            curveRows.addAll(r.curve());
-        }
-        DatasetWriter.write(spark, Schemas.TRIALS, trialRows, dir.stagingPath(Schemas.TRIALS.name()));
-        DatasetWriter.write(spark, Schemas.LAYER_STATS, layerRows, dir.stagingPath(Schemas.LAYER_STATS.name()));
-        DatasetWriter.write(spark, Schemas.CURVES, curveRows, dir.stagingPath(Schemas.CURVES.name()));
+        Path parts = new Path(dir.partsPath());
+        org.apache.spark.sql.Dataset<Row> unique = Parts.unique(spark, parts);
+        Parts.writeDatasets(unique, dir::stagingPath);
         long end = System.currentTimeMillis();
-        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, done, total, startMillis, end, error, fingerprint));
+        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, tally, total, startMillis, end, error, fingerprint));
+        Parts.compact(fileSystem(parts, spark.sparkContext().hadoopConfiguration()), parts, unique, tally.size());
         return end;
     }
 
-    static String manifest(SparkSession spark, GridSpec spec, List<TrialResult> done, int total, long startMillis,
+    static String manifest(SparkSession spark, GridSpec spec, Tally done, int total, long startMillis,
                            long endMillis, String error, String fingerprint) {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode m = om.createObjectNode();
@@ -432,12 +431,11 @@ public final class SweepJob {
         m.put("trials_total", total);
         m.put("trials_written", done.size());
         ObjectNode v = m.putObject("verdicts");
+        Map<Verdict, Integer> counts = done.verdicts();
         for (Verdict verdict : Verdict.values()) {
-            v.put(verdict.name(), done.stream().filter(r -> r.summary().verdict() == verdict).count());
+            v.put(verdict.name(), (long) counts.getOrDefault(verdict, 0));
         }
-        Set<String> executors = new LinkedHashSet<>();
-        done.forEach(r -> executors.add(r.summary().provenance().executorId()));
-        m.putPOJO("executors", executors);
+        m.putPOJO("executors", done.executors());
         m.putPOJO("axes", spec.axisNames());
         // trials, layer_stats and curves now; comparison, effects and report.html are added by the analysis
         m.putPOJO("datasets", Schemas.all().stream().map(t -> t.name()).toList());
@@ -459,6 +457,14 @@ public final class SweepJob {
             p = System.getenv("GRADFLOW_GIT_COMMIT");
         }
         return p == null || p.isBlank() ? "unknown" : p.trim();
+    }
+
+    private static org.apache.hadoop.fs.FileSystem fileSystem(Path p, Configuration conf) {
+        try {
+            return p.getFileSystem(conf);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("could not open the file system of " + p, e);
+        }
     }
 
     private static Set<String> idSet(String csv) {

@@ -30,6 +30,8 @@ public final class SweepDir {
     /** File names inside a sweep folder. */
     public static final String GRID_FILE = "grid.yaml";
     public static final String MANIFEST_FILE = "manifest.json";
+    /** The per-trial journal of gradflow before {@link Parts}: recognized, to refuse resuming it with a clear line. */
+    static final String LEGACY_JOURNAL = "_progress";
 
     /** What the user asked to do with an existing sweep of the same name. */
     public enum Mode {
@@ -121,8 +123,13 @@ public final class SweepDir {
     }
 
     private static void requireJournal(FileSystem fs, Path dir) throws IOException {
-        if (!fs.exists(new Path(dir, Journal.DIR)) || !fs.exists(new Path(dir, GRID_FILE))) {
-            throw new OutputException("sweep directory '" + dir + "' has no progress journal (" + Journal.DIR + "/) and grid ("
+        if (!fs.exists(new Path(dir, Parts.DIR)) && fs.exists(new Path(dir, LEGACY_JOURNAL))) {
+            throw new OutputException("sweep directory '" + dir + "' was written by an older gradflow, whose progress journal ("
+                    + LEGACY_JOURNAL + "/, one file per trial) this version does not read; finish it with that version, "
+                    + "or pass --overwrite to start over");
+        }
+        if (!fs.exists(new Path(dir, Parts.DIR)) || !fs.exists(new Path(dir, GRID_FILE))) {
+            throw new OutputException("sweep directory '" + dir + "' has no progress journal (" + Parts.DIR + "/) and grid ("
                     + GRID_FILE + ") to resume from; pass --overwrite to start over");
         }
     }
@@ -142,7 +149,8 @@ public final class SweepDir {
             return;
         }
         boolean grid = fs.exists(new Path(dir, GRID_FILE));
-        boolean record = fs.exists(new Path(dir, MANIFEST_FILE)) || fs.exists(new Path(dir, Journal.DIR));
+        boolean record = fs.exists(new Path(dir, MANIFEST_FILE)) || fs.exists(new Path(dir, Parts.DIR))
+                || fs.exists(new Path(dir, LEGACY_JOURNAL));
         if (!grid || !record) {
             List<String> names = new ArrayList<>();
             for (FileStatus e : entries) {
@@ -197,7 +205,7 @@ public final class SweepDir {
                 throw new OutputException("'" + sweepDir + "' is not a sweep folder: " + trials
                         + " does not exist; give the folder that `gradflow sweep` wrote (OUT/<sweep name>)");
             }
-            String fix = fs.exists(new Path(dir, Journal.DIR))
+            String fix = fs.exists(new Path(dir, Parts.DIR))
                     ? "; `gradflow sweep --grid " + new Path(dir, GRID_FILE) + " --out " + dir.getParent() + " --resume` rewrites it from the progress journal"
                     : "; rerun the sweep with --overwrite";
             for (Table<?> t : Schemas.all()) {
@@ -314,12 +322,12 @@ public final class SweepDir {
         return readText(new Path(found == Found.INTERRUPTED ? staging : finalDir, GRID_FILE));
     }
 
-    /** The journal of the earlier run (before {@link #begin()}) or of this one (after). */
-    public Journal journal() {
+    /** The journal folder ({@link Parts}) of the earlier run (before {@link #begin}) or of this one (after). */
+    public String partsPath() {
         if (!begun && found == Found.FINISHED) {
-            return new Journal(fs, finalDir);
+            return new Path(finalDir, Parts.DIR).toString();
         }
-        return new Journal(fs, staging);
+        return new Path(staging, Parts.DIR).toString();
     }
 
     /**
@@ -335,6 +343,9 @@ public final class SweepDir {
                 throw new IOException("rename of " + finalDir + " to " + staging + " failed");
             }
             fs.mkdirs(staging);
+            // The journal exists from the start, so a sweep killed before its first part can still be resumed.
+            fs.mkdirs(new Path(staging, Parts.DIR));
+            Parts.clearHidden(fs, new Path(staging, Parts.DIR));
             writeText(GRID_FILE, gridText);
             begun = true;
         } catch (IOException e) {

@@ -92,6 +92,29 @@ class AnalysisIT {
     }
 
     @Test
+    void theSparkAggregatesOfTheReportEqualThePureProfilesOnARealSweep() throws Exception {
+        org.apache.hadoop.fs.Path d = new org.apache.hadoop.fs.Path(dir.toString());
+        org.apache.hadoop.fs.FileSystem fs = d.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        org.apache.hadoop.fs.Path trialsPath = new org.apache.hadoop.fs.Path(d, "trials");
+        List<TrialRow> rows = Analysis.readTrials(spark, trialsPath.toString());
+        Map<String, Profiles.Profile> pure = Profiles.meanLog10Delta(rows, Analysis.readDeltas(spark, fs, d, java.util.Set.of()));
+        Map<String, Profiles.Profile> sql = Analysis.deltaProfiles(spark, fs, d, trialsPath, java.util.Set.of());
+        assertThat(sql.keySet()).isEqualTo(pure.keySet()).isNotEmpty();
+        pure.forEach((c, p) -> {
+            assertThat(sql.get(c).init()).as(c).containsExactly(p.init(), org.assertj.core.api.Assertions.within(1e-12));
+            assertThat(sql.get(c).end()).as(c).containsExactly(p.end(), org.assertj.core.api.Assertions.within(1e-12));
+        });
+        Map<String, java.util.TreeMap<Integer, Double>> pureLoss = Profiles.meanLoss(rows, Analysis.readLosses(spark, fs, d));
+        Map<String, java.util.TreeMap<Integer, Double>> sqlLoss = Analysis.lossCurves(spark, fs, d, trialsPath);
+        assertThat(sqlLoss.keySet()).isEqualTo(pureLoss.keySet()).isNotEmpty();
+        pureLoss.forEach((c, m) -> {
+            assertThat(sqlLoss.get(c).keySet()).as(c).isEqualTo(m.keySet());
+            m.forEach((step, v) -> assertThat(sqlLoss.get(c).get(step)).as(c + " step " + step).isCloseTo(v,
+                    org.assertj.core.api.Assertions.within(1e-12 * Math.max(1, Math.abs(v)))));
+        });
+    }
+
+    @Test
     void comparisonAndEffectsAreWrittenWithTheirSchemasAndAgreeWithSparkSql() {
         assertThat(result.axes()).extracting(AxisLevels::name).containsExactly("activation", "batchnorm", "depth");
         assertThat(result.axes().get(2).levels()).containsExactly("2", "4");

@@ -211,7 +211,7 @@ class StandaloneClusterIT {
         Process submit = pb.start();
         try {
             // Once the first trial is recorded both executors are busy; then worker 2 dies without warning.
-            Path progress = out.resolve(".worker-kill.incomplete/_progress");
+            Path progress = out.resolve(".worker-kill.incomplete/_parts");
             // A guard against hanging, not a speed check: poll for up to 30 minutes.
             for (int polls = 0; polls < 9_000 && !hasResult(progress); polls++) {
                 assertThat(submit.isAlive()).as(Files.readString(log)).isTrue();
@@ -245,7 +245,8 @@ class StandaloneClusterIT {
             return false;
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.anyMatch(p -> p.getFileName().toString().endsWith(".result"));
+            // a committed part (hidden names are parts still being written)
+            return s.anyMatch(p -> p.getFileName().toString().endsWith(".parquet") && !p.getFileName().toString().startsWith("."));
         }
     }
 

@@ -290,4 +290,33 @@ class GridTest {
         assertThat(it.next().seed()).isEqualTo(1);
         assertThat(it.next().seed()).isEqualTo(2);
     }
+
+    @Test
+    void rawIndicesRebuildEveryTrialOfTheExpansionInOrderExclusionsSkipped() {
+        GridSpec spec = parse("""
+                seeds: [1, 2, 3]
+                axes:
+                  activation: [sigmoid, tanh, relu]
+                  depth: [4, 8]
+                  batchnorm: [false, true]
+                exclude:
+                  - {depth: 8, activation: relu}
+                dataset: {kind: spirals}
+                """);
+        List<TrialConfig> expanded = Grid.expand(spec);
+        List<Long> raws = new java.util.ArrayList<>();
+        List<TrialConfig> visited = new java.util.ArrayList<>();
+        Grid.forEachIndexed(spec, (raw, t) -> {
+            raws.add(raw);
+            visited.add(t);
+        });
+        assertThat(visited).isEqualTo(expanded);
+        assertThat(raws).doesNotHaveDuplicates().isSorted();
+        assertThat(raws.get(raws.size() - 1)).isLessThan(3L * 2 * 2 * 3);
+        for (int i = 0; i < raws.size(); i++) {
+            assertThat(Grid.at(spec, raws.get(i))).isEqualTo(expanded.get(i));
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Grid.at(spec, 36))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside grid");
+    }
 }

@@ -88,16 +88,16 @@ class ResumeIT {
                 .redirectOutput(tmp.resolve("driver.log").toFile());
         pb.environment().put("OMP_NUM_THREADS", "1");
         Process driver = pb.start();
-        Path progress = out.resolve(".killed.incomplete/_progress");
+        Path progress = out.resolve(".killed.incomplete/_parts");
         // A guard against hanging, not a speed check: poll for up to 30 minutes.
-        for (int polls = 0; polls < 18_000 && results(progress).size() < 3; polls++) {
+        for (int polls = 0; polls < 18_000 && committed(progress) < 3; polls++) {
             assertThat(driver.isAlive()).as("driver still running; log: %s", log()).isTrue();
             Thread.sleep(100);
         }
-        assertThat(results(progress)).as("at least three trials recorded before the kill").hasSizeGreaterThanOrEqualTo(3);
+        assertThat(committed(progress)).as("at least three trials recorded before the kill").isGreaterThanOrEqualTo(3);
         driver.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
         driver.waitFor();
-        Map<String, byte[]> before = results(progress);
+        Map<String, Long> before = startTimes(progress.toString());
         assertThat(before.size()).isBetween(3, 11);
         assertThat(out.resolve("killed")).doesNotExist();
 
@@ -109,10 +109,16 @@ class ResumeIT {
         List<Row> rows = spark.read().parquet(out.resolve("killed/trials").toString()).select("trial_id").collectAsList();
         assertThat(rows).hasSize(12);
         assertThat(rows.stream().map(r -> r.getString(0)).distinct().count()).isEqualTo(12);
-        // the trials finished before the kill were not run again: their records are byte for byte the same
-        Map<String, byte[]> after = results(out.resolve("killed/_progress"));
+        // the trials finished before the kill were not run again: their rows keep the start time of that run
+        Map<String, Long> after = startTimes(out.resolve("killed/trials").toString());
         assertThat(after).hasSize(12);
-        before.forEach((name, bytes) -> assertThat(after.get(name)).as(name).isEqualTo(bytes));
+        before.forEach((id, started) -> assertThat(after.get(id)).as(id).isEqualTo(started));
+        // the journal of the finished sweep holds each trial once, in a compacted file, no per-trial files
+        assertThat(startTimes(out.resolve("killed/_parts").toString())).isEqualTo(after);
+        assertThat(committed(out.resolve("killed/_parts"))).isEqualTo(12);
+        try (Stream<Path> s = Files.list(out.resolve("killed/_parts"))) {
+            assertThat(s.filter(p -> p.getFileName().toString().endsWith(".parquet")).count()).isEqualTo(1);
+        }
         assertThat(spark.read().parquet(out.resolve("killed/layer_stats").toString())
                 .groupBy("trial_id", "step", "block").count().where("count > 1").count()).isZero();
     }
@@ -173,7 +179,7 @@ class ResumeIT {
 
     @Test
     void anInterruptedSweepIsNotStartedOverWithoutBeingAsked() throws Exception {
-        Path staging = tmp.resolve(".tiny.incomplete/_progress");
+        Path staging = tmp.resolve(".tiny.incomplete/_parts");
         Files.createDirectories(staging);
         Files.writeString(tmp.resolve(".tiny.incomplete/grid.yaml"), TINY);
         assertThatThrownBy(() -> SweepJob.run(spark, grid(TINY), tmp.toString(), SweepJob.Mode.NEW, null))
@@ -320,21 +326,22 @@ class ResumeIT {
     @Test
     void ctrlCPrintsOneLineExits130AndResumeFinishesTheSweepAndItsAnalysis() throws Exception {
         String text = """
+                # long enough (estimated over 5 s each) that every trial is a task of its own and commits alone
                 name: stopped
                 seeds: [1, 2, 3]
                 axes:
                   activation: [tanh, relu]
                   batchnorm: [false, true]
-                training: {depth: 4, width: 32, steps: 80, batch_size: 32}
+                training: {depth: 8, width: 32, steps: 2500, batch_size: 32}
                 dataset: {kind: spirals, samples: 300, classes: 3}
                 """;
         Path gridFile = tmp.resolve("stopped.yaml");
         Files.writeString(gridFile, text);
         Path out = tmp.resolve("out");
         Process driver = driver(gridFile, out);
-        Path progress = out.resolve(".stopped.incomplete/_progress");
+        Path progress = out.resolve(".stopped.incomplete/_parts");
         // A guard against hanging, not a speed check: poll for up to 30 minutes.
-        for (int polls = 0; polls < 18_000 && results(progress).size() < 2; polls++) {
+        for (int polls = 0; polls < 18_000 && committed(progress) < 2; polls++) {
             assertThat(driver.isAlive()).as("driver still running; log: %s", log()).isTrue();
             Thread.sleep(100);
         }
@@ -347,7 +354,7 @@ class ResumeIT {
         assertThat(lines.get(0)).matches("gradflow: interrupted: \\d+ of 12 trials kept; rerun with --resume");
         assertThat(log).as("no stack traces").doesNotContain("\tat ").doesNotContain("Exception");
         int kept = Integer.parseInt(lines.get(0).replaceAll("\\D+(\\d+) of.*", "$1"));
-        assertThat(results(progress)).hasSize(kept);
+        assertThat(committed(progress)).isEqualTo(kept);
         assertThat(kept).isBetween(2, 11);
 
         SweepOutcome o = SweepJob.run(spark, GridParser.parseFile(gridFile), out.toString(), SweepJob.Mode.RESUME, null);
@@ -399,15 +406,32 @@ class ResumeIT {
         }
     }
 
-    private static Map<String, byte[]> results(Path dir) throws Exception {
-        if (!Files.isDirectory(dir)) {
-            return Map.of();
+    /** Trials in the committed parts of a journal, summed from their footers (a retry would count twice). */
+    static long committed(Path parts) throws Exception {
+        if (!Files.isDirectory(parts)) {
+            return 0;
         }
-        Map<String, byte[]> m = new TreeMap<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".result")).toList()) {
-                m.put(p.getFileName().toString(), Files.readAllBytes(p));
+        long n = 0;
+        org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+        try (Stream<Path> s = Files.list(parts)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".parquet")
+                    && !p.getFileName().toString().startsWith(".")).toList()) {
+                try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                        org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(p.toUri()), conf))) {
+                    n += r.getRecordCount();
+                }
             }
+        }
+        return n;
+    }
+
+    /** trial_id → started_at (epoch ms) of a trials dataset or a journal. */
+    private static Map<String, Long> startTimes(String path) {
+        Map<String, Long> m = new TreeMap<>();
+        org.apache.spark.sql.Dataset<Row> df = path.endsWith("_parts")
+                ? spark.read().schema(io.gradflow.store.Parts.schema()).parquet(path) : spark.read().parquet(path);
+        for (Row r : df.select("trial_id", "started_at").collectAsList()) {
+            assertThat(m.put(r.getString(0), r.getTimestamp(1).getTime())).as("one row per trial in " + path).isNull();
         }
         return m;
     }

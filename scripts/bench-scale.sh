@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Scale benchmark (BENCHMARKS.md, "Scale"): sweeps of near-zero-cost trials on local[2] at growing sizes, and
+# `gradflow report` on synthetic sweep folders of a real sweep's shape (bench.SyntheticSweep: the bench-report
+# sweep's rows copied as extra seeds). For each: wall time, peak RSS (GNU time), and for sweeps the task count (one
+# part file each), the slots' busy share between the first trial's start and the last trial's end, and the
+# driver's phases from its log. Usage:
+#   scripts/bench-scale.sh [--sweeps "100 1000 10000"] [--reports "10 100"] [OUT]
+# --reports gives copy counts of the 1,008-trial bench-report sweep (10 → 10,080 trials, 1000 → 1,008,000).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SWEEPS="100 1000 10000"
+REPORTS="10 100"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sweeps) SWEEPS="$2"; shift 2 ;;
+    --reports) REPORTS="$2"; shift 2 ;;
+    *) break ;;
+  esac
+done
+OUT="${1:-/tmp/gradflow-bench-scale}"
+mkdir -p "$OUT"
+GF="$ROOT/bin/gradflow"
+# shellcheck source=java17-opens.sh
+. "$ROOT/scripts/java17-opens.sh"
+rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1" | awk '{printf "%.0f MiB", $1/1024}'; }
+wall() { sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$1"; }
+
+echo "| trials | tasks | wall | sweep wall time (gradflow) | slots busy | peak RSS |"
+echo "|---|---|---|---|---|---|"
+for n in $SWEEPS; do
+  grid="$OUT/zero-$n.yaml"
+  {
+    echo "name: zero-$n"
+    echo "seeds: [$(seq -s ', ' 1 "$n")]"
+    echo "axes:"
+    echo "  activation: [relu]"
+    echo "training: {depth: 1, width: 2, steps: 1, batch_size: 8}"
+    echo "dataset: {kind: blobs, samples: 40, classes: 2, features: 2}"
+  } > "$grid"
+  /usr/bin/time -v "$GF" sweep --grid "$grid" --out "$OUT" --master 'local[2]' --overwrite --max-trials 10000000 \
+    > "$OUT/zero-$n.out" 2> "$OUT/zero-$n.err" || { echo "sweep $n failed; see $OUT/zero-$n.err" >&2; exit 1; }
+  tasks=$(sed -n 's/.*trials in \([0-9]*\) tasks.*/\1/p' "$OUT/zero-$n.err" | head -1)
+  gwall=$(sed -n 's/.*sweep wall time \([0-9:]*\).*/\1/p' "$OUT/zero-$n.out" | head -1)
+  rm -f "$OUT/busy-$n.csv"
+  "$GF" sql "$OUT/zero-$n" "SELECT round(100 * sum(wall_time_ms) / (2 * (max(unix_millis(started_at) + wall_time_ms) - min(unix_millis(started_at)))), 1) AS busy FROM trials" --csv "$OUT/busy-$n.csv" >/dev/null 2>&1
+  busy=$(tail -n 1 "$OUT/busy-$n.csv")
+  echo "| $n | $tasks | $(wall "$OUT/zero-$n.err") | $gwall | ${busy}% | $(rss "$OUT/zero-$n.err") |"
+done
+
+SRC="$OUT/bench-report"
+if [ -n "$REPORTS" ] && [ ! -d "$SRC/trials" ]; then
+  "$GF" sweep --grid "$ROOT/conf/grids/bench-report.yaml" --out "$OUT" --quiet --overwrite > "$OUT/bench-report.log" 2>&1
+fi
+echo
+echo "| trials | generate | report wall | report peak RSS | result |"
+echo "|---|---|---|---|---|"
+for copies in $REPORTS; do
+  dst="$OUT/synthetic-$copies"
+  mkdir -p "$dst"
+  start=$(date +%s)
+  java "${ADD_OPENS[@]}" -Xmx2g -cp "$ROOT/target/gradflow.jar:$ROOT/target/lib/*" \
+    io.gradflow.bench.SyntheticSweep "$SRC" "$dst" "$copies" > "$dst.gen.log" 2>&1 \
+    || { echo "generating $dst failed; see $dst.gen.log" >&2; exit 1; }
+  gen=$(( $(date +%s) - start ))
+  n=$(sed -n 's/^wrote \([0-9]*\) trials.*/\1/p' "$dst.gen.log")
+  if /usr/bin/time -v "$GF" report "$dst" > "$dst.report.out" 2> "$dst.report.err"; then res=ok; else res="failed (exit $?)"; fi
+  echo "| $n | ${gen} s | $(wall "$dst.report.err") | $(rss "$dst.report.err") | $res |"
+done

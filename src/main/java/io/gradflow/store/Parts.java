@@ -1,0 +1,448 @@
+package io.gradflow.store;
+
+import io.gradflow.trial.CurvePoint;
+import io.gradflow.trial.LayerStat;
+import io.gradflow.trial.TrialResult;
+import io.gradflow.trial.TrialSummary;
+import io.gradflow.trial.Verdict;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+
+/**
+ * The sweep's progress journal: Parquet part files under {@code _parts/}, written by the executors. Each task
+ * writes the rows of all its trials (their {@code trials} columns, with their {@code layer_stats} and
+ * {@code curves} rows nested as arrays) as one file under a hidden temporary name and renames it into place, so
+ * a part is either complete or absent, and a batch of trials costs one file. The driver only receives receipts.
+ * A retried or speculative task writes a second part for the same trials; every reader resolves such duplicates
+ * by trial id, keeping the rows of the part whose path sorts first (all duplicates hold the same statistics,
+ * since trials are deterministic). Resuming reads the committed parts' trial ids with Spark; finishing the sweep
+ * rewrites the parts into the datasets with Spark jobs and compacts the journal into a few files. Spark skips the
+ * names that start with {@code _} or {@code .}, so temporary files and quarantined parts are never read.
+ */
+public final class Parts {
+
+    /** The journal folder inside the (staging or final) sweep folder. */
+    public static final String DIR = "_parts";
+    /** Where a resumed sweep moves parts it cannot read (their trials run again). */
+    public static final String QUARANTINE = "_corrupt";
+    static final String LAYER_STATS = "layer_stats";
+    static final String CURVES = "curves";
+    /** Trials per file of the compacted journal. */
+    static final int TRIALS_PER_COMPACTED_FILE = 20_000;
+
+    private Parts() {
+    }
+
+    /** A part row: the {@code trials} columns, then the trial's {@code layer_stats} and {@code curves} rows. */
+    public static StructType schema() {
+        StructType s = Schemas.TRIALS.schema();
+        s = s.add(DataTypes.createStructField(LAYER_STATS, DataTypes.createArrayType(Schemas.LAYER_STATS.schema(), true), true));
+        return s.add(DataTypes.createStructField(CURVES, DataTypes.createArrayType(Schemas.CURVES.schema(), true), true));
+    }
+
+    // ---------------------------------------------------------------- writing (executor side)
+
+    /** A Hadoop configuration that travels with a task, so executors write with the driver's settings. */
+    public static final class Conf implements Serializable {
+        private transient Configuration conf;
+
+        public Conf(Configuration conf) {
+            this.conf = conf;
+        }
+
+        public Configuration get() {
+            return conf;
+        }
+
+        private void writeObject(ObjectOutputStream out) throws IOException {
+            out.defaultWriteObject();
+            conf.write(out);
+        }
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            conf = new Configuration(false);
+            conf.readFields(in);
+        }
+    }
+
+    /**
+     * The sink that writes a batch of results as one part of {@code partsDir}.
+     *
+     * @param tag unique among the sweep's part writes (task, attempt and a random suffix): part names never collide
+     */
+    public static ResultSink sink(String sweep, String partsDir, Conf conf, String tag) {
+        return results -> {
+            write(conf.get(), new Path(partsDir), sweep, results, tag);
+            List<TrialReceipt> out = new ArrayList<>(results.size());
+            for (TrialResult r : results) {
+                TrialSummary s = r.summary();
+                out.add(new TrialReceipt(r.trialId(), s.verdict(), s.config().estimatedCost(), s.wallTimeMs(),
+                        s.provenance().executorId()));
+            }
+            return out;
+        };
+    }
+
+    /** Writes one part: to a hidden name first, renamed once closed. Returns the committed part. */
+    static Path write(Configuration conf, Path dir, String sweep, List<TrialResult> results, String tag) {
+        Path tmp = new Path(dir, ".part-" + tag + ".tmp");
+        Path target = new Path(dir, "part-" + tag + ".parquet");
+        MessageType type = parquetSchema();
+        SimpleGroupFactory groups = new SimpleGroupFactory(type);
+        try {
+            FileSystem fs = dir.getFileSystem(conf);
+            try (ParquetWriter<Group> w = ExampleParquetWriter.builder(HadoopOutputFile.fromPath(tmp, conf))
+                    .withType(type).withConf(conf).withCompressionCodec(CompressionCodecName.SNAPPY)
+                    .withWriteMode(ParquetFileWriter.Mode.OVERWRITE).build()) {
+                for (TrialResult r : results) {
+                    Group g = groups.newGroup();
+                    fill(g, Schemas.TRIALS.schema(), Schemas.TRIALS.toRow(new Schemas.SweepTrial(sweep, r.summary())));
+                    Group ls = g.addGroup(LAYER_STATS);
+                    for (LayerStat l : r.layerStats()) {
+                        fill(ls.addGroup("list").addGroup("element"), Schemas.LAYER_STATS.schema(), Schemas.LAYER_STATS.toRow(l));
+                    }
+                    Group cs = g.addGroup(CURVES);
+                    for (CurvePoint c : r.curve()) {
+                        fill(cs.addGroup("list").addGroup("element"), Schemas.CURVES.schema(), Schemas.CURVES.toRow(c));
+                    }
+                    w.write(g);
+                }
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename to " + target + " returned false");
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not commit the results of " + results.size() + " trials to " + target, e);
+        }
+    }
+
+    private static void fill(Group g, StructType st, Row r) {
+        StructField[] f = st.fields();
+        for (int i = 0; i < f.length; i++) {
+            Object v = r.get(i);
+            if (v == null) {
+                continue;
+            }
+            String n = f[i].name();
+            if (v instanceof String s) {
+                g.append(n, s);
+            } else if (v instanceof Integer x) {
+                g.append(n, x);
+            } else if (v instanceof Long x) {
+                g.append(n, x);
+            } else if (v instanceof Double x) {
+                g.append(n, x);
+            } else if (v instanceof Boolean x) {
+                g.append(n, x);
+            } else if (v instanceof Timestamp t) {
+                g.append(n, t.getTime() * 1000L + (t.getNanos() / 1000) % 1000);
+            } else {
+                throw new IllegalStateException("column " + n + " holds a " + v.getClass().getSimpleName()
+                        + ", which the part writer does not know");
+            }
+        }
+    }
+
+    static MessageType parquetSchema() {
+        List<Type> fields = new ArrayList<>();
+        for (StructField f : schema().fields()) {
+            fields.add(type(f));
+        }
+        return new MessageType("gradflow_part", fields);
+    }
+
+    private static Type type(StructField f) {
+        Type.Repetition rep = f.nullable() ? Type.Repetition.OPTIONAL : Type.Repetition.REQUIRED;
+        DataType t = f.dataType();
+        if (t instanceof ArrayType a) {
+            List<Type> inner = new ArrayList<>();
+            for (StructField e : ((StructType) a.elementType()).fields()) {
+                inner.add(type(e));
+            }
+            return Types.buildGroup(rep).as(LogicalTypeAnnotation.listType())
+                    .addField(Types.repeatedGroup().addField(Types.optionalGroup().addFields(inner.toArray(Type[]::new))
+                            .named("element")).named("list"))
+                    .named(f.name());
+        }
+        PrimitiveType.PrimitiveTypeName p;
+        LogicalTypeAnnotation logical = null;
+        if (t.equals(DataTypes.StringType)) {
+            p = PrimitiveType.PrimitiveTypeName.BINARY;
+            logical = LogicalTypeAnnotation.stringType();
+        } else if (t.equals(DataTypes.IntegerType)) {
+            p = PrimitiveType.PrimitiveTypeName.INT32;
+        } else if (t.equals(DataTypes.LongType)) {
+            p = PrimitiveType.PrimitiveTypeName.INT64;
+        } else if (t.equals(DataTypes.DoubleType)) {
+            p = PrimitiveType.PrimitiveTypeName.DOUBLE;
+        } else if (t.equals(DataTypes.BooleanType)) {
+            p = PrimitiveType.PrimitiveTypeName.BOOLEAN;
+        } else if (t.equals(DataTypes.TimestampType)) {
+            p = PrimitiveType.PrimitiveTypeName.INT64;
+            logical = LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MICROS);
+        } else {
+            throw new IllegalStateException("column " + f.name() + " has type " + t + ", which the part writer does not know");
+        }
+        Types.PrimitiveBuilder<PrimitiveType> b = Types.primitive(p, rep);
+        return (logical == null ? b : b.as(logical)).named(f.name());
+    }
+
+    // ---------------------------------------------------------------- reading (driver side, with Spark)
+
+    /**
+     * What the committed parts hold, counted once per trial.
+     *
+     * @param ids         the trial ids, as unsigned 64-bit numbers (16 hex digits), sorted and distinct
+     * @param verdicts    trials per verdict
+     * @param executors   the executors that ran them
+     * @param quarantined parts that could not be read and were moved to {@code _parts/_corrupt/}
+     */
+    public record Committed(long[] ids, Map<Verdict, Integer> verdicts, Set<String> executors, List<String> quarantined) {
+
+        /** True when {@code trialId} has a committed row. */
+        public boolean contains(String trialId) {
+            return Arrays.binarySearch(ids, id(trialId)) >= 0;
+        }
+
+        public int size() {
+            return ids.length;
+        }
+    }
+
+    /** A trial id as the number its 16 hex digits spell. */
+    public static long id(String trialId) {
+        return Long.parseUnsignedLong(trialId, 16);
+    }
+
+    /** The part files of {@code partsDir} (not the hidden or quarantined ones); none when it does not exist. */
+    public static List<Path> list(FileSystem fs, Path partsDir) {
+        List<Path> out = new ArrayList<>();
+        try {
+            if (!fs.exists(partsDir)) {
+                return out;
+            }
+            for (FileStatus st : fs.listStatus(partsDir)) {
+                String n = st.getPath().getName();
+                if (st.isFile() && n.endsWith(".parquet") && !n.startsWith(".") && !n.startsWith("_")) {
+                    out.add(st.getPath());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not list the progress journal " + partsDir, e);
+        }
+        return out;
+    }
+
+    private static Dataset<Row> read(SparkSession spark, Path partsDir, boolean ignoreCorrupt) {
+        // The schema is given, so Spark reads no footer on the driver; the files are read by tasks. The glob names
+        // committed parts only, and keeps Spark from ignoring the folder itself for its leading underscore.
+        return spark.read().schema(schema()).option("ignoreCorruptFiles", Boolean.toString(ignoreCorrupt))
+                .parquet(new Path(partsDir, "part-*.parquet").toString());
+    }
+
+    /**
+     * Reads which trials the committed parts hold, with Spark. With {@code quarantine}, parts that cannot be read
+     * (truncated, corrupt) are first found, by which files yield no rows, and moved to {@code _parts/_corrupt/}:
+     * their trials then count as not done and run again.
+     */
+    public static Committed committed(SparkSession spark, FileSystem fs, Path partsDir, boolean quarantine) {
+        List<Path> files = list(fs, partsDir);
+        List<String> moved = new ArrayList<>();
+        if (files.isEmpty()) {
+            return new Committed(new long[0], new EnumMap<>(Verdict.class), Set.of(), moved);
+        }
+        if (quarantine) {
+            Set<String> readable = new HashSet<>();
+            for (Row r : read(spark, partsDir, true).select(input_file_name().as("f")).distinct().collectAsList()) {
+                readable.add(new Path(r.getString(0)).getName());
+            }
+            Path q = new Path(partsDir, QUARANTINE);
+            try {
+                for (Path p : files) {
+                    if (!readable.contains(p.getName())) {
+                        fs.mkdirs(q);
+                        if (!fs.rename(p, new Path(q, p.getName()))) {
+                            throw new IOException("rename of " + p + " returned false");
+                        }
+                        moved.add(p.getName());
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not move an unreadable part out of " + partsDir, e);
+            }
+            if (moved.size() == files.size()) {
+                return new Committed(new long[0], new EnumMap<>(Verdict.class), Set.of(), moved);
+            }
+        }
+        Dataset<Row> parts = read(spark, partsDir, false).select("trial_id", "verdict", "executor_id");
+        Dataset<Row> once = parts.dropDuplicates("trial_id");
+        Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
+        for (Row r : once.groupBy("verdict").count().collectAsList()) {
+            verdicts.put(Verdict.valueOf(r.getString(0)), (int) r.getLong(1));
+        }
+        Set<String> executors = new TreeSet<>();
+        parts.select("executor_id").distinct().collectAsList().forEach(r -> executors.add(r.getString(0)));
+        int n = verdicts.values().stream().mapToInt(Integer::intValue).sum();
+        long[] ids = new long[n];
+        int k = 0;
+        // Streamed, not collected: a million ids cost 8 MB here instead of a list of strings.
+        Iterator<Row> it = once.select("trial_id").toLocalIterator();
+        while (it.hasNext()) {
+            ids[k++] = id(it.next().getString(0));
+        }
+        Arrays.sort(ids);
+        return new Committed(ids, verdicts, executors, moved);
+    }
+
+    /** One row per trial: the committed parts with duplicates (retried or speculative tasks) resolved. */
+    public static Dataset<Row> unique(SparkSession spark, Path partsDir) {
+        Dataset<Row> all = read(spark, partsDir, false).withColumn("_part", input_file_name());
+        long rows = all.count();
+        long ids = all.select("trial_id").distinct().count();
+        if (rows == ids) {
+            return all.drop("_part");
+        }
+        Dataset<Row> keep = all.groupBy("trial_id").agg(min("_part").as("_part"));
+        return all.join(keep, scala.collection.JavaConverters.asScalaBuffer(List.of("trial_id", "_part")).toSeq(),
+                "left_semi").drop("_part");
+    }
+
+    /**
+     * Row counts of the datasets the parts make.
+     *
+     * @param trials     trials (one row each)
+     * @param layerStats their layer_stats rows
+     * @param curves     their curve rows
+     */
+    public record Counts(long trials, long layerStats, long curves) {
+    }
+
+    /** How many rows each dataset must hold for the given unique parts. */
+    public static Counts counts(Dataset<Row> unique) {
+        Row r = unique.agg(org.apache.spark.sql.functions.count("*"), sum(size(col(LAYER_STATS))), sum(size(col(CURVES))))
+                .first();
+        return new Counts(r.getLong(0), r.isNullAt(1) ? 0 : r.getLong(1), r.isNullAt(2) ? 0 : r.getLong(2));
+    }
+
+    /** The rows of one dataset, {@code trials}, {@code layer_stats} or {@code curves}, from unique parts. */
+    public static Dataset<Row> dataset(Dataset<Row> unique, Table<?> table) {
+        Column[] cols = table.columnNames().stream().map(c -> col(c)).toArray(Column[]::new);
+        if (table == Schemas.TRIALS) {
+            return unique.select(cols);
+        }
+        String nested = table == Schemas.LAYER_STATS ? LAYER_STATS : CURVES;
+        Column[] inner = table.columnNames().stream().map(c -> col("r." + c).as(c)).toArray(Column[]::new);
+        return unique.select(explode(col(nested)).as("r")).select(inner);
+    }
+
+    /**
+     * Writes trials, layer_stats and curves from the unique parts with Spark, each sorted (trial, step, block) and in
+     * files of at most 50,000 rows, to the paths {@code target} gives. Returns the rows written.
+     */
+    public static Counts writeDatasets(Dataset<Row> unique, Function<String, String> target) {
+        Counts n = counts(unique);
+        write(dataset(unique, Schemas.TRIALS), n.trials(), target.apply(Schemas.TRIALS.name()), "trial_id");
+        write(dataset(unique, Schemas.LAYER_STATS), n.layerStats(), target.apply(Schemas.LAYER_STATS.name()),
+                "trial_id", "step", "block");
+        write(dataset(unique, Schemas.CURVES), n.curves(), target.apply(Schemas.CURVES.name()), "trial_id", "step");
+        return n;
+    }
+
+    private static void write(Dataset<Row> rows, long count, String path, String... order) {
+        int files = (int) Math.max(1, (count + DatasetWriter.ROWS_PER_FILE - 1) / DatasetWriter.ROWS_PER_FILE);
+        Column[] by = Arrays.stream(order).map(c -> col(c)).toArray(Column[]::new);
+        // Range partitions sorted within: every file holds a contiguous, sorted range of trials.
+        rows.repartitionByRange(files, by).sortWithinPartitions(by).write().mode(SaveMode.ErrorIfExists).parquet(path);
+    }
+
+    /**
+     * Rewrites the journal as a few files of one row per trial: the unique rows are appended as new files first,
+     * then the old parts are deleted, so a crash in between leaves duplicates (resolved by every reader), never a
+     * lost trial. Does nothing when the journal is already compact. {@code unique} must not be used afterwards.
+     */
+    public static void compact(FileSystem fs, Path partsDir, Dataset<Row> unique, long trials) {
+        List<Path> old = list(fs, partsDir);
+        int files = (int) Math.max(1, (trials + TRIALS_PER_COMPACTED_FILE - 1) / TRIALS_PER_COMPACTED_FILE);
+        if (old.size() <= files) {
+            long rows = read(unique.sparkSession(), partsDir, false).count();
+            if (rows == trials) {
+                return; // already one row per trial in at most as many files as compaction would write
+            }
+        }
+        unique.repartitionByRange(files, col("trial_id")).sortWithinPartitions("trial_id").write().mode(SaveMode.Append)
+                .parquet(partsDir.toString());
+        try {
+            for (Path p : old) {
+                fs.delete(p, false);
+            }
+            clearHidden(fs, partsDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not remove the compacted parts of " + partsDir, e);
+        }
+    }
+
+    /** Removes what writers leave beside the parts: temporary files of killed tasks, Spark's _SUCCESS marker. */
+    public static void clearHidden(FileSystem fs, Path partsDir) throws IOException {
+        if (!fs.exists(partsDir)) {
+            return;
+        }
+        for (FileStatus st : fs.listStatus(partsDir)) {
+            String n = st.getPath().getName();
+            // Hadoop's local checksum files (".NAME.crc") belong to live parts and go with them.
+            boolean leftover = n.startsWith(".") ? n.contains(".tmp") : n.startsWith("_") && !n.equals(QUARANTINE);
+            if (leftover) {
+                fs.delete(st.getPath(), true);
+            }
+        }
+    }
+}
