@@ -17,8 +17,9 @@ import org.nd4j.linalg.activations.impl.ActivationSoftSign;
  * <ul>
  *   <li>sigmoid {@code 1/(1+e^-x)}, backward {@code s(1−s)};</li>
  *   <li>tanh: {@link ExactTanh}'s exact function (ND4J's float32 tanh flushes |x| ≤ 1e-8 to 0);</li>
- *   <li>ReLU {@code max(x, 0)}, backward 1 for x &gt; 0, else 0 (DL4J's derivative at 0 is 0, and NaN gives 0);</li>
- *   <li>leaky ReLU {@code x < 0 ? αx : x}, backward {@code x >= 0 ? 1 : α} (1 at 0, where ReLU's is 0; α rounded to float,
+ *   <li>ReLU {@code x < 0 ? 0 : x} (a NaN passes), backward {@code x > 0 ? ε : 0} (DL4J's derivative at 0 is 0,
+ *       and a NaN pre-activation or gradient gives 0);</li>
+ *   <li>leaky ReLU {@code x < 0 ? αx : x}, backward {@code x < 0 ? α : 1} (1 at 0, where ReLU's is 0; α rounded to float,
  *       as libnd4j's LeakyReLUBp takes it, even in double);</li>
  *   <li>ELU {@code x > 0 ? x : α(e^x − 1)}, backward {@code x > 0 ? 1 : αe^x};</li>
  *   <li>GELU: DL4J's "precise" {@code ActivationGELU(true)}, i.e. libnd4j's PreciseGELU
@@ -93,7 +94,7 @@ public final class BlockActivation {
             case TANH:
                 return ExactTanh.tanh(x);
             case RELU:
-                return x > 0 ? x : 0.0;
+                return x < 0 ? 0.0 : x; // a NaN passes, as in DL4J
             case LEAKYRELU:
                 return x < 0 ? alpha * x : x;
             case ELU:
@@ -111,6 +112,17 @@ public final class BlockActivation {
         }
     }
 
+    /**
+     * The backward pass at pre-activation {@code x} with incoming gradient {@code eps}: {@code eps·φ'(x)}, except that
+     * DL4J's ReLU selects rather than multiplies, so that a NaN pre-activation or upstream gradient gives 0 there.
+     */
+    public double backward(double x, double eps) {
+        if (kind == Activation.RELU) {
+            return x > 0 ? eps : 0.0;
+        }
+        return eps * derivative(x);
+    }
+
     /** The factor the backward pass multiplies the incoming gradient by at pre-activation x: DL4J's φ'(x). */
     public double derivative(double x) {
         switch (kind) {
@@ -124,7 +136,7 @@ public final class BlockActivation {
                 return x > 0 ? 1.0 : 0.0;
             case LEAKYRELU:
                 // DL4J's slope at 0 is 1, unlike ReLU's; its LeakyReLUBp op takes α as a float argument, even in double.
-                return x >= 0 ? 1.0 : (float) alpha;
+                return x < 0 ? (float) alpha : 1.0; // and a NaN pre-activation passes ε on
             case ELU:
                 return x > 0 ? 1.0 : alpha * Math.exp(x);
             case GELU: {
