@@ -43,7 +43,7 @@ public final class NetworkFactory {
     public static final String PROJECTION = "proj";
     public static final String OUTPUT = "output";
     /** Whether {@link #build} and {@link #configuration} make fused blocks; the layered graph is the reference. */
-    static final boolean FUSED = false;
+    static final boolean FUSED = true;
 
     private NetworkFactory() {
     }

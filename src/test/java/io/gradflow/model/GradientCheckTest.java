@@ -51,6 +51,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * each entry of δ_l, example by example, with batch norm in training mode (batch statistics) as in the step
  * itself. The residual stream's δ_out is differenced the same way with an add vertex that returns x + F(x) + E.
  * Weight gradients are differenced entry by entry on the weights themselves.
+ *
+ * <p>The trial runs the network {@link NetworkFactory#build} makes, whose blocks are {@link FusedBlock}s; the shifts
+ * need a block's pre-activation as a separate layer, so they go into {@link NetworkFactory#layeredConfiguration},
+ * DL4J's separate layers with the same parameters in the same layout. The test first checks that both networks
+ * compute the same loss, and the weight gradients are differenced on the fused network itself.
  */
 class GradientCheckTest {
 
@@ -84,9 +89,13 @@ class GradientCheckTest {
         List<LayerStat> step0 = r.layerStats().stream().filter(s -> s.step() == 0).toList();
         assertThat(step0).hasSize(DEPTH);
 
-        ComputationGraph ref = NetworkFactory.build(c, FEATURES, CLASSES).graph();
+        ComputationGraph fused = NetworkFactory.build(c, FEATURES, CLASSES).graph();
+        ComputationGraph ref = NetworkFactory.buildLayered(c, FEATURES, CLASSES).graph();
+        assertThat(ref.params()).isEqualTo(fused.params());
         DataSet batch = new DataSet(Nd4j.create(toDoubles(data.trainX()), new long[]{BATCH, FEATURES}, 'c'),
                 oneHot(data.trainY()));
+        double loss = ref.score(batch, true);
+        assertThat(Math.abs(fused.score(batch, true) - loss)).as("fused and layered loss").isLessThan(1e-13 * loss);
 
         if (act == Activation.RELU) {
             // A central difference straddling ReLU's kink measures ½(φ'(0−) + φ'(0+)), not DL4J's φ'(0) = 0. With
@@ -103,7 +112,7 @@ class GradientCheckTest {
             LayerStat s = step0.get(l - 1);
             assertThat(s.block()).isEqualTo(l);
 
-            double fdW = l2(weightGradientFd(ref, batch, l));
+            double fdW = l2(weightGradientFd(fused, batch, l));
             assertClose("‖∂loss/∂W_" + l + "‖", s.gradNorm(), fdW);
 
             ComputationGraph shifted = withShift(c, ref, l, false);
@@ -155,7 +164,7 @@ class GradientCheckTest {
 
     /** A copy of {@code ref} (same parameters) whose block l activation input, or residual output, gets a shift E = 0. */
     private static ComputationGraph withShift(TrialConfig c, ComputationGraph ref, int l, boolean atAdd) {
-        ComputationGraphConfiguration conf = NetworkFactory.configuration(c, FEATURES, CLASSES);
+        ComputationGraphConfiguration conf = NetworkFactory.layeredConfiguration(c, FEATURES, CLASSES);
         if (atAdd) {
             conf.getVertices().put(NetworkFactory.addName(l), new ShiftedAdd());
         } else {
