@@ -94,7 +94,7 @@ public final class BlockActivation {
             case TANH:
                 return ExactTanh.tanh(x);
             case RELU:
-                return x < 0 ? 0.0 : x; // a NaN passes, as in DL4J
+                return Math.max(x, 0.0); // a NaN passes, as in DL4J (whose -0.0 stays -0.0: the same value)
             case LEAKYRELU:
                 return x < 0 ? alpha * x : x;
             case ELU:
@@ -154,6 +154,118 @@ public final class BlockActivation {
                 return x > 0 ? SELU_LAMBDA : SELU_ALPHA * SELU_LAMBDA * Math.exp(x);
             default:
                 throw new AssertionError(kind);
+        }
+    }
+
+    /**
+     * {@code y[i] = φ(x[i])} for the first {@code len} values, rounded to float if {@code toFloat}: one loop per
+     * function, so that the JIT compiles each without a per-element dispatch (and vectorizes the piecewise-linear
+     * ones).
+     */
+    public void forward(double[] x, double[] y, int len, boolean toFloat) {
+        switch (kind) {
+            case RELU -> {
+                // Math.max is branch-free (an intrinsic); a ternary on doubles compiles to a branch that half the
+                // units mispredict. Same values: NaN passes, and -0.0 becomes 0.0, which equals it.
+                for (int i = 0; i < len; i++) {
+                    y[i] = Math.max(x[i], 0.0);
+                }
+                return; // exact: a float input stays a float
+            }
+            case IDENTITY -> {
+                System.arraycopy(x, 0, y, 0, len);
+                return;
+            }
+            case LEAKYRELU -> {
+                double a = alpha;
+                if (a > 0 && a < 1) {
+                    for (int i = 0; i < len; i++) {
+                        double v = x[i];
+                        y[i] = Math.max(v, a * v); // = (v < 0 ? a·v : v) for 0 < α < 1, branch-free
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        double v = x[i];
+                        y[i] = v < 0 ? a * v : v;
+                    }
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < len; i++) {
+                    y[i] = 1 / (1 + Math.exp(-x[i]));
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < len; i++) {
+                    y[i] = ExactTanh.tanh(x[i]);
+                }
+            }
+            default -> {
+                for (int i = 0; i < len; i++) {
+                    y[i] = value(x[i]);
+                }
+            }
+        }
+        if (toFloat) {
+            roundToFloat(y, len);
+        }
+    }
+
+    /**
+     * In place, {@code g[i] = backward(x[i], g[i])} for the first {@code len} values, rounded to float if
+     * {@code toFloat}; one loop per function, as {@link #forward}.
+     */
+    public void backward(double[] x, double[] g, int len, boolean toFloat) {
+        switch (kind) {
+            case RELU -> {
+                for (int i = 0; i < len; i++) {
+                    long m = positiveMask(Double.doubleToRawLongBits(x[i]));
+                    g[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(g[i]) & m); // x > 0 ? g : +0.0
+                }
+                return; // exact
+            }
+            case IDENTITY -> {
+                return;
+            }
+            case LEAKYRELU -> {
+                double a = (float) alpha;
+                for (int i = 0; i < len; i++) {
+                    long m = positiveMask(Double.doubleToRawLongBits(x[i]) ^ Long.MIN_VALUE); // x < 0
+                    double gi = g[i];
+                    g[i] = Double.longBitsToDouble((Double.doubleToRawLongBits(gi * a) & m)
+                            | (Double.doubleToRawLongBits(gi) & ~m));
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < len; i++) {
+                    g[i] = g[i] * ExactTanh.sech2(x[i]);
+                }
+            }
+            default -> {
+                for (int i = 0; i < len; i++) {
+                    g[i] = g[i] * derivative(x[i]);
+                }
+            }
+        }
+        if (toFloat) {
+            roundToFloat(g, len);
+        }
+    }
+
+    /**
+     * All ones if the double with bits {@code b} is greater than 0 (not ±0, not NaN), else 0, without a branch:
+     * {@code -b} is negative exactly for b &gt; 0 (and for -0.0, whose bits are Long.MIN_VALUE), and
+     * {@code b − bits(+∞) − 1} is negative exactly for bits up to +∞ (so not for positive NaNs, nor -0.0).
+     * Flipping the sign bit first gives x &lt; 0. The per-element loops of ReLU's family are otherwise bound by
+     * branch mispredictions: about half the units of a layer are negative, at random.
+     */
+    static long positiveMask(long b) {
+        return (-b >> 63) & ((b - 0x7FF0000000000001L) >> 63);
+    }
+
+    static void roundToFloat(double[] v, int len) {
+        for (int i = 0; i < len; i++) {
+            v[i] = (float) v[i];
         }
     }
 

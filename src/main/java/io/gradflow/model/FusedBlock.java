@@ -340,9 +340,11 @@ public class FusedBlock extends DenseLayer {
                 } else {
                     addBias(s, r);
                 }
-                for (int i = 0; i < len; i++) {
-                    s[i] = phi.value(round(s[i]));
+                boolean toFloat = dataType == DataType.FLOAT;
+                if (toFloat) {
+                    BlockActivation.roundToFloat(s, len);
                 }
+                phi.forward(s, s, len, false); // the write rounds
                 DirectBlas.write(dataType, s, len, DirectBlas.address(out));
                 return out;
             }
@@ -361,11 +363,11 @@ public class FusedBlock extends DenseLayer {
                 DirectBlas.read(dataType, DirectBlas.address(out), u, len);
                 addBias(u, r);
             }
-            for (int i = 0; i < len; i++) {
-                double v = round(u[i]);
-                u[i] = v;
-                buf[i] = round(phi.value(v));
+            boolean toFloat = dataType == DataType.FLOAT;
+            if (toFloat) {
+                BlockActivation.roundToFloat(u, len); // the pre-activation array of the layered graph
             }
+            phi.forward(u, buf, len, toFloat);
             DirectBlas.write(dataType, buf, len, DirectBlas.address(out));
             forwardDone = true;
             if (armed()) {
@@ -393,18 +395,14 @@ public class FusedBlock extends DenseLayer {
             DirectBlas.read(dataType, DirectBlas.address(eps), d, len);
             boolean armed = armed();
             boolean inputsFinite = armed && allFinite(d) && allFinite(u);
-            for (int i = 0; i < len; i++) {
-                d[i] = round(phi.backward(u[i], d[i]));
-            }
+            boolean toFloat = dataType == DataType.FLOAT;
+            phi.backward(u, d, len, toFloat);
             if (armed) {
                 probe.recordDeltaPre(block, d, r, inputsFinite);
             }
             Gradient ret = new DefaultGradient();
             if (c.batchNorm) {
-                batchNormBackward(d, r, c.bnEps);
-                for (int i = 0; i < len; i++) {
-                    d[i] = round(d[i]);
-                }
+                batchNormBackward(d, r, c.bnEps); // rounded to the network's type by the write below
                 writeGradient(ret, BatchNormalizationParamInitializer.GAMMA, vec1);
                 writeGradient(ret, BatchNormalizationParamInitializer.BETA, vec2);
                 runningStatistics(c, ret);
@@ -619,11 +617,6 @@ public class FusedBlock extends DenseLayer {
                 throw new IllegalStateException("The fused block " + layerId() + " expects contiguous " + dataType
                         + " parameter vectors of length " + n + ", got " + v.shapeInfoToString().replace('\n', ' ') + ".");
             }
-        }
-
-        /** Rounds to the network's type, as storing into one of its arrays would. */
-        private double round(double v) {
-            return dataType == DataType.FLOAT ? (float) v : v;
         }
 
         private double[] inferenceScratch(int len) {

@@ -55,6 +55,40 @@ class BlockActivationTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void bulkLoopsEqualTheElementwiseFunctions(Activation a) {
+        BlockActivation f = BlockActivation.of(a);
+        SplittableRandom r = new SplittableRandom(3);
+        int n = SPECIAL.length + 50;
+        double[] x = new double[n];
+        double[] g = new double[n];
+        System.arraycopy(SPECIAL, 0, x, 0, SPECIAL.length);
+        for (int i = 0; i < n; i++) {
+            if (i >= SPECIAL.length) {
+                x[i] = (float) (3 * r.nextGaussian());
+            }
+            g[i] = (float) r.nextGaussian();
+        }
+        for (boolean toFloat : new boolean[]{false, true}) {
+            // In a float network the pre-activations are floats already.
+            double[] in = x.clone();
+            if (toFloat) {
+                BlockActivation.roundToFloat(in, n);
+            }
+            double[] y = new double[n];
+            f.forward(in, y, n, toFloat);
+            double[] d = g.clone();
+            f.backward(in, d, n, toFloat);
+            for (int i = 0; i < n; i++) {
+                double v = f.value(in[i]);
+                double b = f.backward(in[i], g[i]);
+                assertThat((Double) y[i]).as("φ(%s), float %s", in[i], toFloat).isEqualTo(Double.valueOf(toFloat ? (float) v : v));
+                assertThat((Double) d[i]).as("backward(%s), float %s", in[i], toFloat).isEqualTo(Double.valueOf(toFloat ? (float) b : b));
+            }
+        }
+    }
+
     private static void assertClose(String what, double ours, double dl4j, double slack) {
         if (!Double.isFinite(dl4j)) {
             if (Double.isNaN(dl4j)) {
