@@ -363,11 +363,8 @@ public class FusedBlock extends DenseLayer {
                 DirectBlas.read(dataType, DirectBlas.address(out), u, len);
                 addBias(u, r);
             }
-            boolean toFloat = dataType == DataType.FLOAT;
-            if (toFloat) {
-                BlockActivation.roundToFloat(u, len); // the pre-activation array of the layered graph
-            }
-            phi.forward(u, buf, len, toFloat);
+            // u is rounded to the network's type already: the pre-activation array of the layered graph.
+            phi.forward(u, buf, len, dataType == DataType.FLOAT);
             DirectBlas.write(dataType, buf, len, DirectBlas.address(out));
             forwardDone = true;
             if (armed()) {
@@ -463,22 +460,31 @@ public class FusedBlock extends DenseLayer {
                     wCol ? nIn : n, DirectBlas.address(out), n);
         }
 
+        /** {@code v += b} row by row, rounded to the network's type (x·W is, as a GEMM output, already). */
         private void addBias(double[] v, int r) {
             if (!hasBias()) {
                 return;
             }
             readVector(DefaultParamInitializer.BIAS_KEY, vec1);
+            boolean toFloat = dataType == DataType.FLOAT;
             for (int row = 0; row < r; row++) {
                 int o = row * n;
-                for (int j = 0; j < n; j++) {
-                    v[o + j] += vec1[j];
+                if (toFloat) {
+                    for (int j = 0; j < n; j++) {
+                        v[o + j] = (float) (v[o + j] + vec1[j]);
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        v[o + j] += vec1[j];
+                    }
                 }
             }
         }
 
         /**
          * {@link BatchNormKernel#forward}'s arithmetic, operation for operation (two-pass mean and biased variance,
-         * {@code (x − μ)·γ/√(σ² + ε) + β}), from {@link #z} into {@link #u}, without its per-call arrays.
+         * {@code (x − μ)·γ/√(σ² + ε) + β}), from {@link #z} into {@link #u} rounded to the network's type, without
+         * its per-call arrays.
          */
         private void trainingBatchNorm(int r, double eps) {
             double[] x = z;
@@ -505,10 +511,16 @@ public class FusedBlock extends DenseLayer {
                 var[j] /= r;
                 scale[j] = gamma[j] / Math.sqrt(var[j] + eps);
             }
+            boolean toFloat = dataType == DataType.FLOAT;
             for (int row = 0; row < r; row++) {
                 int o = row * n;
                 for (int j = 0; j < n; j++) {
                     u[o + j] = (x[o + j] - mean[j]) * scale[j] + beta[j];
+                }
+                if (toFloat) {
+                    for (int j = 0; j < n; j++) {
+                        u[o + j] = (float) u[o + j];
+                    }
                 }
             }
         }
