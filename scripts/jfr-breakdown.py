@@ -27,6 +27,10 @@ def category(frames):
     leaf, stack = frames[0], ' '.join(frames)
     if leaf.endswith('Nd4jCpu.execCustomOp2') and ('BaseLevel3.gemm' in stack or 'Nd4j.gemm' in stack or 'mmuli' in stack):
         return 'GEMM (OpenBLAS, through the matmul op)'
+    if 'openblas_nolapack.cblas_' in leaf:
+        return 'GEMM (OpenBLAS, direct call from model/DirectBlas)'
+    if leaf.startswith('org/bytedeco/javacpp/') and ('Pointer.get' in leaf or 'Pointer.put' in leaf):
+        return 'gradflow copies between native buffers and Java arrays (JavaCPP bulk copy)'
     if 'Nd4jCpu.exec' in leaf:
         return 'other native math (element-wise, broadcast, reductions)'
     if 'Nd4jCpu' in leaf or 'bytedeco' in leaf or 'nativeblas' in leaf:

@@ -5,7 +5,6 @@ import io.gradflow.grid.InitSpec;
 import io.gradflow.grid.Precision;
 import io.gradflow.grid.Residual;
 import io.gradflow.grid.TrialConfig;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -52,6 +51,8 @@ public final class NetworkFactory {
     public static final String INPUT = "input";
     public static final String PROJECTION = "proj";
     public static final String OUTPUT = "output";
+    /** Whether {@link #build} and {@link #configuration} make fused blocks; the layered graph is the reference. */
+    static final boolean FUSED = true;
 
     private NetworkFactory() {
     }
@@ -79,13 +80,33 @@ public final class NetworkFactory {
 
     /** Builds and initializes the network of {@code c} for {@code nIn} inputs and {@code nOut} classes. */
     public static Network build(TrialConfig c, int nIn, int nOut) {
-        ComputationGraph graph = new ComputationGraph(configuration(c, nIn, nOut));
+        return build(c, nIn, nOut, FUSED);
+    }
+
+    /** {@link #build} with fused blocks or with DL4J's separate layers per block (see {@link #configuration}). */
+    static Network build(TrialConfig c, int nIn, int nOut, boolean fused) {
+        return build(c, configuration(c, nIn, nOut, fused), nIn, nOut);
+    }
+
+    /**
+     * The same network as {@link #build} with every hidden block as DL4J's separate layers ({@link #layeredConfiguration}):
+     * the same parameters in the same flattened layout and the same probes, for checking the fused blocks.
+     */
+    public static Network buildLayered(TrialConfig c, int nIn, int nOut) {
+        return build(c, nIn, nOut, false);
+    }
+
+    private static Network build(TrialConfig c, ComputationGraphConfiguration conf, int nIn, int nOut) {
+        ComputationGraph graph = new ComputationGraph(conf);
         graph.init();
         initialWeights(graph, c, nIn, nOut);
         Probe probe = new Probe(c.depth(), c.activation());
         for (int l = 1; l <= c.depth(); l++) {
-            Layer act = graph.getLayer(actName(l));
-            ((ProbedActivationLayer.Impl) act).attach(probe, l);
+            if (graph.getLayer(denseName(l)) instanceof FusedBlock.Impl fused) {
+                fused.attach(probe, l);
+            } else {
+                ((ProbedActivationLayer.Impl) graph.getLayer(actName(l))).attach(probe, l);
+            }
             if (c.residual().hasSkip()) {
                 GraphVertex add = graph.getVertex(addName(l));
                 ((ProbedAddVertex.Impl) add).attach(probe, l);
@@ -125,8 +146,24 @@ public final class NetworkFactory {
         param.assign(org.nd4j.linalg.factory.Nd4j.create(z, new long[]{fanIn, fanOut}, 'c').castTo(param.dataType()));
     }
 
-    /** The graph configuration (not initialized). */
+    /**
+     * The graph configuration (not initialized): every hidden block is one {@link FusedBlock} layer, named
+     * {@link #denseName} so that its weights keep the name {@link Network#weightParam}, followed by the residual add
+     * vertex in residual networks.
+     */
     public static ComputationGraphConfiguration configuration(TrialConfig c, int nIn, int nOut) {
+        return configuration(c, nIn, nOut, FUSED);
+    }
+
+    /**
+     * The same network with DL4J's separate layers per block: {@link LinearLayer} → [{@link FusedBatchNorm}] →
+     * {@link ProbedActivationLayer}, the reference the fused blocks are tested against.
+     */
+    public static ComputationGraphConfiguration layeredConfiguration(TrialConfig c, int nIn, int nOut) {
+        return configuration(c, nIn, nOut, false);
+    }
+
+    static ComputationGraphConfiguration configuration(TrialConfig c, int nIn, int nOut, boolean fused) {
         int w = c.width();
         NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder()
                 .seed(c.rngSeed())
@@ -145,14 +182,20 @@ public final class NetworkFactory {
         b.addLayer(PROJECTION, LinearLayer.of(nIn, w, true), INPUT);
         String prev = PROJECTION;
         for (int l = 1; l <= c.depth(); l++) {
-            b.addLayer(denseName(l), LinearLayer.of(w, w, !c.batchnorm()), prev);
-            String x = denseName(l);
-            if (c.batchnorm()) {
-                b.addLayer(bnName(l), FusedBatchNorm.of(w), x);
-                x = bnName(l);
+            String x;
+            if (fused) {
+                b.addLayer(denseName(l), FusedBlock.of(w, activation(c.activation()), c.batchnorm()), prev);
+                x = denseName(l);
+            } else {
+                b.addLayer(denseName(l), LinearLayer.of(w, w, !c.batchnorm()), prev);
+                x = denseName(l);
+                if (c.batchnorm()) {
+                    b.addLayer(bnName(l), FusedBatchNorm.of(w), x);
+                    x = bnName(l);
+                }
+                b.addLayer(actName(l), new ProbedActivationLayer(activation(c.activation())), x);
+                x = actName(l);
             }
-            b.addLayer(actName(l), new ProbedActivationLayer(activation(c.activation())), x);
-            x = actName(l);
             if (c.residual() == Residual.SCALED) {
                 // x + F(x)/√L: each block adds at most a 1/L share of the stream's second moment (see README).
                 b.addVertex(scaleName(l), new ScaleVertex(1.0 / Math.sqrt(c.depth())), x);

@@ -77,11 +77,22 @@ public final class Probe {
     // pre-activation or upstream gradient to 0, which would otherwise read as a measured ‖δ‖ of 0.0.
     void recordDeltaPre(int block, INDArray delta, INDArray upstream, INDArray preActivation) {
         long t0 = System.nanoTime();
-        batchSize = delta.size(0);
         double[] d = Arrays2.values(delta);
-        boolean finite = Stats.allFinite(d) && Stats.allFinite(Arrays2.values(upstream))
-                && Stats.allFinite(Arrays2.values(preActivation));
-        deltaPre[block - 1] = finite ? Stats.l2(d) / delta.size(0) : Double.NaN;
+        boolean finite = Stats.allFinite(Arrays2.values(upstream)) && Stats.allFinite(Arrays2.values(preActivation));
+        nanos += System.nanoTime() - t0;
+        recordDeltaPre(block, d, (int) delta.size(0), finite);
+    }
+
+    /**
+     * The same from the values of δ themselves ({@code delta}, exactly the minibatch's {@code rows} × width values,
+     * in any order), for a layer that holds them in Java: {@code inputsFinite} says whether the upstream gradient
+     * and the pre-activation it came from were all finite.
+     */
+    void recordDeltaPre(int block, double[] delta, int rows, boolean inputsFinite) {
+        long t0 = System.nanoTime();
+        batchSize = rows;
+        boolean finite = inputsFinite && Stats.allFinite(delta);
+        deltaPre[block - 1] = finite ? Stats.l2(delta) / rows : Double.NaN;
         nanos += System.nanoTime() - t0;
     }
 
@@ -95,11 +106,21 @@ public final class Probe {
     void recordActivation(int block, INDArray out) {
         long t0 = System.nanoTime();
         double[] a = Arrays2.toDoubles(out);
+        nanos += System.nanoTime() - t0;
+        recordActivation(block, a, (int) out.size(0));
+    }
+
+    /**
+     * The same from the activations themselves: {@code a} holds exactly the minibatch's {@code rows} rows, row-major
+     * (the dead fraction is per unit, i.e. per column).
+     */
+    void recordActivation(int block, double[] a, int rows) {
+        long t0 = System.nanoTime();
         int i = block - 1;
         actMean[i] = Stats.mean(a);
         actStd[i] = Stats.std(a);
         actSaturated[i] = saturated(activation, a);
-        actDead[i] = activation.canDie() ? Stats.deadFraction(a, (int) out.size(0), (int) (a.length / Math.max(1, out.size(0)))) : Double.NaN;
+        actDead[i] = activation.canDie() ? Stats.deadFraction(a, rows, a.length / Math.max(1, rows)) : Double.NaN;
         nanos += System.nanoTime() - t0;
     }
 

@@ -53,6 +53,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * itself. The residual stream's δ_out is differenced the same way with an add vertex that returns x + F(x) + E
  * (for the scaled forms x + s·F(x) + E, with s = 1/√depth or rezero's α on the branch).
  * Weight gradients are differenced entry by entry on the weights themselves.
+ *
+ * <p>The trial runs the network {@link NetworkFactory#build} makes, whose blocks are {@link FusedBlock}s; the shifts
+ * need a block's pre-activation as a separate layer, so they go into {@link NetworkFactory#layeredConfiguration},
+ * DL4J's separate layers with the same parameters in the same layout. The test first checks that both networks
+ * compute the same loss, and the weight gradients are differenced on the fused network itself.
  */
 class GradientCheckTest {
 
@@ -97,9 +102,13 @@ class GradientCheckTest {
         List<LayerStat> step0 = r.layerStats().stream().filter(s -> s.step() == 0).toList();
         assertThat(step0).hasSize(DEPTH);
 
-        ComputationGraph ref = NetworkFactory.build(c, FEATURES, CLASSES).graph();
+        ComputationGraph fused = NetworkFactory.build(c, FEATURES, CLASSES).graph();
+        ComputationGraph ref = NetworkFactory.buildLayered(c, FEATURES, CLASSES).graph();
+        assertThat(ref.params()).isEqualTo(fused.params());
         DataSet batch = new DataSet(Nd4j.create(toDoubles(data.trainX()), new long[]{BATCH, FEATURES}, 'c'),
                 oneHot(data.trainY()));
+        double loss = ref.score(batch, true);
+        assertThat(Math.abs(fused.score(batch, true) - loss)).as("fused and layered loss").isLessThan(1e-13 * loss);
         List<LayerStat> checked = step0;
         if (rezero) {
             for (LayerStat s : step0) {
@@ -111,7 +120,9 @@ class GradientCheckTest {
             assertThat(r.summary().flowDeltaOutInit()).isCloseTo(0.0, org.assertj.core.api.Assertions.within(1e-12));
             assertThat(r.summary().flowDeltaInit()).isNaN();
             assertThat(r.summary().flowUnderflow()).isFalse();
+            // both networks take the same SGD step: the weights are differenced on the fused one
             ref.fit(batch);
+            fused.fit(batch);
             checked = r.layerStats().stream().filter(s -> s.step() == 1).toList();
             assertThat(checked).hasSize(DEPTH);
             for (int l = 1; l <= DEPTH; l++) {
@@ -135,7 +146,7 @@ class GradientCheckTest {
             LayerStat s = checked.get(l - 1);
             assertThat(s.block()).isEqualTo(l);
 
-            double fdW = l2(weightGradientFd(ref, batch, l));
+            double fdW = l2(weightGradientFd(fused, batch, l));
             assertClose("‖∂loss/∂W_" + l + "‖", s.gradNorm(), fdW);
 
             ComputationGraph shifted = withShift(c, ref, l, false);
@@ -187,7 +198,7 @@ class GradientCheckTest {
 
     /** A copy of {@code ref} (same parameters) whose block l activation input, or residual output, gets a shift E = 0. */
     private static ComputationGraph withShift(TrialConfig c, ComputationGraph ref, int l, boolean atAdd) {
-        ComputationGraphConfiguration conf = NetworkFactory.configuration(c, FEATURES, CLASSES);
+        ComputationGraphConfiguration conf = NetworkFactory.layeredConfiguration(c, FEATURES, CLASSES);
         if (atAdd) {
             conf.getVertices().put(NetworkFactory.addName(l), new ShiftedAdd());
         } else {

@@ -24,9 +24,28 @@ import static org.assertj.core.api.Assertions.within;
 class NetworkFactoryTest {
 
     @Test
-    void plainNetworkHasProjectionBlocksAndOutput() {
+    void plainNetworkHasProjectionFusedBlocksAndOutput() {
         TrialConfig c = Fixtures.trial(Activation.SIGMOID, InitSpec.of(InitSpec.Kind.XAVIER), false, false, 3, 1);
-        Network n = NetworkFactory.build(c, 5, 4);
+        ComputationGraph g = NetworkFactory.build(c, 5, 4).graph();
+        // proj + 3 fused blocks + output
+        assertThat(g.getLayers()).hasSize(1 + 3 + 1);
+        assertThat(g.getVertices()).hasSize(1 + 1 + 3 + 1); // + input vertex
+        for (int l = 1; l <= 3; l++) {
+            assertThat(g.getParam(Network.weightParam(l)).shape()).containsExactly(16, 16);
+            assertThat(g.getParam(NetworkFactory.denseName(l) + "_b").length()).isEqualTo(16);
+            assertThat(g.getLayer(NetworkFactory.denseName(l))).isInstanceOf(FusedBlock.Impl.class);
+            assertThat(((FusedBlock) g.getLayer(NetworkFactory.denseName(l)).conf().getLayer()).getActivationFn())
+                    .isInstanceOf(ActivationSigmoid.class);
+        }
+        INDArray out = g.outputSingle(Nd4j.rand(DataType.FLOAT, 7, 5));
+        assertThat(out.shape()).containsExactly(7, 4);
+        assertThat(out.sumNumber().doubleValue()).isCloseTo(7.0, within(1e-4));
+    }
+
+    @Test
+    void layeredNetworkHasProjectionBlocksAndOutput() {
+        TrialConfig c = Fixtures.trial(Activation.SIGMOID, InitSpec.of(InitSpec.Kind.XAVIER), false, false, 3, 1);
+        Network n = NetworkFactory.buildLayered(c, 5, 4);
         ComputationGraph g = n.graph();
         // proj + 3 × (dense, act) + output
         assertThat(g.getLayers()).hasSize(1 + 3 * 2 + 1);
@@ -50,15 +69,26 @@ class NetworkFactoryTest {
     @Test
     void batchNormBlocksNormalizeAndDropTheDenseBias() {
         TrialConfig c = Fixtures.trial(Activation.GELU, InitSpec.of(InitSpec.Kind.HE), true, false, 2, 1);
-        ComputationGraph g = NetworkFactory.build(c, 3, 2).graph();
-        assertThat(g.getLayers()).hasSize(1 + 2 * 3 + 1);
+        ComputationGraph layered = NetworkFactory.buildLayered(c, 3, 2).graph();
+        assertThat(layered.getLayers()).hasSize(1 + 2 * 3 + 1);
         for (int l = 1; l <= 2; l++) {
-            assertThat(g.getLayer(NetworkFactory.bnName(l)).conf().getLayer()).isInstanceOf(BatchNormalization.class);
-            assertThat(((DenseLayer) g.getLayer(NetworkFactory.denseName(l)).conf().getLayer()).hasBias()).isFalse();
-            assertThat(g.getLayer(NetworkFactory.denseName(l)).paramTable()).containsOnlyKeys("W");
+            assertThat(layered.getLayer(NetworkFactory.bnName(l)).conf().getLayer()).isInstanceOf(BatchNormalization.class);
+            assertThat(((DenseLayer) layered.getLayer(NetworkFactory.denseName(l)).conf().getLayer()).hasBias()).isFalse();
+            assertThat(layered.getLayer(NetworkFactory.denseName(l)).paramTable()).containsOnlyKeys("W");
         }
-        assertThat(((ProbedActivationLayer) g.getLayer(NetworkFactory.actName(1)).conf().getLayer()).getActivationFn())
+        assertThat(((ProbedActivationLayer) layered.getLayer(NetworkFactory.actName(1)).conf().getLayer()).getActivationFn())
                 .isInstanceOf(ActivationGELU.class);
+        // The fused block holds the dense layer's W and the batch-norm layer's parameters, in the same order.
+        ComputationGraph g = NetworkFactory.build(c, 3, 2).graph();
+        assertThat(g.getLayers()).hasSize(1 + 2 + 1);
+        for (int l = 1; l <= 2; l++) {
+            FusedBlock b = (FusedBlock) g.getLayer(NetworkFactory.denseName(l)).conf().getLayer();
+            assertThat(b.isBatchNorm()).isTrue();
+            assertThat(b.hasBias()).isFalse();
+            assertThat(g.getLayer(NetworkFactory.denseName(l)).paramTable().keySet())
+                    .containsExactly("W", "gamma", "beta", "mean", "log10stdev");
+        }
+        assertThat(g.params()).isEqualTo(layered.params());
     }
 
     @Test
@@ -70,9 +100,9 @@ class NetworkFactoryTest {
         }
         // block 2's add takes block 1's output (the residual stream) and block 2's activation
         var inputs = g.getConfiguration().getVertexInputs().get(NetworkFactory.addName(2));
-        assertThat(inputs).containsExactly(NetworkFactory.addName(1), NetworkFactory.actName(2));
+        assertThat(inputs).containsExactly(NetworkFactory.addName(1), NetworkFactory.denseName(2));
         assertThat(g.getConfiguration().getVertexInputs().get(NetworkFactory.addName(1)))
-                .containsExactly(NetworkFactory.PROJECTION, NetworkFactory.actName(1));
+                .containsExactly(NetworkFactory.PROJECTION, NetworkFactory.denseName(1));
     }
 
     @Test
@@ -84,8 +114,9 @@ class NetworkFactoryTest {
             assertThat(g.getVertex(NetworkFactory.addName(l))).isInstanceOf(ProbedAddVertex.Impl.class);
             ScaleVertex s = (ScaleVertex) g.getConfiguration().getVertices().get(NetworkFactory.scaleName(l));
             assertThat(s.getScaleFactor()).isEqualTo(0.5);
+            // the fused block (named like its dense layer) is the branch the scale vertex takes
             assertThat(g.getConfiguration().getVertexInputs().get(NetworkFactory.scaleName(l)))
-                    .containsExactly(NetworkFactory.actName(l));
+                    .containsExactly(NetworkFactory.denseName(l));
         }
         assertThat(g.getConfiguration().getVertexInputs().get(NetworkFactory.addName(2)))
                 .containsExactly(NetworkFactory.addName(1), NetworkFactory.scaleName(2));

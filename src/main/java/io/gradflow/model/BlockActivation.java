@@ -1,0 +1,275 @@
+package io.gradflow.model;
+
+import io.gradflow.grid.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationELU;
+import org.nd4j.linalg.activations.impl.ActivationGELU;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationSELU;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftSign;
+
+/**
+ * A grid activation's forward function and backward pass as plain Java loops in double precision, with DL4J
+ * 1.0.0-M2.1's definitions (libnd4j's legacy ops behind DL4J's {@code IActivation}s), for {@link FusedBlock}:
+ * <ul>
+ *   <li>sigmoid {@code 1/(1+e^-x)}, backward {@code s(1−s)};</li>
+ *   <li>tanh: {@link ExactTanh}'s exact function (ND4J's float32 tanh flushes |x| ≤ 1e-8 to 0);</li>
+ *   <li>ReLU {@code x < 0 ? 0 : x} (a NaN passes), backward {@code x > 0 ? ε : 0} (DL4J's derivative at 0 is 0,
+ *       and a NaN pre-activation or gradient gives 0);</li>
+ *   <li>leaky ReLU {@code x < 0 ? αx : x}, backward {@code x < 0 ? α : 1} (1 at 0, where ReLU's is 0; α rounded to float,
+ *       as libnd4j's LeakyReLUBp takes it, even in double);</li>
+ *   <li>ELU {@code x > 0 ? x : α(e^x − 1)}, backward {@code x > 0 ? 1 : αe^x};</li>
+ *   <li>GELU: DL4J's "precise" {@code ActivationGELU(true)}, i.e. libnd4j's PreciseGELU
+ *       {@code x/2·(1 + tanh(√(2/π)(x + (0.044715x)³)))} forward and PreciseGELUDerivative
+ *       {@code ½ + (0.398942x + (0.0535161x)³)·sech²(u) + ½tanh(u)}, {@code u = 0.797885x + (0.0356774x)³},
+ *       backward: not the derivative of the forward function (see {@code theory/MeanField}), but what DL4J trains
+ *       with;</li>
+ *   <li>identity; softsign {@code x/(1+|x|)}, backward {@code 1/(1+|x|)²}; SELU with libnd4j's λ and α.</li>
+ * </ul>
+ * {@code BlockActivationTest} checks every one against DL4J's own {@code IActivation} in double precision.
+ */
+public final class BlockActivation {
+
+    /** libnd4j's SELU constants. */
+    static final double SELU_ALPHA = 1.6732632423543772848170429916717;
+    static final double SELU_LAMBDA = 1.0507009873554804934193349852946;
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+    private final Activation kind;
+    private final double alpha;
+
+    private BlockActivation(Activation kind, double alpha) {
+        this.kind = kind;
+        this.alpha = alpha;
+    }
+
+    /** The grid activation; leaky ReLU has slope 0.01 and ELU α = 1, as {@link NetworkFactory} configures DL4J. */
+    public static BlockActivation of(Activation a) {
+        return new BlockActivation(a, switch (a) {
+            case LEAKYRELU -> 0.01;
+            case ELU -> 1.0;
+            default -> 0.0;
+        });
+    }
+
+    /**
+     * The function of one of DL4J's activations that {@link NetworkFactory#activation} makes, or null for any other
+     * (ReLU with thresholds or a cap, approximate GELU, ...), which the fused block does not take.
+     */
+    public static BlockActivation of(IActivation fn) {
+        if (fn instanceof ActivationSigmoid) {
+            return new BlockActivation(Activation.SIGMOID, 0);
+        } else if (fn instanceof ExactTanh) {
+            return new BlockActivation(Activation.TANH, 0);
+        } else if (fn instanceof ActivationReLU r && r.equals(new ActivationReLU())) {
+            return new BlockActivation(Activation.RELU, 0);
+        } else if (fn instanceof ActivationLReLU l) {
+            return new BlockActivation(Activation.LEAKYRELU, l.getAlpha());
+        } else if (fn instanceof ActivationELU e) {
+            return new BlockActivation(Activation.ELU, e.getAlpha());
+        } else if (fn instanceof ActivationGELU g && g.isPrecise()) {
+            return new BlockActivation(Activation.GELU, 0);
+        } else if (fn instanceof ActivationIdentity) {
+            return new BlockActivation(Activation.IDENTITY, 0);
+        } else if (fn instanceof ActivationSoftSign) {
+            return new BlockActivation(Activation.SOFTSIGN, 0);
+        } else if (fn instanceof ActivationSELU) {
+            return new BlockActivation(Activation.SELU, 0);
+        }
+        return null;
+    }
+
+    public Activation kind() {
+        return kind;
+    }
+
+    /** φ(x). */
+    public double value(double x) {
+        switch (kind) {
+            case SIGMOID:
+                return 1 / (1 + Math.exp(-x));
+            case TANH:
+                return ExactTanh.tanh(x);
+            case RELU:
+                return Math.max(x, 0.0); // a NaN passes, as in DL4J (whose -0.0 stays -0.0: the same value)
+            case LEAKYRELU:
+                return x < 0 ? alpha * x : x;
+            case ELU:
+                return x > 0 ? x : alpha * (Math.exp(x) - 1);
+            case GELU:
+                return x / 2 * (1 + Math.tanh(SQRT_2_OVER_PI * (x + cube(0.044715 * x))));
+            case IDENTITY:
+                return x;
+            case SOFTSIGN:
+                return x / (1 + Math.abs(x));
+            case SELU:
+                return x > 0 ? SELU_LAMBDA * x : SELU_LAMBDA * (SELU_ALPHA * Math.exp(x) - SELU_ALPHA);
+            default:
+                throw new AssertionError(kind);
+        }
+    }
+
+    /**
+     * The backward pass at pre-activation {@code x} with incoming gradient {@code eps}: {@code eps·φ'(x)}, except that
+     * DL4J's ReLU selects rather than multiplies, so that a NaN pre-activation or upstream gradient gives 0 there.
+     */
+    public double backward(double x, double eps) {
+        if (kind == Activation.RELU) {
+            return x > 0 ? eps : 0.0;
+        }
+        return eps * derivative(x);
+    }
+
+    /** The factor the backward pass multiplies the incoming gradient by at pre-activation x: DL4J's φ'(x). */
+    public double derivative(double x) {
+        switch (kind) {
+            case SIGMOID: {
+                double s = 1 / (1 + Math.exp(-x));
+                return s * (1 - s);
+            }
+            case TANH:
+                return ExactTanh.sech2(x);
+            case RELU:
+                return x > 0 ? 1.0 : 0.0;
+            case LEAKYRELU:
+                // DL4J's slope at 0 is 1, unlike ReLU's; its LeakyReLUBp op takes α as a float argument, even in double.
+                return x < 0 ? (float) alpha : 1.0; // and a NaN pre-activation passes ε on
+            case ELU:
+                return x > 0 ? 1.0 : alpha * Math.exp(x);
+            case GELU: {
+                double u = 0.797885 * x + cube(0.0356774 * x);
+                double c = Math.cosh(u);
+                return 0.5 + (0.398942 * x + cube(0.0535161 * x)) / (c * c) + 0.5 * Math.tanh(u);
+            }
+            case IDENTITY:
+                return 1.0;
+            case SOFTSIGN: {
+                double d = 1 + Math.abs(x);
+                return 1 / (d * d);
+            }
+            case SELU:
+                return x > 0 ? SELU_LAMBDA : SELU_ALPHA * SELU_LAMBDA * Math.exp(x);
+            default:
+                throw new AssertionError(kind);
+        }
+    }
+
+    /**
+     * {@code y[i] = φ(x[i])} for the first {@code len} values, rounded to float if {@code toFloat}: one loop per
+     * function, so that the JIT compiles each without a per-element dispatch (and vectorizes the piecewise-linear
+     * ones).
+     */
+    public void forward(double[] x, double[] y, int len, boolean toFloat) {
+        switch (kind) {
+            case RELU -> {
+                // Math.max is branch-free (an intrinsic); a ternary on doubles compiles to a branch that half the
+                // units mispredict. Same values: NaN passes, and -0.0 becomes 0.0, which equals it.
+                for (int i = 0; i < len; i++) {
+                    y[i] = Math.max(x[i], 0.0);
+                }
+                return; // exact: a float input stays a float
+            }
+            case IDENTITY -> {
+                System.arraycopy(x, 0, y, 0, len);
+                return;
+            }
+            case LEAKYRELU -> {
+                double a = alpha;
+                if (a > 0 && a < 1) {
+                    for (int i = 0; i < len; i++) {
+                        double v = x[i];
+                        y[i] = Math.max(v, a * v); // = (v < 0 ? a·v : v) for 0 < α < 1, branch-free
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        double v = x[i];
+                        y[i] = v < 0 ? a * v : v;
+                    }
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < len; i++) {
+                    y[i] = 1 / (1 + Math.exp(-x[i]));
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < len; i++) {
+                    y[i] = ExactTanh.tanh(x[i]);
+                }
+            }
+            default -> {
+                for (int i = 0; i < len; i++) {
+                    y[i] = value(x[i]);
+                }
+            }
+        }
+        if (toFloat) {
+            roundToFloat(y, len);
+        }
+    }
+
+    /**
+     * In place, {@code g[i] = backward(x[i], g[i])} for the first {@code len} values, rounded to float if
+     * {@code toFloat}; one loop per function, as {@link #forward}.
+     */
+    public void backward(double[] x, double[] g, int len, boolean toFloat) {
+        switch (kind) {
+            case RELU -> {
+                for (int i = 0; i < len; i++) {
+                    long m = positiveMask(Double.doubleToRawLongBits(x[i]));
+                    g[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(g[i]) & m); // x > 0 ? g : +0.0
+                }
+                return; // exact
+            }
+            case IDENTITY -> {
+                return;
+            }
+            case LEAKYRELU -> {
+                double a = (float) alpha;
+                for (int i = 0; i < len; i++) {
+                    long m = positiveMask(Double.doubleToRawLongBits(x[i]) ^ Long.MIN_VALUE); // x < 0
+                    double gi = g[i];
+                    g[i] = Double.longBitsToDouble((Double.doubleToRawLongBits(gi * a) & m)
+                            | (Double.doubleToRawLongBits(gi) & ~m));
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < len; i++) {
+                    g[i] = g[i] * ExactTanh.sech2(x[i]);
+                }
+            }
+            default -> {
+                for (int i = 0; i < len; i++) {
+                    g[i] = g[i] * derivative(x[i]);
+                }
+            }
+        }
+        if (toFloat) {
+            roundToFloat(g, len);
+        }
+    }
+
+    /**
+     * All ones if the double with bits {@code b} is greater than 0 (not ±0, not NaN), else 0, without a branch:
+     * {@code -b} is negative exactly for b &gt; 0 (and for -0.0, whose bits are Long.MIN_VALUE), and
+     * {@code b − bits(+∞) − 1} is negative exactly for bits up to +∞ (so not for positive NaNs, nor -0.0).
+     * Flipping the sign bit first gives x &lt; 0. The per-element loops of ReLU's family are otherwise bound by
+     * branch mispredictions: about half the units of a layer are negative, at random.
+     */
+    static long positiveMask(long b) {
+        return (-b >> 63) & ((b - 0x7FF0000000000001L) >> 63);
+    }
+
+    static void roundToFloat(double[] v, int len) {
+        for (int i = 0; i < len; i++) {
+            v[i] = (float) v[i];
+        }
+    }
+
+    private static double cube(double v) {
+        return v * v * v;
+    }
+}
