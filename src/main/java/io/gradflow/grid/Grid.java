@@ -177,7 +177,18 @@ public final class Grid {
                 spec.dataset(),
                 spec.schedule(),
                 spec.targetLoss(),
-                spec.health());
+                spec.health(),
+                parallelism(v));
+    }
+
+    /** Task trials ignore the data-parallel settings, so that their ids stay those of a grid without them. */
+    private static Parallelism parallelism(java.util.function.Function<Axis, Object> v) {
+        Parallelism.Mode mode = (Parallelism.Mode) v.apply(Axis.PARALLELISM);
+        if (mode == Parallelism.Mode.TASK) {
+            return Parallelism.task();
+        }
+        return new Parallelism(mode, (Integer) v.apply(Axis.WORKERS), (Integer) v.apply(Axis.BATCH_SIZE_PER_WORKER),
+                (Integer) v.apply(Axis.AVERAGING_FREQUENCY));
     }
 
     /** The value of an axis in a trial, in its typed form (for tables and result rows). */
@@ -194,6 +205,10 @@ public final class Grid {
             case OPTIMIZER -> t.optimizer();
             case LEARNING_RATE -> t.learningRate();
             case DTYPE -> t.dtype();
+            case PARALLELISM -> t.parallelism().mode();
+            case WORKERS -> t.parallelism().workers();
+            case BATCH_SIZE_PER_WORKER -> t.parallelism().batchSizePerWorker();
+            case AVERAGING_FREQUENCY -> t.parallelism().averagingFrequency();
         };
     }
 }

@@ -30,11 +30,14 @@ import java.util.Objects;
  * @param schedule     when statistics are sampled
  * @param targetLoss   the training loss whose first crossing gives steps_to_target
  * @param health       verdict thresholds
+ * @param parallelism  task (one Spark task) or data (DL4J Spark across the executors); null reads as task, as in
+ *                     journals written before this setting existed
  */
 public record TrialConfig(Activation activation, InitSpec init, boolean batchnorm, boolean residual, int depth,
                           int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
                           Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
-                          double targetLoss, HealthThresholds health) implements Serializable {
+                          double targetLoss, HealthThresholds health, Parallelism parallelism)
+        implements Serializable {
 
     public static final int MAX_DEPTH = 1000;
     public static final int MAX_WIDTH = 16384;
@@ -49,6 +52,9 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
         Objects.requireNonNull(dataset, "dataset");
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(health, "health");
+        if (parallelism == null) {
+            parallelism = Parallelism.task();
+        }
         checkRange("depth", depth, 1, MAX_DEPTH);
         checkRange("width", width, 1, MAX_WIDTH);
         checkRange("steps", steps, 1, MAX_STEPS);
@@ -59,6 +65,15 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
         if (!(targetLoss > 0) || Double.isInfinite(targetLoss)) {
             throw new IllegalArgumentException("target_loss " + targetLoss + " is not allowed; it must be a positive number");
         }
+    }
+
+    /** A trial trained as one Spark task. */
+    public TrialConfig(Activation activation, InitSpec init, boolean batchnorm, boolean residual, int depth,
+                       int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
+                       Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
+                       double targetLoss, HealthThresholds health) {
+        this(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer, learningRate, dtype,
+                seed, dataset, schedule, targetLoss, health, Parallelism.task());
     }
 
     static void checkRange(String field, long value, long min, long max) {
@@ -85,7 +100,8 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                 + ";dtype=" + dtype.key()
                 + ";seed=" + seed
                 + ";dataset=" + dataset.canonical()
-                + ";schedule=" + schedule.canonical();
+                + ";schedule=" + schedule.canonical()
+                + parallelism.canonical();
     }
 
     /** 16 hex digits of SHA-256 of {@link #canonical()}. */

@@ -35,11 +35,28 @@ import java.io.Serializable;
  * @param provenance         versions, host, executor, start time
  * @param theoryChi          mean-field per-block factor of ‖δ‖² at init (geometric mean); NaN for BN or residual nets
  * @param theoryFlowDeltaInit mean-field prediction of flowDeltaInit; NaN for BN or residual nets
+ * @param averagingTimeMs    data-parallel trials: time DL4J Spark spent outside the workers' fit (broadcast,
+ *                           scheduling, aggregation and averaging of parameters), from its SparkTrainingStats; 0 for
+ *                           task trials
  */
 public record TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
                            int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
                            double flowDeltaOutInit, double flowGradInit, double flowGradTrain, double slopeDeltaInit, double slopeDeltaTrain,
                            double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
                            int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
-                           Provenance provenance, double theoryChi, double theoryFlowDeltaInit) implements Serializable {
+                           Provenance provenance, double theoryChi, double theoryFlowDeltaInit, long averagingTimeMs)
+        implements Serializable {
+
+    /** A task trial's summary: no averaging. */
+    public TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
+                        int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
+                        double flowDeltaOutInit, double flowGradInit, double flowGradTrain, double slopeDeltaInit,
+                        double slopeDeltaTrain, double finalTrainLoss, double bestTrainLoss, double testLoss,
+                        double testAccuracy, int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
+                        Provenance provenance, double theoryChi, double theoryFlowDeltaInit) {
+        this(config, verdict, errorMessage, errorStack, stepsCompleted, flowUnderflow, flowDeltaInit, flowDeltaTrain,
+                flowDeltaOutInit, flowGradInit, flowGradTrain, slopeDeltaInit, slopeDeltaTrain, finalTrainLoss,
+                bestTrainLoss, testLoss, testAccuracy, stepsToTarget, wallTimeMs, trainTimeMs, statsTimeMs, provenance,
+                theoryChi, theoryFlowDeltaInit, 0L);
+    }
 }
