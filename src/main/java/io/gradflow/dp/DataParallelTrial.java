@@ -72,6 +72,7 @@ public final class DataParallelTrial implements AutoCloseable {
      * @param data   the trial's data, held by the driver
      */
     public DataParallelTrial(JavaSparkContext sc, TrialConfig config, Dataset data) {
+        useSystemClock();
         Parallelism p = config.parallelism();
         if (!p.isData()) {
             throw new IllegalArgumentException("trial " + config.trialId() + " has parallelism " + p.mode().key()
@@ -128,6 +129,22 @@ public final class DataParallelTrial implements AutoCloseable {
     }
 
     private int[] pending;
+
+    /** DL4J's property naming the clock of its training statistics. */
+    public static final String TIME_SOURCE_PROPERTY = "org.deeplearning4j.spark.time.TimeSource";
+    /** The clock gradflow uses: the machine's own. */
+    public static final String SYSTEM_CLOCK = "org.deeplearning4j.spark.time.SystemClockTimeSource";
+
+    /**
+     * DL4J Spark's training statistics timestamp events with an NTP clock by default, which queries
+     * 0.pool.ntp.org and fails after 10 tries where there is no network; durations need no synchronized clock.
+     * The executors get the same property from {@link io.gradflow.spark.SparkSettings}.
+     */
+    static void useSystemClock() {
+        if (System.getProperty(TIME_SOURCE_PROPERTY) == null) {
+            System.setProperty(TIME_SOURCE_PROPERTY, SYSTEM_CLOCK);
+        }
+    }
 
     /** The driver's network: after a round it holds the averaged parameters and updater state. */
     public ComputationGraph graph() {

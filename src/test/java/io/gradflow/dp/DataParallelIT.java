@@ -98,14 +98,14 @@ class DataParallelIT {
         double[] d = afterSteps(Precision.DOUBLE, 6);
         System.out.printf("double: max |Δw| after 6 steps = %.3g (max |w| = %.3g)%n", d[0], d[1]);
         // Exact equality does not hold: (w − η g₁ + w − η g₂)/2 and w − η (g₁ + g₂)/2 round differently.
-        assertThat(d[0]).isLessThan(1e-12 * d[1]);
+        assertThat(d[0]).isLessThan(1e-14 * d[1]); // measured: 3.3e-16 at max |w| 0.88
     }
 
     @Test
     void averagingEveryStepEqualsOneBigBatchInFloat() {
         double[] d = afterSteps(Precision.FLOAT, 6);
         System.out.printf("float: max |Δw| after 6 steps = %.3g (max |w| = %.3g)%n", d[0], d[1]);
-        assertThat(d[0]).isLessThan(1e-5 * d[1]);
+        assertThat(d[0]).isLessThan(1e-6 * d[1]); // measured: 1.2e-7 at max |w| 0.88
     }
 
     @Test
