@@ -32,6 +32,30 @@ public final class DataParallelRunner {
     private DataParallelRunner() {
     }
 
+    /**
+     * Runs data trials one after another, each on the whole cluster, handing each result to {@code sink} as soon as
+     * it exists (the sweep journals it there); stops early when {@code stop} says so (an interrupt).
+     */
+    public static void runAll(JavaSparkContext sc, List<TrialConfig> trials, Dataset data,
+                              java.util.function.Consumer<TrialResult> sink, java.util.function.BooleanSupplier stop,
+                              java.io.PrintStream progress) {
+        int i = 0;
+        for (TrialConfig c : trials) {
+            if (stop.getAsBoolean()) {
+                return;
+            }
+            sc.setJobGroup("gradflow-data-" + c.trialId(), "gradflow data-parallel trial " + c.trialId());
+            TrialResult r = run(sc, c, data);
+            sink.accept(r);
+            i++;
+            if (progress != null) {
+                progress.printf(java.util.Locale.ROOT, "[gradflow] data-parallel trial %d/%d %s: %s in %.1f s on executors %s%n",
+                        i, trials.size(), c.trialId(), r.summary().verdict(), r.summary().wallTimeMs() / 1000.0,
+                        r.summary().provenance().executorId());
+            }
+        }
+    }
+
     public static TrialResult run(JavaSparkContext sc, TrialConfig c, Dataset data) {
         long wall0 = System.nanoTime();
         Provenance prov = new Provenance(Versions.gradflow(), Versions.dl4j(), sc.version(), Versions.java(),

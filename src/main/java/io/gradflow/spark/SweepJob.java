@@ -183,12 +183,34 @@ public final class SweepJob {
             data = Datasets.build(spec.dataset(), spark);
             fingerprint = Fingerprint.of(data);
         }
+        // Data-parallel trials (training.parallelism: data) each take the whole cluster: they run one after
+        // another on the driver, after the task trials' one job, and their results take the same journal/done path.
+        // Task trials get the data by broadcast, so data over the broadcast limit refuses them before anything runs.
+        List<TrialConfig> dataTrials = todo.stream().filter(t -> t.parallelism().isData()).toList();
+        List<TrialConfig> taskTrials = todo.stream().filter(t -> !t.parallelism().isData()).toList();
+        if (data != null && !taskTrials.isEmpty()) {
+            String refusal = io.gradflow.dp.BroadcastLimit.refusal(spec.dataset().canonical(),
+                    io.gradflow.dp.BroadcastLimit.bytes(data), spark.sparkContext().getConf().getSizeAsBytes(
+                            io.gradflow.dp.BroadcastLimit.CONF, String.valueOf(io.gradflow.dp.BroadcastLimit.DEFAULT_BYTES)));
+            if (refusal != null) {
+                throw new GridException(refusal);
+            }
+        }
         dir.begin(spec.source());
         // Written now, not only at the end, so that an interrupted sweep records which data its trials used.
         dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, List.copyOf(done.values()), trials.size(), t0,
                 System.currentTimeMillis(), "the sweep has not finished", fingerprint));
         Journal journal = dir.journal();
-        String error = todo.isEmpty() ? null : runTrials(spark, spec, todo, data, journal, done, progress, t0);
+        String error = taskTrials.isEmpty() ? null : runTrials(spark, spec, taskTrials, data, journal, done, progress, t0);
+        if (error == null && !dataTrials.isEmpty()) {
+            io.gradflow.dp.DataParallelRunner.runAll(JavaSparkContext.fromSparkContext(spark.sparkContext()), dataTrials,
+                    data, r -> {
+                        journal.write(r);
+                        synchronized (done) {
+                            done.put(r.trialId(), r);
+                        }
+                    }, () -> interrupted(interrupts), progress);
+        }
         if (interrupted(interrupts)) {
             return interruptedOutcome(dir.stagingDir(), trials.size(), done, t0, todo.size());
         }
