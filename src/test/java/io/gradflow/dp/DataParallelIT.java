@@ -137,4 +137,34 @@ class DataParallelIT {
         assertThat(d.curve().get(0).trainLoss()).isCloseTo(t.curve().get(0).trainLoss(), org.assertj.core.data.Offset.offset(1e-5));
         assertThat(d.summary().testAccuracy()).isBetween(0.0, 1.0);
     }
+
+    @Test
+    void aSweepMixesTaskAndDataTrialsAndResumeTreatsFinishedDataTrialsAsDone(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        String yaml = """
+                name: mixed
+                seeds: [1]
+                axes:
+                  parallelism: [task, data]
+                  averaging_frequency: [1, 2]
+                exclude: [{parallelism: task, averaging_frequency: 2}]
+                training: {steps: 8, depth: 3, width: 16, batch_size: 16, workers: 2, batch_size_per_worker: 8}
+                dataset: {kind: blobs, samples: 300, classes: 3, features: 4}
+                """;
+        io.gradflow.grid.GridSpec g = io.gradflow.grid.GridParser.parse(yaml, "mixed.yaml", null);
+        io.gradflow.spark.SweepOutcome o = io.gradflow.spark.SweepJob.run(spark, g, tmp.toString(), false, null);
+        assertThat(o.error()).isNull();
+        assertThat(o.rows()).isEqualTo(3); // one task trial (the data settings do not apply to it) + two data trials
+        var trials = spark.read().parquet(tmp.resolve("mixed/trials").toString());
+        assertThat(trials.filter("parallelism = 'data' and workers = 2 and verdict <> 'FAILED'").count()).isEqualTo(2);
+        assertThat(trials.filter("parallelism = 'data' and averaging_time_ms >= 0 and executor_id = 'driver'").count()).isEqualTo(2);
+        var layers = spark.read().parquet(tmp.resolve("mixed/layer_stats").toString());
+        var dataIds = trials.filter("parallelism = 'data' and averaging_frequency = 2").select("trial_id");
+        // 8 steps at 2 per round = 4 rounds; log2 over rounds 0, 1, 2, 3 → steps 0, 2, 4, 6; × 3 blocks
+        assertThat(layers.join(dataIds, "trial_id").filter("delta_norm > 0").count()).isEqualTo(4 * 3);
+        assertThat(layers.join(dataIds, "trial_id").select("step").distinct().count()).isEqualTo(4);
+        io.gradflow.spark.SweepOutcome again = io.gradflow.spark.SweepJob.run(spark, g, tmp.toString(),
+                io.gradflow.spark.SweepJob.Mode.RESUME, null);
+        assertThat(again.ran()).isZero();
+        assertThat(again.rows()).isEqualTo(3);
+    }
 }

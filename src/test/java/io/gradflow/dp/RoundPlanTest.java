@@ -78,6 +78,7 @@ class RoundPlanTest {
                 axes:
                   parallelism: [task, data]
                   averaging_frequency: [1, 2]
+                exclude: [{parallelism: task, averaging_frequency: 2}]
                 training: {steps: 10, workers: 2, batch_size_per_worker: 8}
                 dataset: {kind: blobs, samples: 200, classes: 3, features: 4}
                 """;
@@ -87,6 +88,9 @@ class RoundPlanTest {
         assertThat(data).isEqualTo(2);
         assertThat(trials.stream().filter(t -> !t.parallelism().isData()).map(TrialConfig::trialId).distinct().count())
                 .isEqualTo(1); // task trials ignore the data settings
+        assertThatThrownBy(() -> GridParser.parse(yaml.replace("exclude: [{parallelism: task, averaging_frequency: 2}]\n", ""), "mix.yaml", null))
+                .hasMessageContaining("axes.averaging_frequency varies a setting that parallelism: task trials ignore")
+                .hasMessageContaining("exclude: [{parallelism: task, averaging_frequency: 2}]");
         assertThatThrownBy(() -> GridParser.parse(yaml.replace("[task, data]", "[task, shared]"), "mix.yaml", null))
                 .hasMessageContaining("parallelism 'shared' is not supported; choose one of task, data");
         assertThatThrownBy(() -> GridParser.parse(yaml.replace("averaging_frequency: [1, 2]", "averaging_frequency: [0]"), "mix.yaml", null))
