@@ -20,7 +20,12 @@ public enum Axis {
     OPTIMIZER("sgd"),
     LEARNING_RATE("0.01"),
     DTYPE("float"),
-    CLIP("none");
+    CLIP("none"),
+    /** task or data ({@link Parallelism}); the three after it apply to data trials only. */
+    PARALLELISM("task"),
+    WORKERS("0"),
+    BATCH_SIZE_PER_WORKER("0"),
+    AVERAGING_FREQUENCY("1");
 
     private final String defaultText;
 
@@ -85,6 +90,14 @@ public enum Axis {
             }
             case DTYPE:
                 return Precision.parse(t.toLowerCase(Locale.ROOT));
+            case PARALLELISM:
+                return Parallelism.Mode.parse(t.toLowerCase(Locale.ROOT));
+            case WORKERS:
+                return intIn(t, 0, Parallelism.MAX_WORKERS);
+            case BATCH_SIZE_PER_WORKER:
+                return intIn(t, 0, TrialConfig.MAX_BATCH);
+            case AVERAGING_FREQUENCY:
+                return intIn(t, 1, Parallelism.MAX_AVERAGING_FREQUENCY);
             default:
                 throw new AssertionError(this);
         }
@@ -113,6 +126,9 @@ public enum Axis {
         }
         if (value instanceof Precision p) {
             return p.key();
+        }
+        if (value instanceof Parallelism.Mode m) {
+            return m.key();
         }
         return String.valueOf(value);
     }

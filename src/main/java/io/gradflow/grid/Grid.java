@@ -230,7 +230,18 @@ public final class Grid {
                 spec.schedule(),
                 spec.targetLoss(),
                 spec.health(),
-                (ClipSpec) v.apply(Axis.CLIP));
+                (ClipSpec) v.apply(Axis.CLIP),
+                parallelism(v));
+    }
+
+    /** Task trials ignore the data-parallel settings, so that their ids stay those of a grid without them. */
+    private static Parallelism parallelism(java.util.function.Function<Axis, Object> v) {
+        Parallelism.Mode mode = (Parallelism.Mode) v.apply(Axis.PARALLELISM);
+        if (mode == Parallelism.Mode.TASK) {
+            return Parallelism.task();
+        }
+        return new Parallelism(mode, (Integer) v.apply(Axis.WORKERS), (Integer) v.apply(Axis.BATCH_SIZE_PER_WORKER),
+                (Integer) v.apply(Axis.AVERAGING_FREQUENCY));
     }
 
     /** The value of an axis in a trial, in its typed form (for tables and result rows). */
@@ -248,6 +259,10 @@ public final class Grid {
             case LEARNING_RATE -> t.learningRate();
             case DTYPE -> t.dtype();
             case CLIP -> t.clip();
+            case PARALLELISM -> t.parallelism().mode();
+            case WORKERS -> t.parallelism().workers();
+            case BATCH_SIZE_PER_WORKER -> t.parallelism().batchSizePerWorker();
+            case AVERAGING_FREQUENCY -> t.parallelism().averagingFrequency();
         };
     }
 }

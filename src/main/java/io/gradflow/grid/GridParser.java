@@ -22,6 +22,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -260,7 +261,34 @@ public final class GridParser {
         if (count == 0) {
             throw new GridException(origin + ": exclude removes every trial of the grid; nothing would run");
         }
+        checkTaskDuplicates(spec, count);
         return spec;
+    }
+
+    /**
+     * Task trials ignore the data-parallel settings, so a grid that varies one of them across task trials would list
+     * the same task trial more than once; refuse it and say how to exclude the copies.
+     */
+    private void checkTaskDuplicates(GridSpec spec, long count) {
+        List<Axis> dataOnly = new ArrayList<>();
+        for (Axis a : List.of(Axis.WORKERS, Axis.BATCH_SIZE_PER_WORKER, Axis.AVERAGING_FREQUENCY)) {
+            if (spec.axes().containsKey(a) && spec.axes().get(a).size() > 1) {
+                dataOnly.add(a);
+            }
+        }
+        if (dataOnly.isEmpty() || count > 1_000_000) {
+            return;
+        }
+        Set<String> ids = new HashSet<>();
+        for (Iterator<TrialConfig> it = Grid.iterate(spec); it.hasNext(); ) {
+            TrialConfig t = it.next();
+            if (!ids.add(t.trialId())) {
+                Axis a = dataOnly.get(0);
+                throw new GridException(origin + ": axes." + a.key() + " varies a setting that parallelism: task trials "
+                        + "ignore, so the grid lists task trial " + t.trialId() + " more than once; exclude the copies, e.g. "
+                        + "exclude: [{parallelism: task, " + a.key() + ": " + Axis.render(spec.axes().get(a).get(1)) + "}]");
+            }
+        }
     }
 
     private DatasetSpec parseDataset(Node node) {

@@ -31,11 +31,14 @@ import java.util.Objects;
  * @param targetLoss   the training loss whose first crossing gives steps_to_target
  * @param health       verdict thresholds
  * @param clip         gradient clipping between the statistics and the updater
+ * @param parallelism  task (one Spark task) or data (DL4J Spark across the executors); null reads as task, as in
+ *                     journals written before this setting existed
  */
 public record TrialConfig(Activation activation, InitSpec init, boolean batchnorm, Residual residual, int depth,
                           int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
                           Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
-                          double targetLoss, HealthThresholds health, ClipSpec clip) implements Serializable {
+                          double targetLoss, HealthThresholds health, ClipSpec clip, Parallelism parallelism)
+        implements Serializable {
 
     public static final int MAX_DEPTH = 1000;
     public static final int MAX_WIDTH = 16384;
@@ -52,6 +55,9 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
         Objects.requireNonNull(dataset, "dataset");
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(health, "health");
+        if (parallelism == null) {
+            parallelism = Parallelism.task();
+        }
         checkRange("depth", depth, 1, MAX_DEPTH);
         checkRange("width", width, 1, MAX_WIDTH);
         checkRange("steps", steps, 1, MAX_STEPS);
@@ -73,19 +79,37 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                        Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
                        double targetLoss, HealthThresholds health) {
         this(activation, init, batchnorm, Residual.of(residual), depth, width, steps, batchSize, optimizer,
-                learningRate, dtype, seed, dataset, schedule, targetLoss, health, ClipSpec.NONE);
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, ClipSpec.NONE, Parallelism.task());
+    }
+
+    /** A task trial with the given residual form and clipping rule. */
+    public TrialConfig(Activation activation, InitSpec init, boolean batchnorm, Residual residual, int depth,
+                       int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
+                       Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
+                       double targetLoss, HealthThresholds health, ClipSpec clip) {
+        this(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer, learningRate, dtype,
+                seed, dataset, schedule, targetLoss, health, clip, Parallelism.task());
+    }
+
+    /** A trial with a unit or no skip connection, no clipping and the given parallelism. */
+    public TrialConfig(Activation activation, InitSpec init, boolean batchnorm, boolean residual, int depth,
+                       int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
+                       Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
+                       double targetLoss, HealthThresholds health, Parallelism parallelism) {
+        this(activation, init, batchnorm, Residual.of(residual), depth, width, steps, batchSize, optimizer,
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, ClipSpec.NONE, parallelism);
     }
 
     /** This trial with another residual form. */
     public TrialConfig withResidual(Residual r) {
         return new TrialConfig(activation, init, batchnorm, r, depth, width, steps, batchSize, optimizer,
-                learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip);
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip, parallelism);
     }
 
     /** This trial with another clipping rule. */
     public TrialConfig withClip(ClipSpec c) {
         return new TrialConfig(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer,
-                learningRate, dtype, seed, dataset, schedule, targetLoss, health, c);
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, c, parallelism);
     }
 
     static void checkRange(String field, long value, long min, long max) {
@@ -116,7 +140,8 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                 + ";seed=" + seed
                 + ";dataset=" + dataset.canonical()
                 + ";schedule=" + schedule.canonical()
-                + (clip.isNone() ? "" : ";clip=" + clip.key());
+                + (clip.isNone() ? "" : ";clip=" + clip.key())
+                + parallelism.canonical();
     }
 
     /** 16 hex digits of SHA-256 of {@link #canonical()}. */

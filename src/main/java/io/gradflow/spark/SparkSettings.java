@@ -24,6 +24,9 @@ public final class SparkSettings {
         // A failed trial is data, not a task failure; retries are for lost executors only.
         m.put("spark.task.maxFailures", "4");
         m.put("spark.ui.showConsoleProgress", "false");
+        // Data-parallel trials: DL4J Spark's worker statistics would otherwise query an NTP server (see
+        // io.gradflow.dp.DataParallelTrial#useSystemClock; the driver sets the property itself).
+        m.put("spark.executor.extraJavaOptions", "-Dorg.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource");
         return m;
     }
 

@@ -8,10 +8,13 @@ import io.gradflow.analysis.Analysis;
 import io.gradflow.data.Dataset;
 import io.gradflow.data.Datasets;
 import io.gradflow.data.Fingerprint;
+import io.gradflow.grid.Axis;
+import io.gradflow.grid.Grid;
 import io.gradflow.grid.GridDiff;
 import io.gradflow.grid.GridException;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
+import io.gradflow.grid.TrialConfig;
 import io.gradflow.store.Parts;
 import io.gradflow.store.Schemas;
 import io.gradflow.store.SweepDir;
@@ -173,12 +176,50 @@ public final class SweepJob {
             data = Datasets.build(spec.dataset(), spark);
             fingerprint = Fingerprint.of(data);
         }
+        // Data-parallel trials (training.parallelism: data) each take the whole cluster: they run one after
+        // another on the driver, after the task trials' one job, and commit through the same part writer, so their
+        // receipts take the same path as the tasks'. Task trials get the data by broadcast, so data over the
+        // broadcast limit refuses them before anything runs. Only a grid that can hold data trials pays for the split.
+        List<TrialConfig> dataTrials = new ArrayList<>();
+        if (mayHaveDataTrials(spec)) {
+            List<Integer> taskPos = new ArrayList<>();
+            for (int p : todo) {
+                TrialConfig t = Grid.at(spec, trials.raw(p));
+                if (t.parallelism().isData()) {
+                    dataTrials.add(t);
+                } else {
+                    taskPos.add(p);
+                }
+            }
+            todo = taskPos.stream().mapToInt(Integer::intValue).toArray();
+        }
+        if (data != null && todo.length > 0) {
+            String refusal = io.gradflow.dp.BroadcastLimit.refusal(spec.dataset().canonical(),
+                    io.gradflow.dp.BroadcastLimit.bytes(data), spark.sparkContext().getConf().getSizeAsBytes(
+                            io.gradflow.dp.BroadcastLimit.CONF, String.valueOf(io.gradflow.dp.BroadcastLimit.DEFAULT_BYTES)));
+            if (refusal != null) {
+                throw new GridException(refusal);
+            }
+        }
         dir.begin(spec.source());
         // Written now, not only at the end, so that an interrupted sweep records which data its trials used.
         dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, tally, trials.size(), t0,
                 System.currentTimeMillis(), "the sweep has not finished", fingerprint));
         String error = todo.length == 0 ? null
                 : runTrials(spark, spec, trials, todo, data, dir.partsPath(), tally, progress, t0);
+        if (error == null && !dataTrials.isEmpty()) {
+            Progress dataProgress = new Progress(progress, dataTrials.size(),
+                    dataTrials.stream().mapToDouble(TrialConfig::estimatedCost).sum(), t0);
+            int[] n = {0};
+            io.gradflow.dp.DataParallelRunner.runAll(JavaSparkContext.fromSparkContext(spark.sparkContext()), dataTrials,
+                    data, r -> {
+                        // one part per data trial: its own unique tag, committed before the receipt is counted
+                        List<TrialReceipt> receipts = io.gradflow.store.Parts.sink(spec.name(), dir.partsPath(),
+                                new io.gradflow.store.Parts.Conf(spark.sparkContext().hadoopConfiguration()),
+                                "driver-" + t0 + "-" + (n[0]++)).commit(List.of(r));
+                        record(tally, dataProgress, receipts);
+                    }, () -> interrupted(interrupts), progress);
+        }
         if (interrupted(interrupts)) {
             return interruptedOutcome(dir.stagingDir(), trials.size(), tally, t0, todo.length);
         }
@@ -389,6 +430,15 @@ public final class SweepJob {
      * Trials run by Spark tasks arrive here as task results; a driver-side runner (a trial trained across the
      * cluster) commits through {@code Parts.sink} on the driver and passes its receipts here the same way.
      */
+    /** True when some trial of the grid may be a data-parallel one (an axis value or the fixed setting). */
+    static boolean mayHaveDataTrials(GridSpec spec) {
+        List<Object> values = spec.axes().get(Axis.PARALLELISM);
+        if (values != null) {
+            return values.stream().anyMatch(v -> v == io.gradflow.grid.Parallelism.Mode.DATA);
+        }
+        return spec.fixedOrDefault(Axis.PARALLELISM) == io.gradflow.grid.Parallelism.Mode.DATA;
+    }
+
     static void record(Tally tally, Progress prog, List<TrialReceipt> receipts) {
         tally.add(receipts);
         prog.recordAll(receipts);

@@ -92,7 +92,7 @@ public final class GradientFlowListener extends BaseTrainingListener {
     }
 
     /** Clears the previous armed step's values. */
-    void reset() {
+    public void reset() {
         for (double[] a : new double[][]{gradNorm, gradMeanAbs, gradMaxAbs, weightNorm, updateRatio}) {
             Arrays.fill(a, Double.NaN);
         }
@@ -104,4 +104,9 @@ public final class GradientFlowListener extends BaseTrainingListener {
     }
 
     long nanos;
+
+    /** Nanoseconds spent recording since construction. */
+    public long nanos() {
+        return nanos;
+    }
 }

@@ -154,26 +154,12 @@ public final class TrialRunner {
             completed = step + 1;
 
             if (armed) {
-                // A step whose loss is not a number ran its backward pass on non-finite values; DL4J's ReLU
-                // backward maps NaN to 0, so its norms would read as 0.0 rather than as undefined.
-                boolean finiteStep = Double.isFinite(loss);
-                double[] dPre = new double[depth];
-                double[] dOut = new double[depth];
-                double[] gNorm = new double[depth];
-                for (int l = 1; l <= depth; l++) {
-                    int i = l - 1;
-                    dPre[i] = finiteStep ? probe.deltaPre(l) : Double.NaN;
-                    dOut[i] = finiteStep ? probe.deltaOut(l) : Double.NaN;
-                    gNorm[i] = finiteStep ? listener.gradNorm[i] : Double.NaN;
-                    nonFinite += listener.gradNonFinite[i];
-                    layerStats.add(new LayerStat(id, step, l, dPre[i], dOut[i], gNorm[i],
-                            finiteStep ? listener.gradMeanAbs[i] : Double.NaN,
-                            finiteStep ? listener.gradMaxAbs[i] : Double.NaN, listener.gradNonFinite[i],
-                            listener.weightNorm[i], finiteStep ? listener.updateRatio[i] : Double.NaN,
-                            finiteStep ? probe.actMean(l) : Double.NaN, finiteStep ? probe.actStd(l) : Double.NaN,
-                            finiteStep ? probe.actSaturated(l) : Double.NaN,
-                            finiteStep ? probe.actDead(l) : Double.NaN));
-                }
+                Sample m = sample(id, step, depth, probe, listener, loss);
+                layerStats.addAll(m.rows());
+                nonFinite += m.nonFinite();
+                double[] dPre = m.dPre();
+                double[] dOut = m.dOut();
+                double[] gNorm = m.gNorm();
                 // A rezero branch is gated by its α, which starts at exactly 0: the branch's δ and weight gradients are
                 // exactly 0 at step 0 and later scale with each block's own learnt α, so they measure the gates rather
                 // than the flow. Its verdict is judged on the residual stream's δ, which is the flow there.
@@ -231,6 +217,48 @@ public final class TrialRunner {
         return new TrialResult(s, layerStats, curve);
     }
 
+    /**
+     * What one armed step measured: the {@code layer_stats} rows and the per-block norms the flows come from.
+     *
+     * @param rows      one row per hidden block
+     * @param dPre      ‖δ‖ at each block's pre-activation (NaN where undefined)
+     * @param dOut      ‖δ‖ at each block's output
+     * @param gNorm     weight-gradient norm of each block
+     * @param nonFinite non-finite weight-gradient entries over all blocks
+     */
+    public record Sample(List<LayerStat> rows, double[] dPre, double[] dOut, double[] gNorm, long nonFinite) {
+    }
+
+    /**
+     * Reads what the probe and the listener recorded during the armed {@code fit} that just ran: task trials call it
+     * at their sampled steps, data-parallel trials on the driver's probe minibatch, so both measure the same way.
+     */
+    public static Sample sample(String id, int step, int depth, Probe probe, GradientFlowListener listener, double loss) {
+        // A step whose loss is not a number ran its backward pass on non-finite values; DL4J's ReLU
+        // backward maps NaN to 0, so its norms would read as 0.0 rather than as undefined.
+        boolean finiteStep = Double.isFinite(loss);
+        List<LayerStat> layerStats = new ArrayList<>(depth);
+        long nonFinite = 0;
+        double[] dPre = new double[depth];
+        double[] dOut = new double[depth];
+        double[] gNorm = new double[depth];
+        for (int l = 1; l <= depth; l++) {
+            int i = l - 1;
+            dPre[i] = finiteStep ? probe.deltaPre(l) : Double.NaN;
+            dOut[i] = finiteStep ? probe.deltaOut(l) : Double.NaN;
+            gNorm[i] = finiteStep ? listener.gradNorm[i] : Double.NaN;
+            nonFinite += listener.gradNonFinite[i];
+            layerStats.add(new LayerStat(id, step, l, dPre[i], dOut[i], gNorm[i],
+                    finiteStep ? listener.gradMeanAbs[i] : Double.NaN,
+                    finiteStep ? listener.gradMaxAbs[i] : Double.NaN, listener.gradNonFinite[i],
+                    listener.weightNorm[i], finiteStep ? listener.updateRatio[i] : Double.NaN,
+                    finiteStep ? probe.actMean(l) : Double.NaN, finiteStep ? probe.actStd(l) : Double.NaN,
+                    finiteStep ? probe.actSaturated(l) : Double.NaN,
+                    finiteStep ? probe.actDead(l) : Double.NaN));
+        }
+        return new Sample(layerStats, dPre, dOut, gNorm, nonFinite);
+    }
+
     /** Refuses a trial whose estimated off-heap memory exceeds what this JVM lets ND4J allocate. */
     static void checkMemory(TrialConfig c, Dataset data) {
         long need = MemoryEstimate.bytes(c, data.features(), data.classes(), data.trainSize(), data.testSize());
@@ -247,7 +275,7 @@ public final class TrialRunner {
      * {per-block χ, flow_log10 of δ} predicted by mean-field theory for standardized inputs; NaN where it does not
      * apply (batch norm, residual) and, since a prediction must never cost a trial its row, if it cannot be made.
      */
-    static double[] theory(TrialConfig c, Dataset data) {
+    public static double[] theory(TrialConfig c, Dataset data) {
         try {
             return MeanField.forTrial(c, data.features())
                     .map(p -> new double[]{p.chiPerBlock(), p.flowLog10()})
@@ -262,7 +290,7 @@ public final class TrialRunner {
      * NaN when there are none (a one-step trial has no training phase to average, and copying step 0 would pass it
      * off as one).
      */
-    static double[] trainingMeans(List<double[]> flows) {
+    public static double[] trainingMeans(List<double[]> flows) {
         double[] out = new double[4];
         for (int k = 0; k < 4; k++) {
             double[] v = new double[Math.max(0, flows.size() - 1)];
@@ -275,7 +303,7 @@ public final class TrialRunner {
     }
 
     /** {mean cross-entropy, accuracy} of the network on a set, in inference mode. */
-    static double[] evaluate(ComputationGraph g, INDArray x, int[] y) {
+    public static double[] evaluate(ComputationGraph g, INDArray x, int[] y) {
         INDArray p = g.outputSingle(false, x);
         double[] probs = Arrays2.toDoubles(p);
         int k = (int) p.size(1);
@@ -296,12 +324,12 @@ public final class TrialRunner {
         return new double[]{ce / y.length, (double) correct / y.length};
     }
 
-    private static INDArray matrix(float[] values, int rows, int cols, DataType dt) {
+    public static INDArray matrix(float[] values, int rows, int cols, DataType dt) {
         INDArray m = Nd4j.create(values, new long[]{rows, cols}, 'c');
         return dt == DataType.FLOAT ? m : m.castTo(dt);
     }
 
-    private static INDArray oneHot(int[] labels, int classes, DataType dt) {
+    public static INDArray oneHot(int[] labels, int classes, DataType dt) {
         float[] v = new float[labels.length * classes];
         for (int i = 0; i < labels.length; i++) {
             v[i * classes + labels[i]] = 1f;
@@ -309,7 +337,7 @@ public final class TrialRunner {
         return matrix(v, labels.length, classes, dt);
     }
 
-    private static int[] permutation(int n, SplittableRandom rnd) {
+    public static int[] permutation(int n, SplittableRandom rnd) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;
@@ -323,7 +351,7 @@ public final class TrialRunner {
         return p;
     }
 
-    private static String hostName() {
+    public static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (Exception e) {
@@ -331,12 +359,12 @@ public final class TrialRunner {
         }
     }
 
-    private static String oneLine(Throwable e) {
+    public static String oneLine(Throwable e) {
         String m = e.getClass().getName() + ": " + e.getMessage();
         return m.replaceAll("\\s+", " ");
     }
 
-    private static String stack(Throwable e) {
+    public static String stack(Throwable e) {
         StringWriter sw = new StringWriter();
         e.printStackTrace(new PrintWriter(sw));
         String s = sw.toString();

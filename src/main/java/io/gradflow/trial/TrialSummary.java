@@ -37,6 +37,9 @@ import java.io.Serializable;
  * @param theoryFlowDeltaInit mean-field prediction of flowDeltaInit; NaN for BN or residual nets
  * @param flowDeltaOutTrain  flow of ‖δ‖ in the residual stream, mean over sampled steps after 0; NaN for plain nets
  * @param clippedShare       share of the steps run whose gradient the clipping rule changed (0 without clipping)
+ * @param averagingTimeMs    data-parallel trials: time DL4J Spark spent outside the workers' fit (broadcast,
+ *                           scheduling, aggregation and averaging of parameters), from its SparkTrainingStats; 0 for
+ *                           task trials
  */
 public record TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
                            int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
@@ -44,5 +47,19 @@ public record TrialSummary(TrialConfig config, Verdict verdict, String errorMess
                            double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
                            int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
                            Provenance provenance, double theoryChi, double theoryFlowDeltaInit,
-                           double flowDeltaOutTrain, double clippedShare) implements Serializable {
+                           double flowDeltaOutTrain, double clippedShare, long averagingTimeMs) implements Serializable {
+
+    /** A task trial's summary: no averaging. */
+    public TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
+                        int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
+                        double flowDeltaOutInit, double flowGradInit, double flowGradTrain, double slopeDeltaInit,
+                        double slopeDeltaTrain, double finalTrainLoss, double bestTrainLoss, double testLoss,
+                        double testAccuracy, int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
+                        Provenance provenance, double theoryChi, double theoryFlowDeltaInit,
+                        double flowDeltaOutTrain, double clippedShare) {
+        this(config, verdict, errorMessage, errorStack, stepsCompleted, flowUnderflow, flowDeltaInit, flowDeltaTrain,
+                flowDeltaOutInit, flowGradInit, flowGradTrain, slopeDeltaInit, slopeDeltaTrain, finalTrainLoss,
+                bestTrainLoss, testLoss, testAccuracy, stepsToTarget, wallTimeMs, trainTimeMs, statsTimeMs, provenance,
+                theoryChi, theoryFlowDeltaInit, flowDeltaOutTrain, clippedShare, 0L);
+    }
 }
