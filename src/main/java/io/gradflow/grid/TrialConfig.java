@@ -96,7 +96,9 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
 
     /**
      * The stable text form of everything that changes what the trial computes. Health thresholds and the
-     * target loss only change how results are judged, so they are left out: changing them keeps the ids.
+     * target loss only change how results are judged, so they are left out: changing them keeps the ids. Early
+     * stopping ({@code health.stop_early}) changes how long a trial trains, so when on it is in, with the
+     * thresholds it stops on (they then decide what is computed).
      * Settings added later appear only away from their old behaviour ({@code ;clip=...} only when clipping,
      * {@code residual=scaled|rezero} only for the new forms), so every configuration that existed before keeps its
      * string, its trial id and its random draws.
@@ -116,7 +118,9 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                 + ";seed=" + seed
                 + ";dataset=" + dataset.canonical()
                 + ";schedule=" + schedule.canonical()
-                + (clip.isNone() ? "" : ";clip=" + clip.key());
+                + (clip.isNone() ? "" : ";clip=" + clip.key())
+                + (health.stopEarly().isOff() ? "" : ";stop_early=" + health.stopEarly().key()
+                        + ",vanishing_below:" + health.vanishingBelow() + ",exploding_above:" + health.explodingAbove());
     }
 
     /** 16 hex digits of SHA-256 of {@link #canonical()}. */

@@ -37,6 +37,8 @@ import java.io.Serializable;
  * @param theoryFlowDeltaInit mean-field prediction of flowDeltaInit; NaN for BN or residual nets
  * @param flowDeltaOutTrain  flow of ‖δ‖ in the residual stream, mean over sampled steps after 0; NaN for plain nets
  * @param clippedShare       share of the steps run whose gradient the clipping rule changed (0 without clipping)
+ * @param stoppedAtStep      the sampled step at which {@code health.stop_early} stopped the trial (steps 0 to it ran);
+ *                           null when it ran to the end, diverged, failed, or stopping was off
  */
 public record TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
                            int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
@@ -44,5 +46,5 @@ public record TrialSummary(TrialConfig config, Verdict verdict, String errorMess
                            double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
                            int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
                            Provenance provenance, double theoryChi, double theoryFlowDeltaInit,
-                           double flowDeltaOutTrain, double clippedShare) implements Serializable {
+                           double flowDeltaOutTrain, double clippedShare, Integer stoppedAtStep) implements Serializable {
 }
