@@ -20,7 +20,8 @@ public enum Axis {
     OPTIMIZER("sgd"),
     LEARNING_RATE("0.01"),
     DTYPE("float"),
-    CLIP("none");
+    CLIP("none"),
+    PRETRAIN("none");
 
     private final String defaultText;
 
@@ -53,6 +54,8 @@ public enum Axis {
                 return Residual.parse(t);
             case CLIP:
                 return ClipSpec.parse(t);
+            case PRETRAIN:
+                return PretrainSpec.parse(t);
             case BATCHNORM:
                 if (t.equalsIgnoreCase("true")) {
                     return Boolean.TRUE;

@@ -178,7 +178,8 @@ public final class Grid {
                 spec.schedule(),
                 spec.targetLoss(),
                 spec.health(),
-                (ClipSpec) v.apply(Axis.CLIP));
+                (ClipSpec) v.apply(Axis.CLIP),
+                (PretrainSpec) v.apply(Axis.PRETRAIN));
     }
 
     /** The value of an axis in a trial, in its typed form (for tables and result rows). */
@@ -196,6 +197,7 @@ public final class Grid {
             case LEARNING_RATE -> t.learningRate();
             case DTYPE -> t.dtype();
             case CLIP -> t.clip();
+            case PRETRAIN -> t.pretrain();
         };
     }
 }

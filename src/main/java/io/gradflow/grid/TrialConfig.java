@@ -31,11 +31,13 @@ import java.util.Objects;
  * @param targetLoss   the training loss whose first crossing gives steps_to_target
  * @param health       verdict thresholds
  * @param clip         gradient clipping between the statistics and the updater
+ * @param pretrain     greedy layer-wise pretraining before training ({@link PretrainSpec#NONE}: none)
  */
 public record TrialConfig(Activation activation, InitSpec init, boolean batchnorm, Residual residual, int depth,
                           int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
                           Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
-                          double targetLoss, HealthThresholds health, ClipSpec clip) implements Serializable {
+                          double targetLoss, HealthThresholds health, ClipSpec clip,
+                          PretrainSpec pretrain) implements Serializable {
 
     public static final int MAX_DEPTH = 1000;
     public static final int MAX_WIDTH = 16384;
@@ -47,6 +49,8 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
         Objects.requireNonNull(init, "init");
         Objects.requireNonNull(residual, "residual");
         Objects.requireNonNull(clip, "clip");
+        // a journal written before the pretrain axis deserializes it as null: those trials were not pretrained
+        pretrain = pretrain == null ? PretrainSpec.NONE : pretrain;
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(dataset, "dataset");
@@ -64,6 +68,15 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
         }
     }
 
+    /** A trial without pretraining: the settings that existed before the {@code pretrain} axis. */
+    public TrialConfig(Activation activation, InitSpec init, boolean batchnorm, Residual residual, int depth,
+                       int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
+                       Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
+                       double targetLoss, HealthThresholds health, ClipSpec clip) {
+        this(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer, learningRate, dtype,
+                seed, dataset, schedule, targetLoss, health, clip, PretrainSpec.NONE);
+    }
+
     /**
      * A trial with a unit or no skip connection and no clipping: the settings that existed before the
      * {@code clip} axis and the scaled residual forms.
@@ -79,13 +92,19 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
     /** This trial with another residual form. */
     public TrialConfig withResidual(Residual r) {
         return new TrialConfig(activation, init, batchnorm, r, depth, width, steps, batchSize, optimizer,
-                learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip);
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip, pretrain);
+    }
+
+    /** This trial with another pretraining rule. */
+    public TrialConfig withPretrain(PretrainSpec p) {
+        return new TrialConfig(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer,
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip, p);
     }
 
     /** This trial with another clipping rule. */
     public TrialConfig withClip(ClipSpec c) {
         return new TrialConfig(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer,
-                learningRate, dtype, seed, dataset, schedule, targetLoss, health, c);
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, c, pretrain);
     }
 
     static void checkRange(String field, long value, long min, long max) {
@@ -119,6 +138,7 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                 + ";dataset=" + dataset.canonical()
                 + ";schedule=" + schedule.canonical()
                 + (clip.isNone() ? "" : ";clip=" + clip.key())
+                + (pretrain.isNone() ? "" : ";pretrain=" + pretrain.key())
                 + (health.stopEarly().isOff() ? "" : ";stop_early=" + health.stopEarly().key()
                         + ",vanishing_below:" + health.vanishingBelow() + ",exploding_above:" + health.explodingAbove());
     }
@@ -149,7 +169,9 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
      */
     public double estimatedCost() {
         double perExample = (double) width * width * depth + (double) width * (dataset.features() + 10);
-        return perExample * batchSize * steps * (batchnorm ? 1.3 : 1.0);
+        // pretraining: per block, S steps of a width × width encoder and decoder over the blocks below it
+        double pre = pretrain.isNone() ? 0 : (double) pretrain.steps() * batchSize * width * width * (depth * (depth + 1) / 2.0 + 2.0 * depth);
+        return perExample * batchSize * steps * (batchnorm ? 1.3 : 1.0) + pre;
     }
 
     private static byte[] sha256(String s) {

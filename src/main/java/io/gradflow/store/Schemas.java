@@ -69,6 +69,7 @@ public final class Schemas {
             req("learning_rate", D, "step size", t -> t.config().learningRate()),
             req("dtype", S, "float or double", t -> t.config().dtype().key()),
             req("clip", S, "gradient clipping: none, norm(c) (global L2 norm of all gradients, Pascanu et al.), layer_norm(c) (DL4J's ClipL2PerLayer) or value(c) (DL4J's ClipElementWiseAbsoluteValue); c bounds the gradient of the mean minibatch loss", t -> t.config().clip().key()),
+            req("pretrain", S, "greedy layer-wise pretraining before step 0: none, or autoencoder(S) / autoencoder(S, p): each hidden block in turn trained S steps as an autoencoder (p: masking-noise probability of a denoising one) on the blocks below it", t -> t.config().pretrain().key()),
             req("dataset", S, "canonical description of the data", t -> t.config().dataset().canonical()),
             req("seed", L, "the user's seed from the grid", t -> t.config().seed()),
             req("rng_seed", L, "DL4J's network seed, derived from the configuration; the initial weights' standard-normal draws and the minibatch order derive from `seed` and the shapes only (common random numbers), so trials that differ in a shape-preserving setting share them", t -> t.config().rngSeed()),
@@ -93,9 +94,11 @@ public final class Schemas {
             opt("test_accuracy", D, "accuracy on the test set after the last step", t -> t.summary().testAccuracy()),
             opt("steps_to_target", I, "first step whose trailing 10-step mean minibatch loss is at or below target_loss; null if never", t -> t.summary().stepsToTarget() < 0 ? null : t.summary().stepsToTarget()),
             req("target_loss", D, "the grid's training.target_loss", t -> t.config().targetLoss()),
-            req("wall_time_ms", L, "the whole trial on its executor: build, training, statistics, evaluation", t -> t.summary().wallTimeMs()),
+            req("wall_time_ms", L, "the whole trial on its executor: build, pretraining, training, statistics, evaluation", t -> t.summary().wallTimeMs()),
             req("train_time_ms", L, "time in DL4J's fit, less the statistics recorded inside it", t -> t.summary().trainTimeMs()),
             req("stats_time_ms", L, "time recording statistics and evaluating at sampled steps", t -> t.summary().statsTimeMs()),
+            opt("pretrain_time_ms", L, "time of the greedy layer-wise pretraining before step 0 (in wall_time_ms, not in train_time_ms); null without pretraining", t -> t.config().pretrain().isNone() ? null : t.summary().pretrainTimeMs()),
+            opt("pretrain_loss", D, "pretraining's final reconstruction loss: mean over hidden blocks of the block autoencoder's mean squared error per entry on the whole training set after its last step; null without pretraining", t -> t.config().pretrain().isNone() ? null : t.summary().pretrainLoss()),
             req("gradflow_version", S, "gradflow version", t -> t.summary().provenance().gradflowVersion()),
             req("dl4j_version", S, "Deeplearning4j version", t -> t.summary().provenance().dl4jVersion()),
             req("spark_version", S, "Spark version of the executor", t -> t.summary().provenance().sparkVersion()),
@@ -165,7 +168,7 @@ public final class Schemas {
         c.add(req("combination", S, "the varied axes' values in grid order, e.g. `activation=sigmoid, batchnorm=true`", ComparisonRow::label));
         for (String[] s : new String[][]{{"activation", "S"}, {"init", "S"}, {"batchnorm", "B"}, {"residual", "B"},
                 {"residual_form", "S"}, {"depth", "I"}, {"width", "I"}, {"steps", "I"}, {"batch_size", "I"},
-                {"optimizer", "S"}, {"learning_rate", "D"}, {"dtype", "S"}, {"clip", "S"}}) {
+                {"optimizer", "S"}, {"learning_rate", "D"}, {"dtype", "S"}, {"clip", "S"}, {"pretrain", "S"}}) {
             DataType t = switch (s[1]) {
                 case "B" -> B;
                 case "I" -> I;

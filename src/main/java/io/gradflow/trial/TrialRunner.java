@@ -55,7 +55,7 @@ public final class TrialRunner {
             double[] theory = theory(c, data);
             TrialSummary s = new TrialSummary(c, Verdict.FAILED, oneLine(e), stack(e), 0, false, Double.NaN, Double.NaN,
                     Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                    Double.NaN, -1, wall, 0, 0, prov, theory[0], theory[1], Double.NaN, Double.NaN, null);
+                    Double.NaN, -1, wall, 0, 0, prov, theory[0], theory[1], Double.NaN, Double.NaN, null, 0, Double.NaN);
             return new TrialResult(s, List.of(), List.of());
         } finally {
             // Workspaces belong to the executor thread, which Spark reuses for the next trial: release them now.
@@ -85,6 +85,9 @@ public final class TrialRunner {
         int[] testY = data.testY();
         ComputationGraph g = net.graph();
         Probe probe = net.probe();
+        // Greedy layer-wise pretraining happens before anything is recorded: step 0 is the start of fine-tuning, so
+        // a pretrained trial's flow "at init" compares directly with an unpretrained one's.
+        Pretrainer.Outcome pre = Pretrainer.run(c, g, trainX);
         GradientFlowListener listener = new GradientFlowListener(probe);
         // DL4J calls the listeners in this order between backpropagation and the updater: the statistics first, so
         // they record the raw gradient, then the clipping, so the updater sees the clipped one.
@@ -249,7 +252,7 @@ public final class TrialRunner {
                 flowDeltaOutInit,
                 init[2], train[1], init[3], train[2], finalTrainLoss, bestTrainLoss, finalTestLoss, finalTestAcc,
                 toTarget, wallMs, trainMs, statsMs, prov, theory[0], theory[1], train[3], clipping.clippedShare(),
-                stoppedAt < 0 ? null : stoppedAt);
+                stoppedAt < 0 ? null : stoppedAt, pre.timeMs(), pre.reconstructionLoss());
         return new TrialResult(s, layerStats, curve);
     }
 

@@ -39,6 +39,8 @@ import java.io.Serializable;
  * @param clippedShare       share of the steps run whose gradient the clipping rule changed (0 without clipping)
  * @param stoppedAtStep      the sampled step at which {@code health.stop_early} stopped the trial (steps 0 to it ran);
  *                           null when it ran to the end, diverged, failed, or stopping was off
+ * @param pretrainTimeMs     wall time of the greedy layer-wise pretraining before step 0 (0 without it)
+ * @param pretrainLoss       mean over blocks of each block's final reconstruction MSE on the training set; NaN without
  */
 public record TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
                            int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
@@ -46,5 +48,6 @@ public record TrialSummary(TrialConfig config, Verdict verdict, String errorMess
                            double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
                            int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
                            Provenance provenance, double theoryChi, double theoryFlowDeltaInit,
-                           double flowDeltaOutTrain, double clippedShare, Integer stoppedAtStep) implements Serializable {
+                           double flowDeltaOutTrain, double clippedShare, Integer stoppedAtStep,
+                           long pretrainTimeMs, double pretrainLoss) implements Serializable {
 }
