@@ -91,7 +91,9 @@ public record PretrainSpec(Kind kind, int steps, double corruption) implements S
             }
             return new PretrainSpec(Kind.AUTOENCODER, steps, p);
         }
-        throw new IllegalArgumentException("pretrain '" + text.trim() + "' is not supported; choose one of " + allowed());
+        String hint = t.startsWith("autoencoder(") && !t.endsWith(")")
+                ? " (YAML splits a [...] list at commas: quote a value with one, e.g. [none, \"autoencoder(200, 0.25)\"])" : "";
+        throw new IllegalArgumentException("pretrain '" + text.trim() + "' is not supported; choose one of " + allowed() + hint);
     }
 
     public static String allowed() {

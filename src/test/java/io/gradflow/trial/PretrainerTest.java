@@ -47,6 +47,8 @@ class PretrainerTest {
         assertThat(PretrainSpec.parse("autoencoder(250, 0.25)").key()).isEqualTo("autoencoder(250, 0.25)");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PretrainSpec.parse("rbm"))
                 .hasMessageStartingWith("pretrain 'rbm' is not supported; choose one of none, autoencoder");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PretrainSpec.parse("autoencoder(30"))
+                .hasMessageContaining("quote a value with one, e.g. [none, \"autoencoder(200, 0.25)\"]");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PretrainSpec.parse("autoencoder(0)"))
                 .hasMessageContaining("is not allowed; S must be between 1");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PretrainSpec.parse("autoencoder(10, 1.0)"))
