@@ -139,6 +139,9 @@ public final class Analysis {
         if (!present.contains("clip")) {
             df = df.withColumn("clip", org.apache.spark.sql.functions.lit("none"));
         }
+        if (!present.contains("pretrain")) {
+            df = df.withColumn("pretrain", org.apache.spark.sql.functions.lit("none"));
+        }
         if (!present.contains("clipped_share")) {
             df = df.withColumn("clipped_share", org.apache.spark.sql.functions.lit(null).cast("double"));
         }

@@ -276,7 +276,7 @@ public final class Report {
                 }
                 if (v.equals("true")) {
                     flags.add("+" + abbreviate(axis));
-                } else if (axis.equals("residual") || axis.equals("clip")) {
+                } else if (axis.equals("residual") || axis.equals("clip") || axis.equals("pretrain")) {
                     // residual=scaled/rezero and clip=norm(1.0) read as remedies switched on; clip=none as none
                     if (!v.equals("none") && !v.equals("false")) {
                         flags.add("+" + abbreviate(axis) + ":" + v);

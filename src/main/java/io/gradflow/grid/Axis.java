@@ -25,7 +25,8 @@ public enum Axis {
     PARALLELISM("task"),
     WORKERS("0"),
     BATCH_SIZE_PER_WORKER("0"),
-    AVERAGING_FREQUENCY("1");
+    AVERAGING_FREQUENCY("1"),
+    PRETRAIN("none");
 
     private final String defaultText;
 
@@ -58,6 +59,8 @@ public enum Axis {
                 return Residual.parse(t);
             case CLIP:
                 return ClipSpec.parse(t);
+            case PRETRAIN:
+                return PretrainSpec.parse(t);
             case BATCHNORM:
                 if (t.equalsIgnoreCase("true")) {
                     return Boolean.TRUE;

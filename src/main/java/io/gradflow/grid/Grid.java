@@ -231,7 +231,8 @@ public final class Grid {
                 spec.targetLoss(),
                 spec.health(),
                 (ClipSpec) v.apply(Axis.CLIP),
-                parallelism(v));
+                parallelism(v),
+                (PretrainSpec) v.apply(Axis.PRETRAIN));
     }
 
     /** Task trials ignore the data-parallel settings, so that their ids stay those of a grid without them. */
@@ -263,6 +264,7 @@ public final class Grid {
             case WORKERS -> t.parallelism().workers();
             case BATCH_SIZE_PER_WORKER -> t.parallelism().batchSizePerWorker();
             case AVERAGING_FREQUENCY -> t.parallelism().averagingFrequency();
+            case PRETRAIN -> t.pretrain();
         };
     }
 }

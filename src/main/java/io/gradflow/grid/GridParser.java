@@ -40,7 +40,8 @@ public final class GridParser {
     private static final Set<String> DATASET_KEYS = Set.of("kind", "samples", "classes", "features", "noise",
             "test_fraction", "seed", "path", "label");
     private static final Set<String> STATISTICS_KEYS = Set.of("schedule", "every", "curve_every");
-    private static final Set<String> HEALTH_KEYS = Set.of("vanishing_below", "exploding_above");
+    private static final Set<String> HEALTH_KEYS = Set.of("vanishing_below", "exploding_above", "stop_early");
+    private static final Set<String> STOP_EARLY_KEYS = Set.of("after", "window", "min_improvement");
 
     private final String origin;
 
@@ -207,7 +208,8 @@ public final class GridParser {
             Map<String, NodeTuple> he = entries(mapping(hn, "health"), "health", HEALTH_KEYS);
             double vb = he.containsKey("vanishing_below") ? number(he.get("vanishing_below").getValueNode(), "health.vanishing_below") : -2.0;
             double ea = he.containsKey("exploding_above") ? number(he.get("exploding_above").getValueNode(), "health.exploding_above") : 2.0;
-            health = wrapAt(hn, "health.", he, () -> new HealthThresholds(vb, ea));
+            StopEarly stop = he.containsKey("stop_early") ? parseStopEarly(he.get("stop_early").getValueNode()) : StopEarly.OFF;
+            health = wrapAt(hn, "health.", he, () -> new HealthThresholds(vb, ea, stop));
         }
 
         List<Map<Axis, Object>> exclude = new ArrayList<>();
@@ -289,6 +291,27 @@ public final class GridParser {
                         + "exclude: [{parallelism: task, " + a.key() + ": " + Axis.render(spec.axes().get(a).get(1)) + "}]");
             }
         }
+    }
+
+    /** {@code stop_early: {after: S, window: K[, min_improvement: r]}}; {@code false} or {@code off} is off. */
+    private StopEarly parseStopEarly(Node node) {
+        if (node instanceof ScalarNode sc && (sc.getValue().trim().equalsIgnoreCase("false") || sc.getValue().trim().equalsIgnoreCase("off"))) {
+            return StopEarly.OFF;
+        }
+        if (!(node instanceof MappingNode)) {
+            throw error(node, "health.stop_early must be a mapping such as {after: 50, window: 3}, or false");
+        }
+        Map<String, NodeTuple> se = entries((MappingNode) node, "health.stop_early", STOP_EARLY_KEYS);
+        for (String k : List.of("after", "window")) {
+            if (!se.containsKey(k)) {
+                throw error(node, "health.stop_early." + k + " is missing; e.g. stop_early: {after: 50, window: 3}");
+            }
+        }
+        int after = wholeNumber(se.get("after").getValueNode(), "health.stop_early.after");
+        int window = wholeNumber(se.get("window").getValueNode(), "health.stop_early.window");
+        double r = se.containsKey("min_improvement") ? number(se.get("min_improvement").getValueNode(), "health.stop_early.min_improvement")
+                : StopEarly.DEFAULT_MIN_IMPROVEMENT;
+        return wrapAt(node, "health.stop_early.", se, () -> new StopEarly(after, window, r));
     }
 
     private DatasetSpec parseDataset(Node node) {

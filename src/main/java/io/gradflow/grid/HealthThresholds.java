@@ -9,16 +9,26 @@ import java.io.Serializable;
  *
  * @param vanishingBelow a negative number of decades, e.g. -2 (the input-side block gets 1% of the output side's δ)
  * @param explodingAbove a positive number of decades, e.g. 2
+ * @param stopEarly      whether and when a trial whose flow stays beyond a threshold stops ({@link StopEarly#OFF}:
+ *                       never). Unlike the thresholds it changes what the trial computes, so when on it is part of
+ *                       the trial's canonical configuration and id.
  */
-public record HealthThresholds(double vanishingBelow, double explodingAbove) implements Serializable {
+public record HealthThresholds(double vanishingBelow, double explodingAbove, StopEarly stopEarly) implements Serializable {
 
     public HealthThresholds {
+        // a journal written before stop_early existed deserializes it as null: those trials ran without it
+        stopEarly = stopEarly == null ? StopEarly.OFF : stopEarly;
         if (!(vanishingBelow < 0) || Double.isInfinite(vanishingBelow)) {
             throw new IllegalArgumentException("health.vanishing_below " + vanishingBelow + " is not allowed; it must be a negative number of decades, e.g. -2");
         }
         if (!(explodingAbove > 0) || Double.isInfinite(explodingAbove)) {
             throw new IllegalArgumentException("health.exploding_above " + explodingAbove + " is not allowed; it must be a positive number of decades, e.g. 2");
         }
+    }
+
+    /** Thresholds without early stopping. */
+    public HealthThresholds(double vanishingBelow, double explodingAbove) {
+        this(vanishingBelow, explodingAbove, StopEarly.OFF);
     }
 
     public static HealthThresholds defaults() {

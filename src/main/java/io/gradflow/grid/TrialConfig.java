@@ -33,12 +33,13 @@ import java.util.Objects;
  * @param clip         gradient clipping between the statistics and the updater
  * @param parallelism  task (one Spark task) or data (DL4J Spark across the executors); null reads as task, as in
  *                     journals written before this setting existed
+ * @param pretrain     greedy layer-wise pretraining before training ({@link PretrainSpec#NONE}: none)
  */
 public record TrialConfig(Activation activation, InitSpec init, boolean batchnorm, Residual residual, int depth,
                           int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
                           Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
-                          double targetLoss, HealthThresholds health, ClipSpec clip, Parallelism parallelism)
-        implements Serializable {
+                          double targetLoss, HealthThresholds health, ClipSpec clip, Parallelism parallelism,
+                          PretrainSpec pretrain) implements Serializable {
 
     public static final int MAX_DEPTH = 1000;
     public static final int MAX_WIDTH = 16384;
@@ -50,6 +51,8 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
         Objects.requireNonNull(init, "init");
         Objects.requireNonNull(residual, "residual");
         Objects.requireNonNull(clip, "clip");
+        // a journal written before the pretrain axis deserializes it as null: those trials were not pretrained
+        pretrain = pretrain == null ? PretrainSpec.NONE : pretrain;
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(dataset, "dataset");
@@ -70,6 +73,15 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
         }
     }
 
+    /** A task trial with the given clipping and pretraining rules. */
+    public TrialConfig(Activation activation, InitSpec init, boolean batchnorm, Residual residual, int depth,
+                       int width, int steps, int batchSize, Optimizer optimizer, double learningRate,
+                       Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
+                       double targetLoss, HealthThresholds health, ClipSpec clip, PretrainSpec pretrain) {
+        this(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer, learningRate, dtype,
+                seed, dataset, schedule, targetLoss, health, clip, Parallelism.task(), pretrain);
+    }
+
     /**
      * A trial with a unit or no skip connection and no clipping: the settings that existed before the
      * {@code clip} axis and the scaled residual forms.
@@ -79,7 +91,8 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                        Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
                        double targetLoss, HealthThresholds health) {
         this(activation, init, batchnorm, Residual.of(residual), depth, width, steps, batchSize, optimizer,
-                learningRate, dtype, seed, dataset, schedule, targetLoss, health, ClipSpec.NONE, Parallelism.task());
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, ClipSpec.NONE, Parallelism.task(),
+                PretrainSpec.NONE);
     }
 
     /** A task trial with the given residual form and clipping rule. */
@@ -88,7 +101,7 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                        Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
                        double targetLoss, HealthThresholds health, ClipSpec clip) {
         this(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer, learningRate, dtype,
-                seed, dataset, schedule, targetLoss, health, clip, Parallelism.task());
+                seed, dataset, schedule, targetLoss, health, clip, Parallelism.task(), PretrainSpec.NONE);
     }
 
     /** A trial with a unit or no skip connection, no clipping and the given parallelism. */
@@ -97,19 +110,26 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                        Precision dtype, long seed, DatasetSpec dataset, StatsSchedule schedule,
                        double targetLoss, HealthThresholds health, Parallelism parallelism) {
         this(activation, init, batchnorm, Residual.of(residual), depth, width, steps, batchSize, optimizer,
-                learningRate, dtype, seed, dataset, schedule, targetLoss, health, ClipSpec.NONE, parallelism);
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, ClipSpec.NONE, parallelism,
+                PretrainSpec.NONE);
     }
 
     /** This trial with another residual form. */
     public TrialConfig withResidual(Residual r) {
         return new TrialConfig(activation, init, batchnorm, r, depth, width, steps, batchSize, optimizer,
-                learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip, parallelism);
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip, parallelism, pretrain);
+    }
+
+    /** This trial with another pretraining rule. */
+    public TrialConfig withPretrain(PretrainSpec p) {
+        return new TrialConfig(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer,
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip, parallelism, p);
     }
 
     /** This trial with another clipping rule. */
     public TrialConfig withClip(ClipSpec c) {
         return new TrialConfig(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer,
-                learningRate, dtype, seed, dataset, schedule, targetLoss, health, c, parallelism);
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, c, parallelism, pretrain);
     }
 
     static void checkRange(String field, long value, long min, long max) {
@@ -120,7 +140,9 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
 
     /**
      * The stable text form of everything that changes what the trial computes. Health thresholds and the
-     * target loss only change how results are judged, so they are left out: changing them keeps the ids.
+     * target loss only change how results are judged, so they are left out: changing them keeps the ids. Early
+     * stopping ({@code health.stop_early}) changes how long a trial trains, so when on it is in, with the
+     * thresholds it stops on (they then decide what is computed).
      * Settings added later appear only away from their old behaviour ({@code ;clip=...} only when clipping,
      * {@code residual=scaled|rezero} only for the new forms), so every configuration that existed before keeps its
      * string, its trial id and its random draws.
@@ -141,7 +163,10 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                 + ";dataset=" + dataset.canonical()
                 + ";schedule=" + schedule.canonical()
                 + (clip.isNone() ? "" : ";clip=" + clip.key())
-                + parallelism.canonical();
+                + parallelism.canonical()
+                + (pretrain.isNone() ? "" : ";pretrain=" + pretrain.key())
+                + (health.stopEarly().isOff() ? "" : ";stop_early=" + health.stopEarly().key()
+                        + ",vanishing_below:" + health.vanishingBelow() + ",exploding_above:" + health.explodingAbove());
     }
 
     /** 16 hex digits of SHA-256 of {@link #canonical()}. */
@@ -170,7 +195,9 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
      */
     public double estimatedCost() {
         double perExample = (double) width * width * depth + (double) width * (dataset.features() + 10);
-        return perExample * batchSize * steps * (batchnorm ? 1.3 : 1.0);
+        // pretraining: per block, S steps of a width × width encoder and decoder over the blocks below it
+        double pre = pretrain.isNone() ? 0 : (double) pretrain.steps() * batchSize * width * width * (depth * (depth + 1) / 2.0 + 2.0 * depth);
+        return perExample * batchSize * steps * (batchnorm ? 1.3 : 1.0) + pre;
     }
 
     private static byte[] sha256(String s) {

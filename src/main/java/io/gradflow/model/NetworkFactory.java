@@ -259,7 +259,8 @@ public final class NetworkFactory {
         };
     }
 
-    static IUpdater updater(TrialConfig c) {
+    /** The trial's updater (a fresh one per call: updaters keep no state, their DL4J states do). */
+    public static IUpdater updater(TrialConfig c) {
         return switch (c.optimizer()) {
             case SGD -> new Sgd(c.learningRate());
             case MOMENTUM -> new Nesterovs(c.learningRate(), 0.9);

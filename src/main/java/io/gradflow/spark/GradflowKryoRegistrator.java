@@ -21,6 +21,8 @@ public class GradflowKryoRegistrator implements KryoRegistrator {
             "io.gradflow.spark.TrialTask$Batch",
             "io.gradflow.grid.InitSpec",
             "io.gradflow.grid.ClipSpec",
+            "io.gradflow.grid.PretrainSpec",
+            "io.gradflow.grid.StopEarly",
             "io.gradflow.grid.StatsSchedule",
             "io.gradflow.grid.HealthThresholds",
             "io.gradflow.data.DatasetSpec",

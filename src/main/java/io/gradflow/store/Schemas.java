@@ -73,6 +73,7 @@ public final class Schemas {
             req("workers", I, "data: workers as configured (0 = every executor core); 0 for task trials", t -> t.config().parallelism().workers()),
             req("batch_size_per_worker", I, "data: examples per worker per local step as configured (0 = batch_size); 0 for task trials", t -> t.config().parallelism().batchSizePerWorker()),
             req("averaging_frequency", I, "data: local steps between parameter averagings; 1 for task trials", t -> t.config().parallelism().averagingFrequency()),
+            req("pretrain", S, "greedy layer-wise pretraining before step 0: none, or autoencoder(S) / autoencoder(S, p): each hidden block in turn trained S steps as an autoencoder (p: masking-noise probability of a denoising one) on the blocks below it", t -> t.config().pretrain().key()),
             req("dataset", S, "canonical description of the data", t -> t.config().dataset().canonical()),
             req("seed", L, "the user's seed from the grid", t -> t.config().seed()),
             req("rng_seed", L, "DL4J's network seed, derived from the configuration; the initial weights' standard-normal draws and the minibatch order derive from `seed` and the shapes only (common random numbers), so trials that differ in a shape-preserving setting share them", t -> t.config().rngSeed()),
@@ -81,6 +82,7 @@ public final class Schemas {
             opt("error_message", S, "what went wrong, for FAILED and DIVERGED trials", t -> t.summary().errorMessage()),
             opt("error_stack", S, "truncated stack trace of a FAILED trial", t -> t.summary().errorStack()),
             req("steps_completed", I, "training steps actually run", t -> t.summary().stepsCompleted()),
+            opt("stopped_at_step", I, "the sampled step at which `health.stop_early` stopped the trial (its flow stayed beyond a threshold for `window` sampled steps and its loss did not improve; the verdict says which threshold, steps 0 to this one ran and the outcome columns hold what was reached by then); null for trials that ran to the end, diverged or failed, and without stop_early", t -> t.summary().stoppedAtStep()),
             req("flow_underflow", B, "true when at a sampled step the first hidden block's ‖δ‖ or weight-gradient norm was exactly 0 while the last block's was positive: the flow is below the dtype's representable range (float: about −45 decades), that step's flows are null, and the verdict is VANISHING", t -> t.summary().flowUnderflow()),
             opt("flow_log10_delta_init", D, "log10(‖δ_first‖/‖δ_last‖) of pre-activation gradient norms over hidden blocks at step 0; negative = vanishing toward the input; null for rezero nets, whose branches are closed at step 0 (α = 0, so every branch δ is exactly 0)", t -> t.summary().flowDeltaInit()),
             opt("flow_log10_delta_train", D, "the same, averaged over the sampled steps after step 0", t -> t.summary().flowDeltaTrain()),
@@ -96,10 +98,12 @@ public final class Schemas {
             opt("test_accuracy", D, "accuracy on the test set after the last step", t -> t.summary().testAccuracy()),
             opt("steps_to_target", I, "first step whose trailing 10-step mean minibatch loss is at or below target_loss; null if never", t -> t.summary().stepsToTarget() < 0 ? null : t.summary().stepsToTarget()),
             req("target_loss", D, "the grid's training.target_loss", t -> t.config().targetLoss()),
-            req("wall_time_ms", L, "the whole trial on its executor: build, training, statistics, evaluation", t -> t.summary().wallTimeMs()),
+            req("wall_time_ms", L, "the whole trial on its executor: build, pretraining, training, statistics, evaluation", t -> t.summary().wallTimeMs()),
             req("train_time_ms", L, "time in DL4J's fit, less the statistics recorded inside it", t -> t.summary().trainTimeMs()),
             req("stats_time_ms", L, "time recording statistics and evaluating at sampled steps", t -> t.summary().statsTimeMs()),
             req("averaging_time_ms", L, "data trials: time of DL4J Spark's rounds outside the workers' fit (broadcast, scheduling, aggregation, averaging), from SparkTrainingStats; 0 for task trials", t -> t.summary().averagingTimeMs()),
+            opt("pretrain_time_ms", L, "time of the greedy layer-wise pretraining before step 0 (in wall_time_ms, not in train_time_ms); null without pretraining", t -> t.config().pretrain().isNone() ? null : t.summary().pretrainTimeMs()),
+            opt("pretrain_loss", D, "pretraining's final reconstruction loss: mean over hidden blocks of the block autoencoder's mean squared error per entry on the whole training set after its last step; null without pretraining", t -> t.config().pretrain().isNone() ? null : t.summary().pretrainLoss()),
             req("gradflow_version", S, "gradflow version", t -> t.summary().provenance().gradflowVersion()),
             req("dl4j_version", S, "Deeplearning4j version", t -> t.summary().provenance().dl4jVersion()),
             req("spark_version", S, "Spark version of the executor", t -> t.summary().provenance().sparkVersion()),
@@ -169,7 +173,7 @@ public final class Schemas {
         c.add(req("combination", S, "the varied axes' values in grid order, e.g. `activation=sigmoid, batchnorm=true`", ComparisonRow::label));
         for (String[] s : new String[][]{{"activation", "S"}, {"init", "S"}, {"batchnorm", "B"}, {"residual", "B"},
                 {"residual_form", "S"}, {"depth", "I"}, {"width", "I"}, {"steps", "I"}, {"batch_size", "I"},
-                {"optimizer", "S"}, {"learning_rate", "D"}, {"dtype", "S"}, {"clip", "S"}}) {
+                {"optimizer", "S"}, {"learning_rate", "D"}, {"dtype", "S"}, {"clip", "S"}, {"pretrain", "S"}}) {
             DataType t = switch (s[1]) {
                 case "B" -> B;
                 case "I" -> I;

@@ -55,7 +55,7 @@ public final class TrialRunner {
             double[] theory = theory(c, data);
             TrialSummary s = new TrialSummary(c, Verdict.FAILED, oneLine(e), stack(e), 0, false, Double.NaN, Double.NaN,
                     Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                    Double.NaN, -1, wall, 0, 0, prov, theory[0], theory[1], Double.NaN, Double.NaN);
+                    Double.NaN, -1, wall, 0, 0, prov, theory[0], theory[1], Double.NaN, Double.NaN, null, 0, Double.NaN);
             return new TrialResult(s, List.of(), List.of());
         } finally {
             // Workspaces belong to the executor thread, which Spark reuses for the next trial: release them now.
@@ -85,6 +85,9 @@ public final class TrialRunner {
         int[] testY = data.testY();
         ComputationGraph g = net.graph();
         Probe probe = net.probe();
+        // Greedy layer-wise pretraining happens before anything is recorded: step 0 is the start of fine-tuning, so
+        // a pretrained trial's flow "at init" compares directly with an unpretrained one's.
+        Pretrainer.Outcome pre = Pretrainer.run(c, g, trainX);
         GradientFlowListener listener = new GradientFlowListener(probe);
         // DL4J calls the listeners in this order between backpropagation and the updater: the statistics first, so
         // they record the raw gradient, then the clipping, so the updater sees the clipped one.
@@ -118,6 +121,9 @@ public final class TrialRunner {
         int si = 0;
         int completed = 0;
         String diverged = null;
+        List<EarlyStop.Sample> stopSamples = new ArrayList<>();
+        Verdict stopped = null;
+        int stoppedAt = -1;
 
         for (int step = 0; step < c.steps(); step++) {
             boolean sampledStep = si < sampled.length && sampled[si] == step;
@@ -163,9 +169,21 @@ public final class TrialRunner {
                 // A rezero branch is gated by its α, which starts at exactly 0: the branch's δ and weight gradients are
                 // exactly 0 at step 0 and later scale with each block's own learnt α, so they measure the gates rather
                 // than the flow. Its verdict is judged on the residual stream's δ, which is the flow there.
-                underflow |= Stats.flowUnderflow(c.residual() == Residual.REZERO ? dOut : dPre) || Stats.flowUnderflow(gNorm);
-                deltaFlows.add(new double[]{step, Stats.flowLog10(dPre), Stats.flowLog10(gNorm),
-                        Stats.log10Slope(dPre), c.residual().hasSkip() ? Stats.flowLog10(dOut) : Double.NaN});
+                boolean stepUnderflow = Stats.flowUnderflow(c.residual() == Residual.REZERO ? dOut : dPre) || Stats.flowUnderflow(gNorm);
+                underflow |= stepUnderflow;
+                double[] flows = {step, Stats.flowLog10(dPre), Stats.flowLog10(gNorm),
+                        Stats.log10Slope(dPre), c.residual().hasSkip() ? Stats.flowLog10(dOut) : Double.NaN};
+                deltaFlows.add(flows);
+                if (!c.health().stopEarly().isOff()) {
+                    long stepNonFinite = 0;
+                    for (long v : listener.gradNonFinite) {
+                        stepNonFinite += v;
+                    }
+                    double judged = c.residual() == Residual.REZERO ? flows[4] : flows[1];
+                    stopSamples.add(new EarlyStop.Sample(step, EarlyStop.side(judged, stepUnderflow, stepNonFinite, c.health()),
+                            EarlyStop.trailingMean(losses, step, TARGET_WINDOW)));
+                    stopped = Double.isFinite(loss) ? EarlyStop.decide(stopSamples, c.health()).orElse(null) : null;
+                }
                 if (step == 0 && c.residual().hasSkip()) {
                     flowDeltaOutInit = Stats.flowLog10(dOut);
                 }
@@ -178,6 +196,12 @@ public final class TrialRunner {
             }
             if (!Double.isFinite(loss)) {
                 diverged = "the training loss became " + loss + " at step " + step;
+                break;
+            }
+            if (stopped != null) {
+                // health.stop_early: the flow stayed beyond a threshold and the loss did not improve; what was
+                // reached by now is the trial's outcome
+                stoppedAt = step;
                 break;
             }
         }
@@ -197,7 +221,7 @@ public final class TrialRunner {
         double[] init = deltaFlows.isEmpty() ? new double[]{0, Double.NaN, Double.NaN, Double.NaN, Double.NaN} : deltaFlows.get(0);
         double[] train = trainingMeans(deltaFlows);
         boolean onStream = c.residual() == Residual.REZERO;
-        Verdict verdict = diverged != null ? Verdict.DIVERGED
+        Verdict verdict = diverged != null ? Verdict.DIVERGED : stopped != null ? stopped
                 : Verdict.judge(onStream ? init[4] : init[1], onStream ? train[3] : train[0], nonFinite, underflow, c.health());
         double[] lossesRun = java.util.Arrays.copyOf(losses, completed);
         int window = Math.min(TARGET_WINDOW, c.steps());
@@ -213,7 +237,8 @@ public final class TrialRunner {
         TrialSummary s = new TrialSummary(c, verdict, diverged, null, completed, underflow, init[1], train[0],
                 flowDeltaOutInit,
                 init[2], train[1], init[3], train[2], finalTrainLoss, bestTrainLoss, finalTestLoss, finalTestAcc,
-                toTarget, wallMs, trainMs, statsMs, prov, theory[0], theory[1], train[3], clipping.clippedShare());
+                toTarget, wallMs, trainMs, statsMs, prov, theory[0], theory[1], train[3], clipping.clippedShare(),
+                stoppedAt < 0 ? null : stoppedAt, pre.timeMs(), pre.reconstructionLoss());
         return new TrialResult(s, layerStats, curve);
     }
 

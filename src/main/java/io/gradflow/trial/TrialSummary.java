@@ -40,6 +40,10 @@ import java.io.Serializable;
  * @param averagingTimeMs    data-parallel trials: time DL4J Spark spent outside the workers' fit (broadcast,
  *                           scheduling, aggregation and averaging of parameters), from its SparkTrainingStats; 0 for
  *                           task trials
+ * @param stoppedAtStep      the sampled step at which {@code health.stop_early} stopped the trial (steps 0 to it ran);
+ *                           null when it ran to the end, diverged, failed, or stopping was off
+ * @param pretrainTimeMs     wall time of the greedy layer-wise pretraining before step 0 (0 without it)
+ * @param pretrainLoss       mean over blocks of each block's final reconstruction MSE on the training set; NaN without
  */
 public record TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
                            int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
@@ -47,9 +51,10 @@ public record TrialSummary(TrialConfig config, Verdict verdict, String errorMess
                            double finalTrainLoss, double bestTrainLoss, double testLoss, double testAccuracy,
                            int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
                            Provenance provenance, double theoryChi, double theoryFlowDeltaInit,
-                           double flowDeltaOutTrain, double clippedShare, long averagingTimeMs) implements Serializable {
+                           double flowDeltaOutTrain, double clippedShare, long averagingTimeMs,
+                           Integer stoppedAtStep, long pretrainTimeMs, double pretrainLoss) implements Serializable {
 
-    /** A task trial's summary: no averaging. */
+    /** A task trial's summary: no averaging, no early stop, no pretraining. */
     public TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
                         int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
                         double flowDeltaOutInit, double flowGradInit, double flowGradTrain, double slopeDeltaInit,
@@ -60,6 +65,35 @@ public record TrialSummary(TrialConfig config, Verdict verdict, String errorMess
         this(config, verdict, errorMessage, errorStack, stepsCompleted, flowUnderflow, flowDeltaInit, flowDeltaTrain,
                 flowDeltaOutInit, flowGradInit, flowGradTrain, slopeDeltaInit, slopeDeltaTrain, finalTrainLoss,
                 bestTrainLoss, testLoss, testAccuracy, stepsToTarget, wallTimeMs, trainTimeMs, statsTimeMs, provenance,
-                theoryChi, theoryFlowDeltaInit, flowDeltaOutTrain, clippedShare, 0L);
+                theoryChi, theoryFlowDeltaInit, flowDeltaOutTrain, clippedShare, 0L, null, 0L, Double.NaN);
+    }
+
+    /** A data-parallel trial's summary: no early stop, no pretraining. */
+    public TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
+                        int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
+                        double flowDeltaOutInit, double flowGradInit, double flowGradTrain, double slopeDeltaInit,
+                        double slopeDeltaTrain, double finalTrainLoss, double bestTrainLoss, double testLoss,
+                        double testAccuracy, int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
+                        Provenance provenance, double theoryChi, double theoryFlowDeltaInit,
+                        double flowDeltaOutTrain, double clippedShare, long averagingTimeMs) {
+        this(config, verdict, errorMessage, errorStack, stepsCompleted, flowUnderflow, flowDeltaInit, flowDeltaTrain,
+                flowDeltaOutInit, flowGradInit, flowGradTrain, slopeDeltaInit, slopeDeltaTrain, finalTrainLoss,
+                bestTrainLoss, testLoss, testAccuracy, stepsToTarget, wallTimeMs, trainTimeMs, statsTimeMs, provenance,
+                theoryChi, theoryFlowDeltaInit, flowDeltaOutTrain, clippedShare, averagingTimeMs, null, 0L, Double.NaN);
+    }
+
+    /** A task trial's summary with its early stop and pretraining. */
+    public TrialSummary(TrialConfig config, Verdict verdict, String errorMessage, String errorStack,
+                        int stepsCompleted, boolean flowUnderflow, double flowDeltaInit, double flowDeltaTrain,
+                        double flowDeltaOutInit, double flowGradInit, double flowGradTrain, double slopeDeltaInit,
+                        double slopeDeltaTrain, double finalTrainLoss, double bestTrainLoss, double testLoss,
+                        double testAccuracy, int stepsToTarget, long wallTimeMs, long trainTimeMs, long statsTimeMs,
+                        Provenance provenance, double theoryChi, double theoryFlowDeltaInit,
+                        double flowDeltaOutTrain, double clippedShare, Integer stoppedAtStep,
+                        long pretrainTimeMs, double pretrainLoss) {
+        this(config, verdict, errorMessage, errorStack, stepsCompleted, flowUnderflow, flowDeltaInit, flowDeltaTrain,
+                flowDeltaOutInit, flowGradInit, flowGradTrain, slopeDeltaInit, slopeDeltaTrain, finalTrainLoss,
+                bestTrainLoss, testLoss, testAccuracy, stepsToTarget, wallTimeMs, trainTimeMs, statsTimeMs, provenance,
+                theoryChi, theoryFlowDeltaInit, flowDeltaOutTrain, clippedShare, 0L, stoppedAtStep, pretrainTimeMs, pretrainLoss);
     }
 }

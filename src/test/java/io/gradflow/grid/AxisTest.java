@@ -13,7 +13,7 @@ class AxisTest {
         assertThat(Axis.BATCH_SIZE.key()).isEqualTo("batch_size");
         assertThat(Axis.parseName("learning_rate")).isEqualTo(Axis.LEARNING_RATE);
         assertThat(Axis.allowed()).isEqualTo("activation, init, batchnorm, residual, depth, width, steps, batch_size,"
-                + " optimizer, learning_rate, dtype, clip, parallelism, workers, batch_size_per_worker, averaging_frequency");
+                + " optimizer, learning_rate, dtype, clip, parallelism, workers, batch_size_per_worker, averaging_frequency, pretrain");
     }
 
     @Test
