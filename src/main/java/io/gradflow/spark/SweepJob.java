@@ -202,6 +202,14 @@ public final class SweepJob {
             }
         }
         dir.begin(spec.source());
+        if (interrupts != null) {
+            // What an interrupt reports as kept is what is on disk: a task can commit its part and be cancelled
+            // before its result reaches the driver.
+            org.apache.hadoop.conf.Configuration hc = spark.sparkContext().hadoopConfiguration();
+            org.apache.hadoop.fs.Path partsDir = new org.apache.hadoop.fs.Path(dir.partsPath());
+            int total = trials.size();
+            interrupts.track(total, () -> (int) Math.min(total, Math.max(tally.size(), Parts.committedRows(hc, partsDir))));
+        }
         // Written now, not only at the end, so that an interrupted sweep records which data its trials used.
         dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, tally, trials.size(), t0,
                 System.currentTimeMillis(), "the sweep has not finished", fingerprint));

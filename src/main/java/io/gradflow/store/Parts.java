@@ -283,6 +283,28 @@ public final class Parts {
         return out;
     }
 
+    /**
+     * Trials in the committed parts, from their footers alone (no Spark): what an interrupted sweep has kept on disk,
+     * which can be more than the driver has receipts for, since a task may commit and then be cancelled before its
+     * result arrives. A part that cannot be read counts 0; a retried task's duplicate part would count twice.
+     */
+    public static long committedRows(Configuration conf, Path partsDir) {
+        long n = 0;
+        try {
+            for (Path p : list(partsDir.getFileSystem(conf), partsDir)) {
+                try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                        org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(p, conf))) {
+                    n += r.getRecordCount();
+                } catch (IOException | RuntimeException e) {
+                    // an unreadable part keeps nothing; resume quarantines it
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+        return n;
+    }
+
     private static Dataset<Row> read(SparkSession spark, Path partsDir, boolean ignoreCorrupt) {
         // The schema is given, so Spark reads no footer on the driver; the files are read by tasks. The glob names
         // committed parts only, and keeps Spark from ignoring the folder itself for its leading underscore.
