@@ -82,11 +82,11 @@ public final class Pretrainer {
             ae.getParam("1_W").assign(Nd4j.create(dec, new long[]{w, w}, 'c').castTo(dt));
             SplittableRandom order = new SplittableRandom(CommonRandom.stream(c.seed(), "pretrain-minibatches:" + l, n, batch));
             SplittableRandom noise = new SplittableRandom(CommonRandom.stream(c.seed(), "pretrain-noise:" + l, n, w));
-            int[] perm = permutation(n, order);
+            int[] perm = TrialRunner.permutation(n, order);
             int pos = 0;
             for (int s = 0; s < p.steps(); s++) {
                 if (pos + batch > n) {
-                    perm = permutation(n, order);
+                    perm = TrialRunner.permutation(n, order);
                     pos = 0;
                 }
                 int[] idx = java.util.Arrays.copyOfRange(perm, pos, pos + batch);
@@ -133,19 +133,5 @@ public final class Pretrainer {
             m[i] = rnd.nextDouble() < p ? 0.0 : 1.0;
         }
         return x.mul(Nd4j.create(m, x.shape(), 'c').castTo(x.dataType()));
-    }
-
-    private static int[] permutation(int n, SplittableRandom rnd) {
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        return a;
     }
 }
