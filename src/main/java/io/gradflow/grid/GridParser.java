@@ -264,7 +264,46 @@ public final class GridParser {
             throw new GridException(origin + ": exclude removes every trial of the grid; nothing would run");
         }
         checkTaskDuplicates(spec, count);
+        checkDataParallelSupport(spec);
         return spec;
+    }
+
+    /**
+     * A data-parallel trial is trained by DL4J Spark's workers, which run none of gradflow's own training code: not
+     * the global-norm clipping listener, not the greedy pretraining, not early stopping. A grid that would combine
+     * them is refused before anything runs (DL4J's own layer_norm and value clipping travel with the network and
+     * are allowed).
+     */
+    private void checkDataParallelSupport(GridSpec spec) {
+        if (!values(spec, Axis.PARALLELISM).contains(Parallelism.Mode.DATA)) {
+            return;
+        }
+        // Walk only the combinations the grid keeps, so that an exclude of the pair is the way out.
+        Grid.forEachShape(spec, java.util.Set.of(Axis.PARALLELISM, Axis.CLIP, Axis.PRETRAIN), (t, n) -> {
+            if (!t.parallelism().isData()) {
+                return;
+            }
+            if (t.clip().kind() == ClipSpec.Kind.NORM) {
+                throw new GridException(origin + ": clip '" + t.clip().key() + "' is not supported with parallelism: data "
+                        + "(DL4J Spark's workers do not run gradflow's global-norm clipping); use layer_norm(c) or value(c), "
+                        + "or exclude: [{parallelism: data, clip: '" + t.clip().key() + "'}]");
+            }
+            if (!t.pretrain().isNone()) {
+                throw new GridException(origin + ": pretrain '" + t.pretrain().key() + "' is not supported with parallelism: "
+                        + "data (pretraining runs inside a task trial); exclude: [{parallelism: data, pretrain: '"
+                        + t.pretrain().key() + "'}]");
+            }
+            if (!t.health().stopEarly().isOff()) {
+                throw new GridException(origin + ": health.stop_early is not supported with parallelism: data (DL4J "
+                        + "Spark trains a round at a time on its workers); turn it off or run the data trials in another grid");
+            }
+        });
+    }
+
+    /** The values an axis takes in the grid: its listed values, or the one fixed or default value. */
+    private static List<Object> values(GridSpec spec, Axis a) {
+        List<Object> v = spec.axes().get(a);
+        return v != null ? v : List.of(spec.fixedOrDefault(a));
     }
 
     /**

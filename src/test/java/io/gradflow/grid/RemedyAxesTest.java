@@ -112,4 +112,27 @@ class RemedyAxesTest {
         // the seed is not part of the combination, the clip is
         assertThat(base.withClip(ClipSpec.parse("norm(1.0)")).combinationKey()).endsWith(";clip=norm(1.0)");
     }
+
+    @Test
+    void gradflowsOwnTrainingStepsAreRefusedForDataParallelTrialsUnlessExcluded() {
+        String grid = """
+                seeds: [1]
+                axes:
+                  parallelism: [task, data]
+                  clip: [none, "norm(1.0)", "value(0.5)"]
+                dataset: {kind: spirals}
+                """;
+        assertThat(GridParserTest.error(grid)).contains("clip 'norm(1.0)' is not supported with parallelism: data")
+                .contains("exclude: [{parallelism: data, clip: 'norm(1.0)'}]");
+        // the exclude the message names is the way out; DL4J's own value clipping stays allowed with data
+        GridSpec ok = parse(grid + "exclude:\n  - {parallelism: data, clip: \"norm(1.0)\"}\n");
+        assertThat(Grid.count(ok)).isEqualTo(5);
+        assertThat(GridParserTest.error("""
+                seeds: [1]
+                axes:
+                  parallelism: [data]
+                  pretrain: [none, autoencoder]
+                dataset: {kind: spirals}
+                """)).contains("pretrain 'autoencoder");
+    }
 }
