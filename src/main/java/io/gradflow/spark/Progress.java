@@ -21,6 +21,7 @@ final class Progress {
     private final int total;
     private final double totalCost;
     private final long startMillis;
+    private final java.util.function.LongSupplier clock;
     private final boolean tty = System.console() != null;
     private final Map<Verdict, Integer> counts = new EnumMap<>(Verdict.class);
     private int done;
@@ -33,10 +34,16 @@ final class Progress {
      * @param startMillis the sweep's start (epoch milliseconds), from which "elapsed" counts
      */
     Progress(PrintStream out, int total, double totalCost, long startMillis) {
+        this(out, total, totalCost, startMillis, System::currentTimeMillis);
+    }
+
+    /** The same with the clock that "now" is read from (epoch milliseconds): a fixed one makes lines reproducible. */
+    Progress(PrintStream out, int total, double totalCost, long startMillis, java.util.function.LongSupplier clock) {
         this.out = out;
         this.total = total;
         this.totalCost = totalCost;
         this.startMillis = startMillis;
+        this.clock = clock;
     }
 
     /** Counts a task's trials and prints one line for all of them: a batch of 600 tiny trials is one line. */
@@ -60,7 +67,7 @@ final class Progress {
     /** Counts one finished trial and prints (and returns) its progress line. */
     synchronized String record(double cost, Verdict verdict) {
         count(cost, verdict);
-        long elapsed = System.currentTimeMillis() - startMillis;
+        long elapsed = clock.getAsLong() - startMillis;
         String eta = doneCost > 0 && done < total ? Durations.clock(Math.round(elapsed * (totalCost - doneCost) / doneCost)) : "-";
         String line = String.format("[gradflow] %d/%d trials done, %d failed, %d diverged, elapsed %s, ETA %s",
                 done, total, counts.getOrDefault(Verdict.FAILED, 0), counts.getOrDefault(Verdict.DIVERGED, 0),
