@@ -111,11 +111,11 @@ public final class DataParallelRunner {
                     TrialRunner.Sample m = trial.measure(step);
                     layerStats.addAll(m.rows());
                     nonFinite += m.nonFinite();
-                    underflow |= Stats.flowUnderflow(m.dPre()) || Stats.flowUnderflow(m.gNorm());
-                    flows.add(new double[]{step, Stats.flowLog10(m.dPre()), Stats.flowLog10(m.gNorm()),
-                            Stats.log10Slope(m.dPre()), Stats.flowLog10(m.dOut())});
-                    if (r == 0 && c.residual().hasSkip()) {
-                        flowDeltaOutInit = Stats.flowLog10(m.dOut());
+                    underflow |= m.underflow(c.residual());
+                    double[] f = m.flows(step, c.residual());
+                    flows.add(f);
+                    if (r == 0) {
+                        flowDeltaOutInit = f[4];
                     }
                     statsNanos += System.nanoTime() - s0;
                 }
@@ -139,10 +139,10 @@ public final class DataParallelRunner {
                 finalTestAcc = te[1];
                 statsNanos += System.nanoTime() - s0;
             }
-            double[] init = flows.isEmpty() ? new double[]{0, Double.NaN, Double.NaN, Double.NaN} : flows.get(0);
+            double[] init = TrialRunner.initialFlows(flows);
             double[] trainMeans = TrialRunner.trainingMeans(flows);
             Verdict verdict = diverged != null ? Verdict.DIVERGED
-                    : Verdict.judge(init[1], trainMeans[0], nonFinite, underflow, c.health());
+                    : TrialRunner.judge(c, init, trainMeans, nonFinite, underflow);
             // Losses are per round; targets and windows are in rounds, reported in steps.
             int roundsRun = Math.max(1, completed / plan.averagingFrequency());
             double[] run = Arrays.copyOf(losses, Math.min(roundsRun, losses.length));

@@ -163,29 +163,18 @@ public final class TrialRunner {
                 Sample m = sample(id, step, depth, probe, listener, loss);
                 layerStats.addAll(m.rows());
                 nonFinite += m.nonFinite();
-                double[] dPre = m.dPre();
-                double[] dOut = m.dOut();
-                double[] gNorm = m.gNorm();
-                // A rezero branch is gated by its α, which starts at exactly 0: the branch's δ and weight gradients are
-                // exactly 0 at step 0 and later scale with each block's own learnt α, so they measure the gates rather
-                // than the flow. Its verdict is judged on the residual stream's δ, which is the flow there.
-                boolean stepUnderflow = Stats.flowUnderflow(c.residual() == Residual.REZERO ? dOut : dPre) || Stats.flowUnderflow(gNorm);
+                boolean stepUnderflow = m.underflow(c.residual());
                 underflow |= stepUnderflow;
-                double[] flows = {step, Stats.flowLog10(dPre), Stats.flowLog10(gNorm),
-                        Stats.log10Slope(dPre), c.residual().hasSkip() ? Stats.flowLog10(dOut) : Double.NaN};
+                double[] flows = m.flows(step, c.residual());
                 deltaFlows.add(flows);
                 if (!c.health().stopEarly().isOff()) {
-                    long stepNonFinite = 0;
-                    for (long v : listener.gradNonFinite) {
-                        stepNonFinite += v;
-                    }
-                    double judged = c.residual() == Residual.REZERO ? flows[4] : flows[1];
-                    stopSamples.add(new EarlyStop.Sample(step, EarlyStop.side(judged, stepUnderflow, stepNonFinite, c.health()),
+                    stopSamples.add(new EarlyStop.Sample(step,
+                            EarlyStop.side(judgedFlow(flows, c.residual()), stepUnderflow, m.nonFinite(), c.health()),
                             EarlyStop.trailingMean(losses, step, TARGET_WINDOW)));
                     stopped = Double.isFinite(loss) ? EarlyStop.decide(stopSamples, c.health()).orElse(null) : null;
                 }
-                if (step == 0 && c.residual().hasSkip()) {
-                    flowDeltaOutInit = Stats.flowLog10(dOut);
+                if (step == 0) {
+                    flowDeltaOutInit = flows[4];
                 }
             }
             if (sampledStep) {
@@ -218,11 +207,10 @@ public final class TrialRunner {
             evalNanos += System.nanoTime() - e0;
         }
 
-        double[] init = deltaFlows.isEmpty() ? new double[]{0, Double.NaN, Double.NaN, Double.NaN, Double.NaN} : deltaFlows.get(0);
+        double[] init = initialFlows(deltaFlows);
         double[] train = trainingMeans(deltaFlows);
-        boolean onStream = c.residual() == Residual.REZERO;
         Verdict verdict = diverged != null ? Verdict.DIVERGED : stopped != null ? stopped
-                : Verdict.judge(onStream ? init[4] : init[1], onStream ? train[3] : train[0], nonFinite, underflow, c.health());
+                : judge(c, init, train, nonFinite, underflow);
         double[] lossesRun = java.util.Arrays.copyOf(losses, completed);
         int window = Math.min(TARGET_WINDOW, c.steps());
         int toTarget = Stats.stepsToTarget(lossesRun, c.targetLoss(), window);
@@ -252,6 +240,41 @@ public final class TrialRunner {
      * @param nonFinite non-finite weight-gradient entries over all blocks
      */
     public record Sample(List<LayerStat> rows, double[] dPre, double[] dOut, double[] gNorm, long nonFinite) {
+
+        /** {step, flow of δ, flow of weight gradients, slope of δ, flow of the stream's δ (NaN without a skip)}. */
+        public double[] flows(int step, Residual residual) {
+            return new double[]{step, Stats.flowLog10(dPre), Stats.flowLog10(gNorm), Stats.log10Slope(dPre),
+                    residual.hasSkip() ? Stats.flowLog10(dOut) : Double.NaN};
+        }
+
+        /**
+         * Whether the gradient underflowed before the first block at this step. A rezero branch is gated by its α,
+         * which starts at exactly 0: the branch's δ and weight gradients are exactly 0 at step 0 and later scale with
+         * each block's learnt α, so they measure the gates rather than the flow; there the stream's δ is judged.
+         */
+        public boolean underflow(Residual residual) {
+            return Stats.flowUnderflow(residual == Residual.REZERO ? dOut : dPre) || Stats.flowUnderflow(gNorm);
+        }
+    }
+
+    /** The flows of the first sampled step ({@link Sample#flows}), all NaN when nothing was sampled. */
+    public static double[] initialFlows(List<double[]> flows) {
+        return flows.isEmpty() ? new double[]{0, Double.NaN, Double.NaN, Double.NaN, Double.NaN} : flows.get(0);
+    }
+
+    /** The flow a verdict is judged on in one row of {@link Sample#flows}: the stream's for rezero nets, else δ's. */
+    static double judgedFlow(double[] flows, Residual residual) {
+        return residual == Residual.REZERO ? flows[4] : flows[1];
+    }
+
+    /**
+     * The verdict of a trial that neither diverged nor stopped early, from its initial flows and its training means
+     * ({@link #trainingMeans}): rezero nets on the stream's δ, every other net on δ at the pre-activations.
+     */
+    public static Verdict judge(TrialConfig c, double[] init, double[] train, long nonFinite, boolean underflow) {
+        boolean onStream = c.residual() == Residual.REZERO;
+        return Verdict.judge(onStream ? init[4] : init[1], onStream ? train[3] : train[0], nonFinite, underflow,
+                c.health());
     }
 
     /**
