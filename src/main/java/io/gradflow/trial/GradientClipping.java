@@ -8,7 +8,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -60,7 +62,8 @@ public final class GradientClipping extends BaseTrainingListener {
         // minibatch size, as it is where it does not (batch norm's running mean and variance, which ride in the
         // gradient as the updates to subtract: they are not gradients and norm(c) leaves them out).
         Map<String, Double> layerSsq = new LinkedHashMap<>();
-        Map<String, INDArray> trainable = new LinkedHashMap<>();
+        List<INDArray> trainable = new ArrayList<>();
+        double trainableSsq = 0;
         double maxAbs = 0;
         boolean finite = true;
         for (Map.Entry<String, INDArray> e : g.gradient().gradientForVariable().entrySet()) {
@@ -75,22 +78,19 @@ public final class GradientClipping extends BaseTrainingListener {
             maxAbs = Math.max(maxAbs, Stats.maxAbs(v) / scale);
             layerSsq.merge(layer.getConfig().getLayerName(), norm * norm, Double::sum);
             if (divided) {
-                trainable.put(key, e.getValue());
+                trainable.add(e.getValue());
+                trainableSsq += norm * norm;
             }
         }
         boolean changed = false;
         if (finite) {
             switch (clip.kind()) {
                 case NORM -> {
-                    double ssq = 0;
-                    for (INDArray a : trainable.values()) {
-                        double n = Stats.l2(Arrays2.values(a)) / batch;
-                        ssq += n * n;
-                    }
-                    double norm = Math.sqrt(ssq);
+                    // the global norm over the trainable gradients, from the per-parameter norms taken above
+                    double norm = Math.sqrt(trainableSsq);
                     if (norm > c) {
                         // In place on the views of the flattened gradient the updater reads next.
-                        for (INDArray a : trainable.values()) {
+                        for (INDArray a : trainable) {
                             a.muli(c / norm);
                         }
                         changed = true;
