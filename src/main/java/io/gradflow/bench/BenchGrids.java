@@ -37,6 +37,6 @@ final class BenchGrids {
             }
         }
         return new GridSpec(spec.name() + "-first" + n, spec.seeds(), spec.axes(), spec.fixed(), spec.dataset(),
-                spec.schedule(), spec.targetLoss(), spec.health(), exclude, spec.source());
+                spec.schedule(), spec.targetLoss(), spec.health(), exclude, spec.source(), spec.outputs());
     }
 }

@@ -43,7 +43,9 @@ public final class GridCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        GridSpec g = GridParser.parseFile(grid);
+        // Warm starts are resolved as the sweep resolves them: their model files are checked, and the ids shown are
+        // the ids the sweep gives (they hash the models' weights).
+        GridSpec g = io.gradflow.store.ModelStore.resolve(GridParser.parseFile(grid), new Configuration());
         // Counted from the axis sizes: a grid of millions is described without being built.
         GridEstimate e = GridEstimate.of(g);
         PrintWriter out = spec.commandLine().getOut();

@@ -1,5 +1,6 @@
 package io.gradflow.dp;
 
+import io.gradflow.model.ModelFiles;
 import io.gradflow.data.Dataset;
 import io.gradflow.grid.Precision;
 import io.gradflow.grid.TrialConfig;
@@ -36,7 +37,7 @@ public final class DataParallelRunner {
      * Runs data trials one after another, each on the whole cluster, handing each result to {@code sink} as soon as
      * it exists (the sweep journals it there); stops early when {@code stop} says so (an interrupt).
      */
-    public static void runAll(JavaSparkContext sc, List<TrialConfig> trials, Dataset data,
+    public static void runAll(JavaSparkContext sc, List<TrialConfig> trials, Dataset data, ModelFiles models,
                               java.util.function.Consumer<TrialResult> sink, java.util.function.BooleanSupplier stop,
                               java.io.PrintStream progress) {
         int i = 0;
@@ -45,7 +46,7 @@ public final class DataParallelRunner {
                 return;
             }
             sc.setJobGroup("gradflow-data-" + c.trialId(), "gradflow data-parallel trial " + c.trialId());
-            TrialResult r = run(sc, c, data);
+            TrialResult r = run(sc, c, data, models);
             sink.accept(r);
             i++;
             if (progress != null) {
@@ -57,13 +58,26 @@ public final class DataParallelRunner {
     }
 
     public static TrialResult run(JavaSparkContext sc, TrialConfig c, Dataset data) {
+        return run(sc, c, data, null);
+    }
+
+    /**
+     * One data trial on the cluster of {@code sc}; a warm start reads its model from {@code models}, and where
+     * {@code models} writes, the trained network is stored as a task trial's is (before the caller commits the row).
+     */
+    public static TrialResult run(JavaSparkContext sc, TrialConfig c, Dataset data, ModelFiles models) {
         long wall0 = System.nanoTime();
         Provenance prov = new Provenance(Versions.gradflow(), Versions.dl4j(), sc.version(), Versions.java(),
                 TrialRunner.hostName(), "driver", System.currentTimeMillis());
         DataParallelTrial trial = null;
         try {
-            trial = new DataParallelTrial(sc, c, data);
-            return train(trial, c, data, wall0, prov);
+            trial = new DataParallelTrial(sc, c, data, models);
+            TrialResult r = train(trial, c, data, wall0, prov);
+            Verdict v = r.summary().verdict();
+            if (models != null && models.writes() && v != Verdict.DIVERGED && v != Verdict.FAILED) {
+                models.write(c, trial.graph(), v.name());
+            }
+            return r;
         } catch (Exception | OutOfMemoryError | StackOverflowError | AssertionError | LinkageError e) {
             long wall = (System.nanoTime() - wall0) / 1_000_000;
             double[] theory = TrialRunner.theory(c, data);

@@ -72,6 +72,11 @@ public final class DataParallelTrial implements AutoCloseable {
      * @param data   the trial's data, held by the driver
      */
     public DataParallelTrial(JavaSparkContext sc, TrialConfig config, Dataset data) {
+        this(sc, config, data, null);
+    }
+
+    /** A data trial whose warm start ({@code init: pretrained(...)}) reads its model from {@code models}. */
+    public DataParallelTrial(JavaSparkContext sc, TrialConfig config, Dataset data, io.gradflow.model.ModelFiles models) {
         useSystemClock();
         Parallelism p = config.parallelism();
         if (!p.isData()) {
@@ -94,7 +99,7 @@ public final class DataParallelTrial implements AutoCloseable {
         this.trainX = TrialRunner.matrix(data.trainX(), data.trainSize(), data.features(), dtype);
         this.trainY = TrialRunner.oneHot(data.trainY(), data.classes(), dtype);
         this.order = new MinibatchOrder(config.seed(), data.trainSize(), (int) global);
-        this.net = NetworkFactory.build(config, data.features(), data.classes());
+        this.net = NetworkFactory.build(config, data.features(), data.classes(), models);
         this.listener = new GradientFlowListener(net.probe());
         net.graph().setListeners(listener);
 

@@ -36,7 +36,8 @@ import java.util.Set;
 public final class GridParser {
 
     private static final Set<String> TOP_KEYS = Set.of("name", "description", "seeds", "axes", "training", "dataset",
-            "statistics", "health", "exclude");
+            "statistics", "health", "exclude", "outputs");
+    private static final Set<String> OUTPUTS_KEYS = Set.of("models");
     private static final Set<String> DATASET_KEYS = Set.of("kind", "samples", "classes", "features", "noise",
             "test_fraction", "seed", "path", "label");
     private static final Set<String> STATISTICS_KEYS = Set.of("schedule", "every", "curve_every");
@@ -243,11 +244,21 @@ public final class GridParser {
             }
         }
 
+        Outputs outputs = Outputs.NONE;
+        if (entries.containsKey("outputs")) {
+            Node on = entries.get("outputs").getValueNode();
+            Map<String, NodeTuple> oe = entries(mapping(on, "outputs"), "outputs", OUTPUTS_KEYS);
+            if (oe.containsKey("models")) {
+                outputs = new Outputs(bool(oe.get("models").getValueNode(), "outputs.models"));
+            }
+        }
+
         double finalTargetLoss = targetLoss;
         StatsSchedule finalSchedule = schedule;
         HealthThresholds finalHealth = health;
+        Outputs finalOutputs = outputs;
         GridSpec spec = wrapAt(top, "", entries, () -> new GridSpec(name, seeds, axes, fixed, dataset, finalSchedule,
-                finalTargetLoss, finalHealth, exclude, text));
+                finalTargetLoss, finalHealth, exclude, text, finalOutputs));
         // Build a trial with every value of every axis now, so that a value the per-trial checks reject is
         // reported before Spark starts. Those checks are per setting, so one trial per value covers them; building
         // every trial would exhaust the heap on a grid of millions before its size could even be reported.
@@ -435,6 +446,15 @@ public final class GridParser {
             return List.of(n);
         }
         throw error(n, field + " must be a list, e.g. [1, 2, 3]");
+    }
+
+    private boolean bool(Node n, String field) {
+        String v = scalar(n, field).trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (v) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw error(n, field + " '" + v + "' is not allowed; write true or false");
+        };
     }
 
     private String scalar(Node n, String field) {

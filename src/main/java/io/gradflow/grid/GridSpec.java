@@ -24,10 +24,11 @@ import java.util.Objects;
  * @param health     verdict thresholds
  * @param exclude    partial combinations to leave out; a trial matching every entry of one map is dropped
  * @param source     the file text as given, stored next to the results
+ * @param outputs    what the sweep writes besides its datasets (model files)
  */
 public record GridSpec(String name, List<Long> seeds, Map<Axis, List<Object>> axes, Map<Axis, Object> fixed,
                        DatasetSpec dataset, StatsSchedule schedule, double targetLoss, HealthThresholds health,
-                       List<Map<Axis, Object>> exclude, String source)
+                       List<Map<Axis, Object>> exclude, String source, Outputs outputs)
         implements java.io.Serializable {
 
     public GridSpec {
@@ -45,6 +46,12 @@ public record GridSpec(String name, List<Long> seeds, Map<Axis, List<Object>> ax
         Objects.requireNonNull(dataset, "dataset");
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(health, "health");
+        outputs = outputs == null ? Outputs.NONE : outputs;
+    }
+
+    /** This grid with other axis values and fixed settings (e.g. warm starts resolved to their model files). */
+    public GridSpec withSettings(Map<Axis, List<Object>> newAxes, Map<Axis, Object> newFixed) {
+        return new GridSpec(name, seeds, newAxes, newFixed, dataset, schedule, targetLoss, health, exclude, source, outputs);
     }
 
     /** The value of an axis for settings that are not varied: fixed, else the default. */

@@ -126,6 +126,12 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
                 learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip, parallelism, p);
     }
 
+    /** This trial with another initialization rule. */
+    public TrialConfig withInit(InitSpec i) {
+        return new TrialConfig(activation, i, batchnorm, residual, depth, width, steps, batchSize, optimizer,
+                learningRate, dtype, seed, dataset, schedule, targetLoss, health, clip, parallelism, pretrain);
+    }
+
     /** This trial with another clipping rule. */
     public TrialConfig withClip(ClipSpec c) {
         return new TrialConfig(activation, init, batchnorm, residual, depth, width, steps, batchSize, optimizer,
@@ -149,7 +155,7 @@ public record TrialConfig(Activation activation, InitSpec init, boolean batchnor
      */
     public String canonical() {
         return "activation=" + activation.key()
-                + ";init=" + init.key()
+                + ";init=" + init.canonicalKey()
                 + ";batchnorm=" + batchnorm
                 + ";residual=" + residual.key()
                 + ";depth=" + depth

@@ -80,7 +80,29 @@ public final class NetworkFactory {
 
     /** Builds and initializes the network of {@code c} for {@code nIn} inputs and {@code nOut} classes. */
     public static Network build(TrialConfig c, int nIn, int nOut) {
-        return build(c, nIn, nOut, FUSED);
+        return build(c, nIn, nOut, (ModelFiles) null);
+    }
+
+    /**
+     * {@link #build}, reading a warm start's model ({@code init: pretrained(...)}) from {@code models}: the network
+     * is drawn as for any trial (the layers a warm start replaces get Xavier's rule), then {@link WarmStart} copies
+     * the model's weights in.
+     */
+    public static Network build(TrialConfig c, int nIn, int nOut, ModelFiles models) {
+        Network net = build(c, nIn, nOut, FUSED);
+        if (c.init().isPretrained()) {
+            if (models == null) {
+                throw new IllegalArgumentException("init '" + c.init().key() + "' needs the model files; this caller gave none");
+            }
+            ComputationGraph source = models.read(c.init().modelFor(c.seed()));
+            try {
+                WarmStart.apply(net.graph(), source, c);
+            } finally {
+                // Not ComputationGraph.close(), which calls System.gc(): the source's one buffer goes now.
+                source.params().close();
+            }
+        }
+        return net;
     }
 
     /** {@link #build} with fused blocks or with DL4J's separate layers per block (see {@link #configuration}). */
@@ -239,7 +261,7 @@ public final class NetworkFactory {
     /** DL4J's form of an initialization rule (see {@link InitSpec} for the distributions). */
     public static IWeightInit weightInit(InitSpec init) {
         return switch (init.kind()) {
-            case XAVIER -> WeightInit.XAVIER.getWeightInitFunction();
+            case XAVIER, PRETRAINED -> WeightInit.XAVIER.getWeightInitFunction();
             case HE -> WeightInit.RELU.getWeightInitFunction();
             case LECUN -> WeightInit.LECUN_NORMAL.getWeightInitFunction();
             case NORMAL -> new WeightInitDistribution(new NormalDistribution(0.0, init.std()));

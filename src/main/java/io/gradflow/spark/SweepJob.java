@@ -16,6 +16,8 @@ import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.grid.TrialConfig;
 import io.gradflow.store.Parts;
+import io.gradflow.store.ModelStore;
+import io.gradflow.model.ModelFiles;
 import io.gradflow.store.Schemas;
 import io.gradflow.store.SweepDir;
 import io.gradflow.store.TrialReceipt;
@@ -103,9 +105,11 @@ public final class SweepJob {
      *
      * @param interrupts the installed signal handling, or null for none
      */
-    public static SweepOutcome run(SparkSession spark, GridSpec spec, String out, Mode mode, PrintStream progress,
+    public static SweepOutcome run(SparkSession spark, GridSpec grid, String out, Mode mode, PrintStream progress,
                                    Interrupts interrupts) {
         long t0 = System.currentTimeMillis();
+        // Warm starts name their model files and fingerprint before the trial ids are computed (the ids hash them).
+        GridSpec spec = ModelStore.resolve(grid, spark.sparkContext().hadoopConfiguration());
         Trials trials = Trials.of(spec);
         SweepDir.Mode dirMode = switch (mode) {
             case NEW -> SweepDir.Mode.NEW;
@@ -126,7 +130,7 @@ public final class SweepJob {
         List<String> repairs = new ArrayList<>();
         boolean[] done = new boolean[trials.size()];
         if (dir.found() != SweepDir.Found.NOTHING) {
-            checkGrid(dir, spec, mode);
+            checkGrid(dir, spec, mode, hadoop);
             String stored = storedFingerprint(dir);
             if (stored != null) {
                 // The path alone does not identify the data: a file relabelled in place must not mix into the sweep.
@@ -139,7 +143,14 @@ public final class SweepJob {
             // a killed writer or a damaged disk left unreadable: moved aside, its trials run again.
             Parts.Committed committed = Parts.committed(spark, fileSystem(parts, hadoop), parts,
                     dir.found() == SweepDir.Found.INTERRUPTED);
-            tally.addCommitted(committed, trials, done);
+            int strangers = tally.addCommitted(committed, trials, done);
+            if (strangers > 0) {
+                // Same grid text, other trials: their ids hash something that changed (a warm start's model file
+                // rewritten with other weights); mixing the two would put rows of another experiment in the sweep.
+                throw new GridException("sweep '" + spec.name() + "' holds " + io.gradflow.analysis.Plural.of(strangers, "trial")
+                        + " that its grid no longer has, though the grid file reads the same (was a pretrained(...) model "
+                        + "rewritten?); pass --overwrite to start over or use another name");
+            }
             if (!committed.quarantined().isEmpty() && progress != null) {
                 progress.println("[gradflow] " + committed.quarantined().size() + " unreadable progress parts in "
                         + parts + " moved to " + Parts.QUARANTINE + "/: their trials run again");
@@ -202,6 +213,9 @@ public final class SweepJob {
             }
         }
         dir.begin(spec.source());
+        // Where warm starts read their models and, with outputs.models, trained networks go (moved with the folder).
+        ModelFiles models = new ModelStore(new Parts.Conf(hadoop),
+                spec.outputs().models() ? new Path(dir.stagingDir(), ModelStore.DIR).toString() : null);
         if (interrupts != null) {
             // What an interrupt reports as kept is what is on disk: a task can commit its part and be cancelled
             // before its result reaches the driver.
@@ -214,13 +228,13 @@ public final class SweepJob {
         dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, tally, trials.size(), t0,
                 System.currentTimeMillis(), "the sweep has not finished", fingerprint));
         String error = todo.length == 0 ? null
-                : runTrials(spark, spec, trials, todo, data, dir.partsPath(), tally, progress, t0);
+                : runTrials(spark, spec, trials, todo, data, dir.partsPath(), models, tally, progress, t0);
         if (error == null && !dataTrials.isEmpty()) {
             Progress dataProgress = new Progress(progress, dataTrials.size(),
                     dataTrials.stream().mapToDouble(TrialConfig::estimatedCost).sum(), t0);
             int[] n = {0};
             io.gradflow.dp.DataParallelRunner.runAll(JavaSparkContext.fromSparkContext(spark.sparkContext()), dataTrials,
-                    data, r -> {
+                    data, models, r -> {
                         // one part per data trial: its own unique tag, committed before the receipt is counted
                         List<TrialReceipt> receipts = io.gradflow.store.Parts.sink(spec.name(), dir.partsPath(),
                                 new io.gradflow.store.Parts.Conf(spark.sparkContext().hadoopConfiguration()),
@@ -344,10 +358,12 @@ public final class SweepJob {
     }
 
     /** Refuses to continue an earlier run whose grid differs, unless the difference only adds trials and EXTEND. */
-    private static void checkGrid(SweepDir dir, GridSpec spec, Mode mode) {
+    private static void checkGrid(SweepDir dir, GridSpec spec, Mode mode, Configuration hadoop) {
         GridSpec previous;
         try {
             previous = GridParser.parse(dir.previousGrid(), dir.path() + "/" + SweepDir.GRID_FILE, spec.name());
+            // resolved like the new grid, so that their trial ids compare (warm starts hash their models)
+            previous = ModelStore.resolve(previous, hadoop);
         } catch (GridException e) {
             throw new GridException("the stored grid of sweep '" + spec.name() + "' cannot be read (" + e.getMessage()
                     + "); pass --overwrite to start over");
@@ -372,7 +388,7 @@ public final class SweepJob {
      * journal on the executor; only their receipts reach {@code tally} here.
      */
     private static String runTrials(SparkSession spark, GridSpec spec, Trials trials, int[] todo, Dataset data,
-                                    String partsDir, Tally tally, PrintStream progress, long t0) {
+                                    String partsDir, ModelFiles models, Tally tally, PrintStream progress, long t0) {
         int[] order = trials.longestFirst(todo);
         double[] seconds = new double[order.length];
         double totalCost = 0;
@@ -397,7 +413,7 @@ public final class SweepJob {
         Broadcast<GridSpec> bgrid = jsc.broadcast(spec);
         TrialTask task = new TrialTask(bdata, bgrid, partsDir, new Parts.Conf(spark.sparkContext().hadoopConfiguration()),
                 idSet(spark.conf().get(INJECT_FAIL_CONF, "")), idSet(spark.conf().get(INJECT_CRASH_CONF, "")),
-                idSet(spark.conf().get(INJECT_CRASH_AFTER_COMMIT_CONF, "")));
+                idSet(spark.conf().get(INJECT_CRASH_AFTER_COMMIT_CONF, "")), models);
         JavaRDD<TrialTask.Batch> rdd = jsc.parallelize(batches, batches.size());
         Progress prog = new Progress(progress, order.length, totalCost, t0);
         if (progress != null) {

@@ -21,7 +21,13 @@ final class Tally {
     private int size;
 
     /** Counts the trials of {@code trials} that the journal already holds, and marks them in {@code done}. */
-    synchronized void addCommitted(Parts.Committed c, Trials trials, boolean[] done) {
+    /**
+     * Counts the journal's trials that belong to the grid and marks them done.
+     *
+     * @return how many distinct trials of the journal the grid does not have (0 for a resume or an extension; more
+     *         when what the trials hash changed underneath the grid text, e.g. a warm start's model file)
+     */
+    synchronized int addCommitted(Parts.Committed c, Trials trials, boolean[] done) {
         int found = 0;
         for (int i = 0; i < trials.size(); i++) {
             if (java.util.Arrays.binarySearch(c.ids(), trials.id(i)) >= 0) {
@@ -33,6 +39,14 @@ final class Tally {
         // Verdicts and executors of the journal; with --extend every journalled trial is still in the grid.
         c.verdicts().forEach((v, n) -> verdicts.merge(v, n, Integer::sum));
         executors.addAll(c.executors());
+        long[] ids = c.ids();
+        int distinct = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (i == 0 || ids[i] != ids[i - 1]) {
+                distinct++;
+            }
+        }
+        return distinct - found;
     }
 
     /**

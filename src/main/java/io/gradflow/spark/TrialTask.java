@@ -4,6 +4,7 @@ import io.gradflow.data.Dataset;
 import io.gradflow.grid.Grid;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.grid.TrialConfig;
+import io.gradflow.model.ModelFiles;
 import io.gradflow.store.Parts;
 import io.gradflow.store.ResultSink;
 import io.gradflow.store.TrialReceipt;
@@ -48,9 +49,11 @@ final class TrialTask extends AbstractFunction1<Iterator<TrialTask.Batch>, Array
     private final Set<String> injectFail;
     private final Set<String> injectCrash;
     private final Set<String> injectCrashAfterCommit;
+    private final ModelFiles models;
 
     TrialTask(Broadcast<Dataset> data, Broadcast<GridSpec> grid, String partsDir, Parts.Conf conf,
-              Set<String> injectFail, Set<String> injectCrash, Set<String> injectCrashAfterCommit) {
+              Set<String> injectFail, Set<String> injectCrash, Set<String> injectCrashAfterCommit, ModelFiles models) {
+        this.models = models;
         this.data = data;
         this.grid = grid;
         this.partsDir = partsDir;
@@ -80,7 +83,7 @@ final class TrialTask extends AbstractFunction1<Iterator<TrialTask.Batch>, Array
         }
         SparkEnv env = SparkEnv.get();
         String executor = env != null ? env.executorId() : "none";
-        RunOptions opts = new RunOptions(sparkVersion(), executor, injectFail);
+        RunOptions opts = new RunOptions(sparkVersion(), executor, injectFail).withModels(models);
         List<TrialResult> results = new ArrayList<>(configs.size());
         for (TrialConfig c : configs) {
             results.add(TrialRunner.run(c, data.value(), opts));

@@ -57,7 +57,7 @@ public final class Schemas {
             req("combination_id", S, "16 hex digits of SHA-256 of `config` without the seed: equal for the seeds of one combination", t -> combinationId(t.config())),
             req("sweep", S, "sweep name (the grid's `name`)", SweepTrial::sweep),
             req("activation", S, "hidden-block activation", t -> t.config().activation().key()),
-            req("init", S, "weight initialization: xavier, he, lecun or normal(std)", t -> t.config().init().key()),
+            req("init", S, "weight initialization: xavier, he, lecun, normal(std), or a warm start pretrained(PATH) / pretrained(SWEEP, ID) (`config` adds the models' weights fingerprint)", t -> t.config().init().key()),
             req("batchnorm", B, "whether each block normalizes its pre-activation", t -> t.config().batchnorm()),
             req("residual", B, "whether each block has a skip connection (residual_form true, scaled or rezero)", t -> t.config().residual().hasSkip()),
             req("residual_form", S, "the `residual` axis value: false (plain), true (x + F(x)), scaled (x + F(x)/√depth) or rezero (x + α·F(x), α learnt from 0)", t -> t.config().residual().key()),
@@ -112,8 +112,8 @@ public final class Schemas {
             req("executor_id", S, "Spark executor id (`driver` in local mode); data trials: the executors that ran its workers, comma-separated", t -> t.summary().provenance().executorId()),
             req("started_at", DataTypes.TimestampType, "when the trial started (UTC)", t -> new Timestamp(t.summary().provenance().startedAtMillis())),
             req("config", S, "the canonical configuration the trial id hashes", t -> t.config().canonical()),
-            opt("theory_chi", D, "mean-field prediction at init of the per-block factor of the squared norm ‖δ_l‖²/‖δ_{l+1}‖² (geometric mean over blocks 1..depth−1); null for batch-norm or residual nets (any residual form)", t -> t.summary().theoryChi()),
-            opt("theory_flow_log10_delta_init", D, "mean-field prediction of `flow_log10_delta_init`; null for batch-norm or residual nets", t -> t.summary().theoryFlowDeltaInit())));
+            opt("theory_chi", D, "mean-field prediction at init of the per-block factor of the squared norm ‖δ_l‖²/‖δ_{l+1}‖² (geometric mean over blocks 1..depth−1); null for batch-norm or residual nets (any residual form) and warm starts", t -> t.summary().theoryChi()),
+            opt("theory_flow_log10_delta_init", D, "mean-field prediction of `flow_log10_delta_init`; null for batch-norm or residual nets and warm starts", t -> t.summary().theoryFlowDeltaInit())));
 
     /** One row per trial × sampled step × hidden block. */
     public static final Table<LayerStat> LAYER_STATS = new Table<>("layer_stats",

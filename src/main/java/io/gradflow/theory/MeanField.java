@@ -147,10 +147,10 @@ public final class MeanField {
 
     /**
      * The prediction for a trial with standardized inputs, or empty where the theory does not apply (batch norm,
-     * residual blocks).
+     * residual blocks, and warm starts, whose trained weights follow no initialization rule).
      */
     public static Optional<Prediction> forTrial(TrialConfig c, int inputs) {
-        if (c.batchnorm() || c.residual().hasSkip()) {
+        if (c.batchnorm() || c.residual().hasSkip() || c.init().isPretrained()) {
             return Optional.empty();
         }
         return Optional.of(predict(c.activation(), c.init(), c.depth(), c.width(), inputs, STANDARDIZED_INPUT_MOMENT));

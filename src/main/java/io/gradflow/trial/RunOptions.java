@@ -1,5 +1,7 @@
 package io.gradflow.trial;
 
+import io.gradflow.model.ModelFiles;
+
 import java.io.Serializable;
 import java.util.Set;
 
@@ -13,16 +15,27 @@ import java.util.Set;
  * @param statistics   false trains without the gradient-flow statistics (no probes, no listener, no
  *                     {@code layer_stats} rows) but still evaluates the test set at the sampled steps for the
  *                     curves: the baseline of the benchmark that measures the statistics' overhead
+ * @param models       where warm starts read their models and finished trials write theirs
+ *                     ({@code outputs: {models: true}}); null where neither is used
  */
-public record RunOptions(String sparkVersion, String executorId, Set<String> injectFail, boolean statistics)
-        implements Serializable {
+public record RunOptions(String sparkVersion, String executorId, Set<String> injectFail, boolean statistics,
+                         ModelFiles models) implements Serializable {
 
     public RunOptions {
         injectFail = Set.copyOf(injectFail);
     }
 
     public RunOptions(String sparkVersion, String executorId, Set<String> injectFail) {
-        this(sparkVersion, executorId, injectFail, true);
+        this(sparkVersion, executorId, injectFail, true, null);
+    }
+
+    public RunOptions(String sparkVersion, String executorId, Set<String> injectFail, boolean statistics) {
+        this(sparkVersion, executorId, injectFail, statistics, null);
+    }
+
+    /** The same options with model files read from and written to {@code files}. */
+    public RunOptions withModels(ModelFiles files) {
+        return new RunOptions(sparkVersion, executorId, injectFail, statistics, files);
     }
 
     public static RunOptions standalone() {
@@ -31,7 +44,7 @@ public record RunOptions(String sparkVersion, String executorId, Set<String> inj
 
     /** The same options without statistics. */
     public RunOptions withoutStatistics() {
-        return new RunOptions(sparkVersion, executorId, injectFail, false);
+        return new RunOptions(sparkVersion, executorId, injectFail, false, models);
     }
 
     boolean mustFail(String trialId) {

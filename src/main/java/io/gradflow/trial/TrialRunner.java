@@ -49,7 +49,7 @@ public final class TrialRunner {
                 throw new IllegalStateException("trial " + id + " failed on purpose (fault injection: spark.gradflow.inject.fail)");
             }
             checkMemory(c, data);
-            return train(c, data, prov, wall0, opts.statistics());
+            return train(c, data, prov, wall0, opts);
         } catch (Exception | OutOfMemoryError | StackOverflowError | AssertionError | LinkageError e) {
             long wall = (System.nanoTime() - wall0) / 1_000_000;
             double[] theory = theory(c, data);
@@ -64,15 +64,21 @@ public final class TrialRunner {
         }
     }
 
-    private static TrialResult train(TrialConfig c, Dataset data, Provenance prov, long wall0, boolean statistics) {
+    private static TrialResult train(TrialConfig c, Dataset data, Provenance prov, long wall0, RunOptions opts) {
         DataType dt = c.dtype() == Precision.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
         INDArray trainX = matrix(data.trainX(), data.trainSize(), data.features(), dt);
         INDArray trainY = oneHot(data.trainY(), data.classes(), dt);
         INDArray testX = matrix(data.testX(), data.testSize(), data.features(), dt);
         Network net = null;
         try {
-            net = NetworkFactory.build(c, data.features(), data.classes());
-            return train(c, data, net, trainX, trainY, testX, prov, wall0, statistics);
+            net = NetworkFactory.build(c, data.features(), data.classes(), opts.models());
+            TrialResult r = train(c, data, net, trainX, trainY, testX, prov, wall0, opts.statistics());
+            Verdict v = r.summary().verdict();
+            if (opts.models() != null && opts.models().writes() && v != Verdict.DIVERGED && v != Verdict.FAILED) {
+                // before the row is committed: a row of a sweep with outputs.models has its model
+                opts.models().write(c, net.graph(), v.name());
+            }
+            return r;
         } finally {
             // The trial's large buffers go now, not whenever a full collection finds them.
             NativeMemory.release(net == null ? null : net.graph());

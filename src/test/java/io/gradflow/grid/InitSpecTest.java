@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.Map;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -96,5 +98,41 @@ class InitSpecTest {
         assertThat(InitSpec.normal(1.0).sigmaW2(64, 64)).isEqualTo(64.0);
         assertThat(InitSpec.normal(0.1).sigmaW2(100, 10)).isCloseTo(1.0, within(1e-12));
         assertThat(InitSpec.of(InitSpec.Kind.XAVIER).sigmaW2(30, 10)).isCloseTo(1.5, within(1e-12));
+    }
+
+    @Test
+    void pretrainedNamesAModelFileOrASweepFolderAndAnId() {
+        InitSpec file = InitSpec.parse(" pretrained( runs/A/models/00112233aabbccdd.zip ) ");
+        assertThat(file.isPretrained()).isTrue();
+        assertThat(file.source()).as("the path keeps its case").isEqualTo("runs/A/models/00112233aabbccdd.zip");
+        assertThat(file.id()).isEmpty();
+        assertThat(file.key()).isEqualTo("pretrained(runs/A/models/00112233aabbccdd.zip)");
+        assertThat(file.isResolved()).isFalse();
+
+        InitSpec sweep = InitSpec.parse("Pretrained(runs/a, 00112233AABBCCDD)");
+        assertThat(sweep.source()).isEqualTo("runs/a");
+        assertThat(sweep.id()).isEqualTo("00112233aabbccdd");
+        assertThat(sweep.key()).isEqualTo("pretrained(runs/a, 00112233aabbccdd)");
+        // a comma that is not followed by an id is part of the path
+        assertThat(InitSpec.parse("pretrained(a,b.zip)").source()).isEqualTo("a,b.zip");
+
+        InitSpec resolved = sweep.resolved("", Map.of(1L, "file:/r/x.zip", 2L, "file:/r/y.zip"), "0123456789abcdef");
+        assertThat(resolved).as("equal to the parsed value, so excludes and diffs match").isEqualTo(sweep)
+                .hasSameHashCodeAs(sweep);
+        assertThat(resolved.canonicalKey()).isEqualTo("pretrained(runs/a, 00112233aabbccdd)@0123456789abcdef");
+        assertThat(sweep.canonicalKey()).isEqualTo(sweep.key());
+        assertThat(resolved.modelFor(2)).isEqualTo("file:/r/y.zip");
+        assertThatThrownBy(() -> resolved.modelFor(3)).hasMessageContaining("has no model for seed 3");
+        assertThatThrownBy(() -> sweep.modelFor(1)).hasMessageContaining("has not been resolved");
+        // the fresh layers of a warm start (projection, output where the data differ) are drawn with Xavier's rule
+        assertThat(file.std(30, 10)).isEqualTo(InitSpec.of(InitSpec.Kind.XAVIER).std(30, 10));
+    }
+
+    @Test
+    void pretrainedErrorsSayWhatToWrite() {
+        assertThatThrownBy(() -> InitSpec.parse("pretrained()")).hasMessageStartingWith("init 'pretrained()' names no model");
+        assertThatThrownBy(() -> InitSpec.parse("pretrained(runs/a")).hasMessageContaining("quote a value with one");
+        assertThat(InitSpec.parse("pretrained(runs/a, 0011)").source())
+                .as("a short id is part of the path (then a missing file when resolved)").isEqualTo("runs/a, 0011");
     }
 }
