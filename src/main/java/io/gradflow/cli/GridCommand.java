@@ -45,7 +45,7 @@ public final class GridCommand implements Callable<Integer> {
     public Integer call() {
         // Warm starts are resolved as the sweep resolves them: their model files are checked, and the ids shown are
         // the ids the sweep gives (they hash the models' weights).
-        GridSpec g = io.gradflow.store.ModelStore.resolve(GridParser.parseFile(grid), new Configuration());
+        GridSpec g = io.gradflow.store.ModelStore.resolve(GridParser.parseFile(grid), new Configuration(), grid.toString());
         // Counted from the axis sizes: a grid of millions is described without being built.
         GridEstimate e = GridEstimate.of(g);
         PrintWriter out = spec.commandLine().getOut();

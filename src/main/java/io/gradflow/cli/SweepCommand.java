@@ -71,7 +71,7 @@ public final class SweepCommand implements Callable<Integer> {
         // from the axis sizes, so a grid of millions is refused without being built.
         // Warm starts' model files are found and checked against the trials here, before Spark starts (with the
         // Hadoop configuration of the environment; the sweep resolves nothing again).
-        GridSpec g = io.gradflow.store.ModelStore.resolve(GridParser.parseFile(grid), new org.apache.hadoop.conf.Configuration());
+        GridSpec g = io.gradflow.store.ModelStore.resolve(GridParser.parseFile(grid), new org.apache.hadoop.conf.Configuration(), grid.toString());
         GridEstimate estimate = GridEstimate.of(g);
         if (estimate.trials() > maxTrials) {
             throw new IllegalArgumentException("sweep '" + g.name() + "' has " + (estimate.exact() ? "" : "up to ")

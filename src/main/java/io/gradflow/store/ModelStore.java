@@ -129,6 +129,19 @@ public final class ModelStore implements ModelFiles {
      * combination id), or whose blocks cannot start a trial of the grid ({@link WarmStart#mismatch}).
      */
     public static GridSpec resolve(GridSpec spec, Configuration conf) {
+        return resolve(spec, conf, null);
+    }
+
+    /** {@link #resolve(GridSpec, Configuration)}, its errors starting with the grid file's name {@code origin}. */
+    public static GridSpec resolve(GridSpec spec, Configuration conf, String origin) {
+        try {
+            return resolveAll(spec, conf);
+        } catch (GridException e) {
+            throw origin == null ? e : new GridException(origin + ": " + e.getMessage());
+        }
+    }
+
+    private static GridSpec resolveAll(GridSpec spec, Configuration conf) {
         List<Object> values = new ArrayList<>();
         List<Object> axisValues = spec.axes().get(Axis.INIT);
         if (axisValues != null) {

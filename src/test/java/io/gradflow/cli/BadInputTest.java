@@ -71,7 +71,13 @@ class BadInputTest {
                 Arguments.of("no seeds", GOOD.replace("seeds: [1, 2]\n", ""), "seeds is missing"),
                 Arguments.of("empty seeds", GOOD.replace("seeds: [1, 2]", "seeds: []"), "line 2: seeds is empty"),
                 Arguments.of("unknown dataset kind", GOOD.replace("kind: spirals", "kind: mnist"),
-                        "dataset kind 'mnist' is not supported; choose one of spirals, teacher, blobs, csv, parquet"));
+                        "dataset kind 'mnist' is not supported; choose one of spirals, teacher, blobs, csv, parquet"),
+                Arguments.of("missing warm-start model", GOOD.replace("width: 8,", "init: \"pretrained(no/such/model.zip)\", width: 8,"),
+                        "init 'pretrained(no/such/model.zip)': no/such/model.zip does not exist"),
+                Arguments.of("warm start from a folder", GOOD.replace("width: 8,", "init: \"pretrained(.)\", width: 8,"),
+                        "init 'pretrained(.)': . is a folder; give a model file"),
+                Arguments.of("outputs.models not a boolean", GOOD + "outputs: {models: maybe}\n",
+                        "outputs.models 'maybe' is not allowed; write true or false"));
     }
 
     @ParameterizedTest(name = "{0}")
