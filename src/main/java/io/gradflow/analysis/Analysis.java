@@ -142,6 +142,9 @@ public final class Analysis {
         if (!present.contains("pretrain")) {
             df = df.withColumn("pretrain", org.apache.spark.sql.functions.lit("none"));
         }
+        if (!present.contains("stopped_at_step")) {
+            df = df.withColumn("stopped_at_step", org.apache.spark.sql.functions.lit(null).cast("int"));
+        }
         if (!present.contains("clipped_share")) {
             df = df.withColumn("clipped_share", org.apache.spark.sql.functions.lit(null).cast("double"));
         }
@@ -149,6 +152,7 @@ public final class Analysis {
             need.add(settingColumn(s));
         }
         Arrays.stream(Outcome.values()).forEach(o -> need.add(o.column()));
+        need.add("stopped_at_step");
         List<String> have = Arrays.asList(df.columns());
         for (String c : need) {
             if (!have.contains(c)) {
@@ -166,8 +170,9 @@ public final class Analysis {
                 int k = 7 + SETTINGS.length + i;
                 o[i] = r.isNullAt(k) ? Double.NaN : ((Number) r.get(k)).doubleValue();
             }
+            int stop = 7 + SETTINGS.length + o.length;
             out.add(new TrialRow(r.getString(0), r.getString(1), settings, r.getLong(2), r.getString(3),
-                    r.getString(4), r.getString(5), o, r.getLong(6)));
+                    r.getString(4), r.getString(5), o, r.getLong(6), r.isNullAt(stop) ? -1 : r.getInt(stop)));
         }
         out.sort(Comparator.comparing(TrialRow::trialId));
         return out;

@@ -112,6 +112,11 @@ public final class Report {
         for (Map.Entry<String, Long> e : verdicts.entrySet()) {
             card(b, Long.toString(e.getValue()), "<span class=\"v " + e.getKey() + "\">" + e.getKey() + "</span>");
         }
+        long stopped = t.stream().filter(TrialRow::stoppedEarly).count();
+        if (stopped > 0) {
+            // Their verdicts are counted above; this says how many of them did not run every step.
+            card(b, Long.toString(stopped), "stopped early (health.stop_early)");
+        }
         card(b, fmtDuration(cpuSeconds), "trial time (sum over tasks)");
         long wall = wallTimeMillis(in.manifest());
         if (wall >= 0) {

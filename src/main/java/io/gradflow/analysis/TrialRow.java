@@ -21,7 +21,18 @@ import java.util.Objects;
  * @param wallTimeMs     the trial's wall time on its executor
  */
 public record TrialRow(String trialId, String combinationId, Map<String, Object> settings, long seed, String verdict,
-                       String errorMessage, String errorStack, double[] outcomes, long wallTimeMs) {
+                       String errorMessage, String errorStack, double[] outcomes, long wallTimeMs, int stoppedAtStep) {
+
+    /** A trial that was not stopped early. */
+    public TrialRow(String trialId, String combinationId, Map<String, Object> settings, long seed, String verdict,
+                    String errorMessage, String errorStack, double[] outcomes, long wallTimeMs) {
+        this(trialId, combinationId, settings, seed, verdict, errorMessage, errorStack, outcomes, wallTimeMs, -1);
+    }
+
+    /** Whether {@code health.stop_early} stopped the trial ({@code stopped_at_step} is not null). */
+    public boolean stoppedEarly() {
+        return stoppedAtStep >= 0;
+    }
 
     public TrialRow {
         Objects.requireNonNull(trialId, "trialId");

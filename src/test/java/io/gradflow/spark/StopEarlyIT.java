@@ -53,7 +53,7 @@ class StopEarlyIT {
     }
 
     @Test
-    void vanishingTrialsStopWithTheirStepAndResumeTreatsThemAsDone() {
+    void vanishingTrialsStopWithTheirStepAndResumeTreatsThemAsDone() throws Exception {
         GridSpec g = GridParser.parse(GRID, "stop.yaml", "stop");
         SweepOutcome o = SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.NEW, null);
         assertThat(o.complete()).isTrue();
@@ -83,6 +83,11 @@ class StopEarlyIT {
             assertThat(layers.where("trial_id = '" + r.getString(0) + "'").agg(org.apache.spark.sql.functions.max("step"))
                     .first().getInt(0)).isEqualTo(r.getInt(1));
         }
+
+        // the report says how many trials stopped (their verdicts are among the verdict counts)
+        assertThat(java.nio.file.Files.readString(tmp.resolve("stop/report.html")))
+                .contains("<div class=\"big\">4</div><div>stopped early (health.stop_early)</div>");
+        assertThat(o.summary()).contains("from 8 trials (4 stopped early)");
 
         SweepOutcome again = SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.RESUME, null);
         assertThat(again.complete()).isTrue();
