@@ -287,27 +287,59 @@ public final class DatasetLoader {
 
     /** Maps label text to 0..k-1 in sorted order and wraps everything up. */
     private static Table labelled(float[] x, String[] labels, int d, List<String> featureNames, String label, String path) {
-        boolean numeric = Arrays.stream(labels).allMatch(DatasetLoader::isNumber);
-        // Numeric labels sort by value (2 before 10) and "1" and "1.0" are the same class; text sorts as text.
-        TreeMap<Object, String> distinct = new TreeMap<>();
-        for (String s : labels) {
-            distinct.putIfAbsent(numeric ? (Object) Double.valueOf(s) : s, s);
-        }
-        if (distinct.size() < 2) {
-            throw new IllegalArgumentException("dataset.label '" + label + "' of '" + path + "' has only one distinct value ('"
-                    + distinct.firstEntry().getValue() + "'); a classification needs at least 2 classes.");
-        }
-        Map<Object, Integer> index = new HashMap<>();
-        List<String> classNames = new ArrayList<>();
-        for (Map.Entry<Object, String> e : distinct.entrySet()) {
-            index.put(e.getKey(), classNames.size());
-            classNames.add(e.getValue());
-        }
+        Classes classes = Classes.of(Arrays.asList(labels), label, path);
+        java.util.function.ToIntFunction<String> index = classes.indexer();
         int[] y = new int[labels.length];
         for (int i = 0; i < labels.length; i++) {
-            y[i] = index.get(numeric ? (Object) Double.valueOf(labels[i]) : labels[i]);
+            y[i] = index.applyAsInt(labels[i]);
         }
-        return new Table(new Examples(x, y, d, classNames.size()), featureNames, classNames);
+        return new Table(new Examples(x, y, d, classes.names().size()), featureNames, classes.names());
+    }
+
+    /**
+     * The classes of a label column: its distinct values sorted numerically if all of them are numbers (2 before
+     * 10, and "1" and "1.0" the same class), else as text, mapped to 0..k-1. Shared by the collected load and
+     * the distributed one ({@code dp.DistributedData}), so both number the classes alike.
+     *
+     * @param names the label value of each class index, as text
+     */
+    public record Classes(List<String> names, boolean numeric) implements java.io.Serializable {
+
+        public Classes {
+            names = List.copyOf(names);
+        }
+
+        /** The classes of the given label values (each value may appear any number of times). */
+        public static Classes of(java.util.Collection<String> labels, String label, String path) {
+            boolean numeric = labels.stream().allMatch(DatasetLoader::isNumber);
+            TreeMap<Object, String> distinct = new TreeMap<>();
+            for (String s : labels) {
+                distinct.putIfAbsent(numeric ? (Object) Double.valueOf(s) : s, s);
+            }
+            if (distinct.size() < 2) {
+                throw new IllegalArgumentException("dataset.label '" + label + "' of '" + path + "' has "
+                        + (distinct.isEmpty() ? "no values" : "only one distinct value ('" + distinct.firstEntry().getValue() + "')")
+                        + "; a classification needs at least 2 classes.");
+            }
+            return new Classes(new ArrayList<>(distinct.values()), numeric);
+        }
+
+        /** Maps a label value (stripped text) to its class index, or -1 if it is not one of the classes. */
+        public java.util.function.ToIntFunction<String> indexer() {
+            Map<Object, Integer> index = new HashMap<>();
+            for (int i = 0; i < names.size(); i++) {
+                index.put(numeric ? (Object) Double.valueOf(names.get(i)) : names.get(i), i);
+            }
+            return v -> {
+                Object key;
+                try {
+                    key = numeric ? (Object) Double.valueOf(v) : v;
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+                return index.getOrDefault(key, -1);
+            };
+        }
     }
 
     private static boolean isNumber(String s) {

@@ -37,7 +37,8 @@ public final class DataParallelRunner {
      * Runs data trials one after another, each on the whole cluster, handing each result to {@code sink} as soon as
      * it exists (the sweep journals it there); stops early when {@code stop} says so (an interrupt).
      */
-    public static void runAll(JavaSparkContext sc, List<TrialConfig> trials, Dataset data, ModelFiles models,
+    public static void runAll(JavaSparkContext sc, List<TrialConfig> trials,
+                              java.util.function.Function<TrialConfig, TrialData.Source> data, ModelFiles models,
                               java.util.function.Consumer<TrialResult> sink, java.util.function.BooleanSupplier stop,
                               java.io.PrintStream progress) {
         int i = 0;
@@ -46,7 +47,7 @@ public final class DataParallelRunner {
                 return;
             }
             sc.setJobGroup("gradflow-data-" + c.trialId(), "gradflow data-parallel trial " + c.trialId());
-            TrialResult r = run(sc, c, data, models);
+            TrialResult r = run(sc, c, data.apply(c), models);
             sink.accept(r);
             i++;
             if (progress != null) {
@@ -66,13 +67,18 @@ public final class DataParallelRunner {
      * {@code models} writes, the trained network is stored as a task trial's is (before the caller commits the row).
      */
     public static TrialResult run(JavaSparkContext sc, TrialConfig c, Dataset data, ModelFiles models) {
+        return run(sc, c, DataParallelTrial.driverData(sc, c, data), models);
+    }
+
+    /** {@link #run(JavaSparkContext, TrialConfig, Dataset, ModelFiles)} on the data {@code source} opens. */
+    public static TrialResult run(JavaSparkContext sc, TrialConfig c, TrialData.Source data, ModelFiles models) {
         long wall0 = System.nanoTime();
         Provenance prov = new Provenance(Versions.gradflow(), Versions.dl4j(), sc.version(), Versions.java(),
                 TrialRunner.hostName(), "driver", System.currentTimeMillis());
         DataParallelTrial trial = null;
         try {
             trial = new DataParallelTrial(sc, c, data, models);
-            TrialResult r = train(trial, c, data, wall0, prov);
+            TrialResult r = train(trial, c, wall0, prov);
             Verdict v = r.summary().verdict();
             if (models != null && models.writes() && v != Verdict.DIVERGED && v != Verdict.FAILED) {
                 models.write(c, trial.graph(), v.name());
@@ -80,7 +86,7 @@ public final class DataParallelRunner {
             return r;
         } catch (Exception | OutOfMemoryError | StackOverflowError | AssertionError | LinkageError e) {
             long wall = (System.nanoTime() - wall0) / 1_000_000;
-            double[] theory = TrialRunner.theory(c, data);
+            double[] theory = trial == null ? new double[]{Double.NaN, Double.NaN} : TrialRunner.theory(c, trial.features());
             Provenance p = trial == null ? prov : withExecutors(prov, trial.executors());
             TrialSummary s = new TrialSummary(c, Verdict.FAILED, TrialRunner.oneLine(e), TrialRunner.stack(e), 0, false,
                     Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
@@ -95,14 +101,11 @@ public final class DataParallelRunner {
         }
     }
 
-    private static TrialResult train(DataParallelTrial trial, TrialConfig c, Dataset data, long wall0, Provenance prov) {
+    private static TrialResult train(DataParallelTrial trial, TrialConfig c, long wall0, Provenance prov) {
         RoundPlan plan = RoundPlan.of(c);
         String id = c.trialId();
         int depth = c.depth();
-        DataType dt = c.dtype() == Precision.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
-        INDArray testX = TrialRunner.matrix(data.testX(), data.testSize(), data.features(), dt);
-        INDArray trainX = TrialRunner.matrix(data.trainX(), data.trainSize(), data.features(), dt);
-        try {
+        {
             List<LayerStat> layerStats = new ArrayList<>();
             List<CurvePoint> curve = new ArrayList<>();
             List<double[]> flows = new ArrayList<>();
@@ -119,7 +122,7 @@ public final class DataParallelRunner {
                 double testAcc = Double.NaN;
                 if (plan.sampled(r)) {
                     long s0 = System.nanoTime();
-                    double[] te = TrialRunner.evaluate(trial.graph(), testX, data.testY());
+                    double[] te = trial.test();
                     testLoss = te[0];
                     testAcc = te[1];
                     TrialRunner.Sample m = trial.measure(step);
@@ -147,8 +150,8 @@ public final class DataParallelRunner {
             double finalTestAcc = Double.NaN;
             if (diverged == null) {
                 long s0 = System.nanoTime();
-                finalTrainLoss = TrialRunner.evaluate(trial.graph(), trainX, data.trainY())[0];
-                double[] te = TrialRunner.evaluate(trial.graph(), testX, data.testY());
+                finalTrainLoss = trial.trainLoss();
+                double[] te = trial.test();
                 finalTestLoss = te[0];
                 finalTestAcc = te[1];
                 statsNanos += System.nanoTime() - s0;
@@ -164,7 +167,7 @@ public final class DataParallelRunner {
             int toTargetRound = Stats.stepsToTarget(run, c.targetLoss(), window);
             int toTarget = toTargetRound < 0 ? -1 : plan.stepOf(toTargetRound);
             double best = Stats.minTrailingMean(run, window);
-            double[] theory = TrialRunner.theory(c, data);
+            double[] theory = TrialRunner.theory(c, trial.features());
             long roundWall = trial.roundWallMs();
             long averaging = RoundPlan.communicationMs(roundWall, trial.workerFitMs(), trial.workers());
             long trainMs = Math.max(0, roundWall - averaging);
@@ -177,8 +180,6 @@ public final class DataParallelRunner {
                     // DL4J Spark's workers run no gradflow listener, so a clipping rule is not applied there
                     c.clip().isNone() ? 0.0 : Double.NaN, averaging);
             return new TrialResult(s, layerStats, curve);
-        } finally {
-            NativeMemory.close(testX, trainX);
         }
     }
 

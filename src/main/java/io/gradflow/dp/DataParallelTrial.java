@@ -9,6 +9,7 @@ import io.gradflow.model.NetworkFactory;
 import io.gradflow.trial.GradientFlowListener;
 import io.gradflow.trial.NativeMemory;
 import io.gradflow.trial.TrialRunner;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -40,25 +41,24 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * network. {@link #measure(int)} runs the task trials' armed step on the fixed probe minibatch (the first global
  * minibatch) and then puts the averaged state back, so that measuring never changes the training.
  *
- * <p>The training data here come from the driver ({@link MinibatchOrder} over a built-in or broadcastable
- * dataset). Workers rebuild the graph from the configuration by Java serialization, so the custom layers travel
- * as they are; DL4J Spark's JSON-based scoring and evaluation are not used (test evaluation runs on the driver).
+ * <p>Each round's data come from a {@link TrialData}: the driver's ({@link DriverData}: {@link MinibatchOrder} over
+ * a built-in or collected dataset, evaluated on the driver) or Spark's ({@link DistributedData}: a user file whose
+ * training rows stay in the executors, evaluated with DL4J Spark's scoring and evaluation, which rebuild the
+ * network from its JSON: gradflow's layers survive that round trip, {@code ModelStoreTest}). Workers rebuild the
+ * graph for training from the configuration by Java serialization.
  */
 public final class DataParallelTrial implements AutoCloseable {
 
     private final JavaSparkContext sc;
     private final TrialConfig config;
-    private final Dataset data;
+    private final TrialData data;
     private final Network net;
     private final GradientFlowListener listener;
     private final SparkComputationGraph spark;
-    private final MinibatchOrder order;
     private final int workers;
     private final int perWorker;
     private final int frequency;
     private final DataType dtype;
-    private final INDArray trainX;
-    private final INDArray trainY;
     private final DataSet probeBatch;
     private final Set<String> executors = new ConcurrentSkipListSet<>();
     private final SparkListener taskListener;
@@ -72,11 +72,28 @@ public final class DataParallelTrial implements AutoCloseable {
      * @param data   the trial's data, held by the driver
      */
     public DataParallelTrial(JavaSparkContext sc, TrialConfig config, Dataset data) {
-        this(sc, config, data, null);
+        this(sc, config, driverData(sc, config, data), null);
     }
 
-    /** A data trial whose warm start ({@code init: pretrained(...)}) reads its model from {@code models}. */
-    public DataParallelTrial(JavaSparkContext sc, TrialConfig config, Dataset data, io.gradflow.model.ModelFiles models) {
+    /** The source of a trial's data held by the driver ({@link DriverData}). */
+    public static TrialData.Source driverData(JavaSparkContext sc, TrialConfig config, Dataset data) {
+        return (workers, perWorker, frequency, dt) -> {
+            long global = (long) workers * perWorker;
+            if (global > data.trainSize()) {
+                throw new IllegalArgumentException("workers " + workers + " × batch_size_per_worker " + perWorker + " = "
+                        + global + " examples per step exceed the " + data.trainSize() + " training examples of dataset "
+                        + data.name() + "; use fewer workers or a smaller batch_size_per_worker");
+            }
+            return new DriverData(sc, data, config.seed(), workers, perWorker, frequency, dt);
+        };
+    }
+
+    /**
+     * A data trial on the data {@code source} opens for its workers and batch sizes, whose warm start
+     * ({@code init: pretrained(...)}) reads its model from {@code models}.
+     */
+    public DataParallelTrial(JavaSparkContext sc, TrialConfig config, TrialData.Source source,
+                             io.gradflow.model.ModelFiles models) {
         useSystemClock();
         Parallelism p = config.parallelism();
         if (!p.isData()) {
@@ -85,20 +102,11 @@ public final class DataParallelTrial implements AutoCloseable {
         }
         this.sc = sc;
         this.config = config;
-        this.data = data;
         this.workers = p.workers() > 0 ? p.workers() : sc.defaultParallelism();
         this.perWorker = p.batchPerWorker(config.batchSize());
         this.frequency = p.averagingFrequency();
-        long global = (long) workers * perWorker;
-        if (global > data.trainSize()) {
-            throw new IllegalArgumentException("workers " + workers + " × batch_size_per_worker " + perWorker + " = "
-                    + global + " examples per step exceed the " + data.trainSize() + " training examples of dataset "
-                    + data.name() + "; use fewer workers or a smaller batch_size_per_worker");
-        }
         this.dtype = config.dtype() == Precision.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
-        this.trainX = TrialRunner.matrix(data.trainX(), data.trainSize(), data.features(), dtype);
-        this.trainY = TrialRunner.oneHot(data.trainY(), data.classes(), dtype);
-        this.order = new MinibatchOrder(config.seed(), data.trainSize(), (int) global);
+        this.data = source.open(workers, perWorker, frequency, dtype);
         this.net = NetworkFactory.build(config, data.features(), data.classes(), models);
         this.listener = new GradientFlowListener(net.probe());
         net.graph().setListeners(listener);
@@ -128,12 +136,9 @@ public final class DataParallelTrial implements AutoCloseable {
             }
         };
         sc.sc().addSparkListener(taskListener);
-        int[] first = order.next();
-        this.probeBatch = minibatch(first);
-        pending = first;
+        this.probeBatch = data.probe();
     }
 
-    private int[] pending;
 
     /** DL4J's property naming the clock of its training statistics. */
     public static final String TIME_SOURCE_PROPERTY = "org.deeplearning4j.spark.time.TimeSource";
@@ -211,20 +216,9 @@ public final class DataParallelTrial implements AutoCloseable {
      * examples, then DL4J averages. Returns the mean over workers of their last minibatch's loss (before its update).
      */
     public double round() {
-        List<DataSet> shards = new ArrayList<>(workers * frequency);
-        int[][] globals = new int[frequency][];
-        for (int s = 0; s < frequency; s++) {
-            globals[s] = pending != null ? pending : order.next();
-            pending = null;
-        }
-        // parallelize slices a list into contiguous runs: worker w's partition holds its f minibatches in order.
-        for (int w = 0; w < workers; w++) {
-            for (int s = 0; s < frequency; s++) {
-                shards.add(minibatch(MinibatchOrder.shard(globals[s], w, workers)));
-            }
-        }
+        JavaRDD<DataSet> shards = data.nextRound();
         long t0 = System.nanoTime();
-        spark.fit(sc.parallelize(shards, workers));
+        spark.fit(shards);
         roundWallNanos += System.nanoTime() - t0;
         collectStats();
         return spark.getScore();
@@ -271,14 +265,25 @@ public final class DataParallelTrial implements AutoCloseable {
         return String.join(",", new TreeSet<>(executors));
     }
 
-    private DataSet minibatch(int[] rows) {
-        return new DataSet(Nd4j.pullRows(trainX, 1, rows), Nd4j.pullRows(trainY, 1, rows));
+    /** Test-set {mean cross-entropy, accuracy} of the driver's (averaged) network. */
+    public double[] test() {
+        return data.test(spark, net.graph());
+    }
+
+    /** Mean cross-entropy of the driver's network over the training examples. */
+    public double trainLoss() {
+        return data.trainLoss(spark, net.graph());
+    }
+
+    /** Input features of the trial's data. */
+    public int features() {
+        return data.features();
     }
 
     @Override
     public void close() {
         sc.sc().removeSparkListener(taskListener);
         NativeMemory.release(net.graph());
-        NativeMemory.close(trainX, trainY);
+        data.close();
     }
 }

@@ -33,6 +33,9 @@ public class GradflowKryoRegistrator implements KryoRegistrator {
             "io.gradflow.trial.CurvePoint",
             "io.gradflow.trial.Provenance",
             "io.gradflow.trial.RunOptions",
+            // distributed data of data-parallel trials: cached and shuffled rows, never ND4J arrays
+            "io.gradflow.dp.Minibatch",
+            "io.gradflow.dp.DistributedData$Example",
     };
 
     @Override

@@ -126,6 +126,9 @@ public final class SweepJob {
             interrupts.track(trials.size(), tally::size);
         }
         Dataset data = null;
+        // A user file for a grid of data trials only is read by Spark and never collected (dp.DistributedData).
+        boolean distributed = spec.dataset().kind().isFile() && !mayHaveTaskTrials(spec);
+        io.gradflow.dp.DistributedData spread = null;
         String fingerprint = null;
         List<String> repairs = new ArrayList<>();
         boolean[] done = new boolean[trials.size()];
@@ -134,8 +137,13 @@ public final class SweepJob {
             String stored = storedFingerprint(dir);
             if (stored != null) {
                 // The path alone does not identify the data: a file relabelled in place must not mix into the sweep.
-                data = Datasets.build(spec.dataset(), spark);
-                fingerprint = Fingerprint.of(data);
+                if (distributed) {
+                    spread = io.gradflow.dp.DistributedData.read(spark, spec.dataset());
+                    fingerprint = spread.fingerprint();
+                } else {
+                    data = Datasets.build(spec.dataset(), spark);
+                    fingerprint = Fingerprint.of(data);
+                }
                 checkData(spec, stored, fingerprint);
             }
             Path parts = new Path(dir.partsPath());
@@ -183,7 +191,10 @@ public final class SweepJob {
                     spec.name(), tally.size(), trials.size(), todo.length);
         }
 
-        if (data == null && todo.length > 0) {
+        if (distributed && spread == null && todo.length > 0) {
+            spread = io.gradflow.dp.DistributedData.read(spark, spec.dataset());
+            fingerprint = spread.fingerprint();
+        } else if (!distributed && data == null && todo.length > 0) {
             data = Datasets.build(spec.dataset(), spark);
             fingerprint = Fingerprint.of(data);
         }
@@ -233,14 +244,21 @@ public final class SweepJob {
             Progress dataProgress = new Progress(progress, dataTrials.size(),
                     dataTrials.stream().mapToDouble(TrialConfig::estimatedCost).sum(), t0);
             int[] n = {0};
-            io.gradflow.dp.DataParallelRunner.runAll(JavaSparkContext.fromSparkContext(spark.sparkContext()), dataTrials,
-                    data, models, r -> {
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            Dataset held = data;
+            io.gradflow.dp.DistributedData shared = spread;
+            io.gradflow.dp.DataParallelRunner.runAll(jsc, dataTrials,
+                    c -> shared != null ? shared.forTrial(c.seed())
+                            : io.gradflow.dp.DataParallelTrial.driverData(jsc, c, held), models, r -> {
                         // one part per data trial: its own unique tag, committed before the receipt is counted
                         List<TrialReceipt> receipts = io.gradflow.store.Parts.sink(spec.name(), dir.partsPath(),
                                 new io.gradflow.store.Parts.Conf(spark.sparkContext().hadoopConfiguration()),
                                 "driver-" + t0 + "-" + (n[0]++)).commit(List.of(r));
                         record(tally, dataProgress, receipts);
                     }, () -> interrupted(interrupts), progress);
+        }
+        if (spread != null) {
+            spread.close(); // its persisted rows and test chunks leave the executors' storage
         }
         if (interrupted(interrupts)) {
             return interruptedOutcome(dir.stagingDir(), trials.size(), tally, t0, todo.length);
@@ -455,6 +473,15 @@ public final class SweepJob {
      * cluster) commits through {@code Parts.sink} on the driver and passes its receipts here the same way.
      */
     /** True when some trial of the grid may be a data-parallel one (an axis value or the fixed setting). */
+    /** True when some trial of the grid may be a task trial (parallelism task, the default). */
+    static boolean mayHaveTaskTrials(GridSpec spec) {
+        List<Object> values = spec.axes().get(Axis.PARALLELISM);
+        if (values != null) {
+            return values.stream().anyMatch(v -> v != io.gradflow.grid.Parallelism.Mode.DATA);
+        }
+        return spec.fixedOrDefault(Axis.PARALLELISM) != io.gradflow.grid.Parallelism.Mode.DATA;
+    }
+
     static boolean mayHaveDataTrials(GridSpec spec) {
         List<Object> values = spec.axes().get(Axis.PARALLELISM);
         if (values != null) {

@@ -330,8 +330,13 @@ public final class TrialRunner {
      * apply (batch norm, residual) and, since a prediction must never cost a trial its row, if it cannot be made.
      */
     public static double[] theory(TrialConfig c, Dataset data) {
+        return theory(c, data.features());
+    }
+
+    /** {@link #theory(TrialConfig, Dataset)} for data with {@code features} inputs. */
+    public static double[] theory(TrialConfig c, int features) {
         try {
-            return MeanField.forTrial(c, data.features())
+            return MeanField.forTrial(c, features)
                     .map(p -> new double[]{p.chiPerBlock(), p.flowLog10()})
                     .orElse(new double[]{Double.NaN, Double.NaN});
         } catch (RuntimeException e) {
