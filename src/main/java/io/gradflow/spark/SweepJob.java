@@ -215,6 +215,8 @@ public final class SweepJob {
             }
             todo = taskPos.stream().mapToInt(Integer::intValue).toArray();
         }
+        // What this run trains: the task trials' job and the data trials after it (what "nothing to do" counts).
+        int toRun = todo.length + dataTrials.size();
         if (data != null && todo.length > 0) {
             String refusal = io.gradflow.dp.BroadcastLimit.refusal(spec.dataset().canonical(),
                     io.gradflow.dp.BroadcastLimit.bytes(data), spark.sparkContext().getConf().getSizeAsBytes(
@@ -261,13 +263,13 @@ public final class SweepJob {
             spread.close(); // its persisted rows and test chunks leave the executors' storage
         }
         if (interrupted(interrupts)) {
-            return interruptedOutcome(dir.stagingDir(), trials.size(), tally, t0, todo.length);
+            return interruptedOutcome(dir.stagingDir(), trials.size(), tally, t0, toRun);
         }
 
         if (tally.size() == 0) {
             dir.abandon();
             return new SweepOutcome(dir.path(), trials.size(), 0, Map.of(),
-                    error != null ? error : "no trial produced a row", System.currentTimeMillis() - t0, todo.length,
+                    error != null ? error : "no trial produced a row", System.currentTimeMillis() - t0, toRun,
                     null, null);
         }
         // The sweep's wall time, the one duration the summary, progress clock, manifest and report all show.
@@ -277,12 +279,12 @@ public final class SweepJob {
             dir.commit();
             SweepOutcome o = analyse(spark, dir, trials.size(), tally, t0, repairs, interrupts);
             return new SweepOutcome(o.directory(), o.trials(), o.rows(), o.byVerdict(), o.error(), wallMillis,
-                    todo.length, o.summary(), o.analysisError(), o.repaired(), o.interrupted());
+                    toRun, o.summary(), o.analysisError(), o.repaired(), o.interrupted());
         } else if (error == null) {
             error = (trials.size() - tally.size()) + " trials have no row";
         }
         return new SweepOutcome(dir.stagingDir(), trials.size(), tally.size(), tally.verdicts(), error,
-                wallMillis, todo.length, null, null, repairs, false);
+                wallMillis, toRun, null, null, repairs, false);
     }
 
     /**

@@ -183,8 +183,66 @@ class StandaloneClusterIT {
     }
 
     /** Runs last: it leaves the cluster with one worker. */
+    /**
+     * Issue 14: data-parallel trials on the two workers, on a built-in dataset (shipped from the driver) and on a
+     * Parquet table the executors read as partitions (never collected): one row per trial, the statistics, and
+     * both workers' executors recorded on each row.
+     */
     @Test
     @Order(2)
+    void dataTrialsTrainAcrossBothWorkersOnBuiltInAndParquetData() throws Exception {
+        Path table = WORK.resolve("table.parquet");
+        SparkSession local = SparkSession.builder().master("local[1]").appName("cluster-it-table")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            local.sql("select cast(id % 3 as string) as label, sin(id) + (id % 3) as a, cos(id * 0.7) as b,"
+                    + " (id % 3) * 0.5 + sin(id * 1.3) as c from range(0, 900)").repartition(3)
+                    .write().mode("overwrite").parquet(table.toString());
+        } finally {
+            local.stop();
+        }
+        String training = "training: {parallelism: data, workers: 2, batch_size_per_worker: 16, averaging_frequency: 2,"
+                + " depth: 3, width: 16, steps: 12, batch_size: 32, learning_rate: 0.1}\n";
+        Map<String, String> data = Map.of(
+                "dp-builtin", "dataset: {kind: spirals, samples: 300, classes: 3}\n",
+                "dp-parquet", "dataset: {kind: parquet, path: \"" + table + "\", label: label}\n");
+        for (Map.Entry<String, String> e : data.entrySet()) {
+            String name = e.getKey();
+            Path grid = WORK.resolve(name + ".yaml");
+            Files.writeString(grid, "name: " + name + "\nseeds: [1]\naxes:\n  activation: [tanh, relu]\n" + training + e.getValue());
+            Path out = WORK.resolve("out-" + name);
+            Run submit = run(WORK.resolve(name + ".log"), 600, "scripts/submit.sh", "--master", masterUrl,
+                    "--conf", "spark.cores.max=2",
+                    "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                    "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=180s",
+                    "--conf", "spark.ui.enabled=false",
+                    "sweep", "--grid", grid.toString(), "--out", out.toString(), "--overwrite", "--quiet");
+            assertThat(submit.code).as(submit.output).isZero();
+            assertThat(submit.output).as(name).contains("2 of 2 trials have a row");
+            SparkSession spark = SparkSession.builder().master("local[1]").appName("cluster-it-" + name)
+                    .config("spark.ui.enabled", "false").getOrCreate();
+            try {
+                Dataset<Row> t = spark.read().parquet(out.resolve(name + "/trials").toString());
+                assertThat(t.count()).as(name).isEqualTo(2);
+                assertThat(t.select("trial_id").distinct().count()).isEqualTo(2);
+                for (Row r : t.select("verdict", "executor_id", "flow_log10_delta_init", "test_accuracy", "parallelism")
+                        .collectAsList()) {
+                    assertThat(r.getString(0)).as(name).isNotEqualTo("FAILED");
+                    assertThat(r.getString(1).split(",")).as(name + ": both workers' executors").hasSize(2);
+                    assertThat(r.isNullAt(2)).isFalse();
+                    assertThat(r.getDouble(3)).isBetween(0.0, 1.0);
+                    assertThat(r.getString(4)).isEqualTo("data");
+                }
+                // 6 rounds of 2 steps, log2 over rounds (0, 1, 2, 4, 5): 5 sampled steps × 3 blocks per trial
+                assertThat(spark.read().parquet(out.resolve(name + "/layer_stats").toString()).count()).isEqualTo(2 * 5 * 3);
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
     void aWorkerKilledMidSweepStillGivesExactlyOneRowPerTrial() throws Exception {
         String grid = """
                 name: worker-kill

@@ -154,6 +154,7 @@ class DataParallelIT {
         io.gradflow.spark.SweepOutcome o = io.gradflow.spark.SweepJob.run(spark, g, tmp.toString(), false, null);
         assertThat(o.error()).isNull();
         assertThat(o.rows()).isEqualTo(3); // one task trial (the data settings do not apply to it) + two data trials
+        assertThat(o.ran()).as("the data trials count as run, not only the task job's").isEqualTo(3);
         var trials = spark.read().parquet(tmp.resolve("mixed/trials").toString());
         assertThat(trials.filter("parallelism = 'data' and workers = 2 and verdict <> 'FAILED'").count()).isEqualTo(2);
         assertThat(trials.filter("parallelism = 'data' and averaging_time_ms >= 0 and executor_id = 'driver'").count()).isEqualTo(2);

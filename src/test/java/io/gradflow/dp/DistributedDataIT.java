@@ -169,6 +169,7 @@ class DistributedDataIT {
         Path out = tmp.resolve("out");
         SweepOutcome o = SweepJob.run(spark, g, out.toString(), SweepJob.Mode.NEW, null);
         assertThat(o.complete()).as(String.valueOf(o.error())).isTrue();
+        assertThat(o.ran()).isEqualTo(4);
         Dataset<Row> trials = spark.read().parquet(out.resolve("spread/trials").toString());
         assertThat(trials.count()).isEqualTo(4);
         assertThat(trials.where("verdict = 'FAILED'").count()).isZero();
