@@ -41,6 +41,18 @@ public final class Arrays2 {
         return contiguous(a) ? copy(a, new double[(int) a.length()]) : toDoubles(a);
     }
 
+    /**
+     * {@link #values} into {@code dst} when it is long enough (its first {@code a.length()} entries; a new array
+     * otherwise), so that a caller reading every step's gradients reuses one buffer. Returns the array written.
+     */
+    public static double[] valuesInto(INDArray a, double[] dst) {
+        int len = (int) a.length();
+        if (!contiguous(a)) {
+            return toDoubles(a);
+        }
+        return copy(a, dst != null && dst.length >= len ? dst : new double[len]);
+    }
+
     /** True when the array's elements are exactly its data buffer, one after another. */
     private static boolean contiguous(INDArray a) {
         return !a.isEmpty() && a.elementWiseStride() == 1 && a.data().length() == a.length();

@@ -9,6 +9,7 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,15 @@ import java.util.Map;
  */
 public final class GradientClipping extends BaseTrainingListener {
 
+    /** A gradient entry's layer (its index in {@link #layerSsq}) and whether the updater divides it by B. */
+    private record Param(int layer, boolean divided) {
+    }
+
     private final ClipSpec clip;
+    private Map<String, Param> params;
+    private double[] layerSsq;
+    private double[] buffer;
+    private final List<INDArray> trainable = new ArrayList<>();
     private long steps;
     private long clipped;
     long nanos;
@@ -60,25 +69,38 @@ public final class GradientClipping extends BaseTrainingListener {
         double c = clip.threshold();
         // What DL4J's updater will see, parameter by parameter: the raw gradient over B where it divides by the
         // minibatch size, as it is where it does not (batch norm's running mean and variance, which ride in the
-        // gradient as the updates to subtract: they are not gradients and norm(c) leaves them out).
-        Map<String, Double> layerSsq = new LinkedHashMap<>();
-        List<INDArray> trainable = new ArrayList<>();
+        // gradient as the updates to subtract: they are not gradients and norm(c) leaves them out). The per-
+        // parameter facts are looked up once; the values go through one reused buffer.
+        Map<String, INDArray> grads = g.gradient().gradientForVariable();
+        if (params == null) {
+            params = new LinkedHashMap<>();
+            Map<String, Integer> layers = new HashMap<>();
+            for (String key : grads.keySet()) {
+                int cut = key.lastIndexOf('_');
+                Layer layer = g.getLayer(key.substring(0, cut));
+                int index = layers.computeIfAbsent(layer.getConfig().getLayerName(), k -> layers.size());
+                params.put(key, new Param(index, layer.updaterDivideByMinibatch(key.substring(cut + 1))));
+            }
+            layerSsq = new double[layers.size()];
+        }
+        java.util.Arrays.fill(layerSsq, 0);
+        trainable.clear();
         double trainableSsq = 0;
         double maxAbs = 0;
         boolean finite = true;
-        for (Map.Entry<String, INDArray> e : g.gradient().gradientForVariable().entrySet()) {
-            String key = e.getKey();
-            int cut = key.lastIndexOf('_');
-            Layer layer = g.getLayer(key.substring(0, cut));
-            boolean divided = layer.updaterDivideByMinibatch(key.substring(cut + 1));
-            double[] v = Arrays2.values(e.getValue());
-            double scale = divided ? batch : 1;
-            double norm = Stats.l2(v) / scale;
+        for (Map.Entry<String, INDArray> e : grads.entrySet()) {
+            Param p = params.get(e.getKey());
+            INDArray a = e.getValue();
+            int n = (int) a.length();
+            buffer = Arrays2.valuesInto(a, buffer);
+            double[] v = buffer;
+            double scale = p.divided() ? batch : 1;
+            double norm = Stats.l2(v, n) / scale;
             finite &= Double.isFinite(norm);
-            maxAbs = Math.max(maxAbs, Stats.maxAbs(v) / scale);
-            layerSsq.merge(layer.getConfig().getLayerName(), norm * norm, Double::sum);
-            if (divided) {
-                trainable.add(e.getValue());
+            maxAbs = Math.max(maxAbs, Stats.maxAbs(v, n) / scale);
+            layerSsq[p.layer()] += norm * norm;
+            if (p.divided()) {
+                trainable.add(a);
                 trainableSsq += norm * norm;
             }
         }
@@ -96,7 +118,11 @@ public final class GradientClipping extends BaseTrainingListener {
                         changed = true;
                     }
                 }
-                case LAYER_NORM -> changed = layerSsq.values().stream().anyMatch(ssq -> Math.sqrt(ssq) > c);
+                case LAYER_NORM -> {
+                    for (double ssq : layerSsq) {
+                        changed |= Math.sqrt(ssq) > c;
+                    }
+                }
                 case VALUE -> changed = maxAbs > c;
                 case NONE -> changed = false;
             }

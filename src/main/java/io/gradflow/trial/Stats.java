@@ -13,8 +13,14 @@ public final class Stats {
 
     /** ‖x‖₂ = sqrt(Σ x²), computed with scaling so that large finite values do not overflow. 0 for empty. */
     public static double l2(double[] x) {
+        return l2(x, x.length);
+    }
+
+    /** {@link #l2(double[])} of the first {@code n} entries. */
+    public static double l2(double[] x, int n) {
         double max = 0;
-        for (double v : x) {
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
             if (Double.isNaN(v)) {
                 return Double.NaN;
             }
@@ -28,8 +34,8 @@ public final class Stats {
         double lift = max < 0x1.0p-500 ? 0x1.0p600 : 1.0;
         double inv = 1.0 / (max * lift);
         double ssq = 0;
-        for (double v : x) {
-            double t = v * lift * inv;
+        for (int i = 0; i < n; i++) {
+            double t = x[i] * lift * inv;
             ssq += t * t;
         }
         return max * Math.sqrt(ssq);
@@ -49,11 +55,17 @@ public final class Stats {
 
     /** max |x|; NaN if any entry is NaN or the array is empty. */
     public static double maxAbs(double[] x) {
-        if (x.length == 0) {
+        return maxAbs(x, x.length);
+    }
+
+    /** {@link #maxAbs(double[])} of the first {@code n} entries. */
+    public static double maxAbs(double[] x, int n) {
+        if (n == 0) {
             return Double.NaN;
         }
         double m = 0;
-        for (double v : x) {
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
             if (Double.isNaN(v)) {
                 return Double.NaN;
             }

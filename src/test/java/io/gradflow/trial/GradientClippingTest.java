@@ -128,6 +128,30 @@ class GradientClippingTest {
     }
 
     @Test
+    void theGradientViewsAreReadThroughOneReusedBuffer() {
+        // What GradientClipping relies on to allocate nothing per step: every gradient view of the network is
+        // contiguous, so valuesInto fills the caller's buffer instead of making a copy.
+        TrialConfig c = Fixtures.trial(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), true, true, 3, 1)
+                .withResidual(Residual.REZERO);
+        ComputationGraph g = NetworkFactory.build(c, FEATURES, CLASSES).graph();
+        double[] buf = new double[1 << 16];
+        int[] checked = {0};
+        g.setListeners(new BaseTrainingListener() {
+            @Override
+            public void onGradientCalculation(Model model) {
+                ((ComputationGraph) model).gradient().gradientForVariable().forEach((k, v) -> {
+                    double[] got = Arrays2.valuesInto(v, buf);
+                    assertThat(got).as(k).isSameAs(buf);
+                    assertThat(java.util.Arrays.copyOf(got, (int) v.length())).as(k).isEqualTo(Arrays2.values(v));
+                    checked[0]++;
+                });
+            }
+        });
+        g.fit(batch());
+        assertThat(checked[0]).as("every parameter's gradient").isEqualTo(g.paramTable().size());
+    }
+
+    @Test
     void globalNormClippingRescalesTheWholeGradientToAtMostC() {
         TrialConfig probe = config(ClipSpec.NONE, true, Residual.REZERO);
         Step free = step(probe);
