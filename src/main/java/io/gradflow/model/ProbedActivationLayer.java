@@ -22,6 +22,11 @@ public class ProbedActivationLayer extends org.deeplearning4j.nn.conf.layers.Act
         super(activationFn);
     }
 
+    /** For DL4J's JSON machinery (the layered reference graph round-trips like the fused one). */
+    public ProbedActivationLayer() {
+        super(new org.nd4j.linalg.activations.impl.ActivationIdentity());
+    }
+
     @Override
     public ProbedActivationLayer clone() {
         return (ProbedActivationLayer) super.clone();

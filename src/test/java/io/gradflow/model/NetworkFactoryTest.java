@@ -186,4 +186,20 @@ class NetworkFactoryTest {
         INDArray w = NetworkFactory.build(c, 4, 2).graph().getParam(Network.weightParam(1));
         return w.stdNumber().doubleValue();
     }
+
+    @Test
+    void bothGraphFormsSurviveDl4jsJsonRoundTrip() {
+        for (boolean bn : new boolean[]{false, true}) {
+            for (Residual r : Residual.values()) {
+                TrialConfig c = Fixtures.trial(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), bn, false, 2, 1)
+                        .withResidual(r);
+                for (ComputationGraphConfiguration conf : new ComputationGraphConfiguration[]{
+                        NetworkFactory.configuration(c, 5, 4), NetworkFactory.layeredConfiguration(c, 5, 4)}) {
+                    ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+                    assertThat(back.toJson()).as(r + " bn " + bn).isEqualTo(conf.toJson());
+                    assertThat(back.getVertices().keySet()).isEqualTo(conf.getVertices().keySet());
+                }
+            }
+        }
+    }
 }
