@@ -2,7 +2,6 @@ package io.gradflow.dp;
 
 import io.gradflow.model.ModelFiles;
 import io.gradflow.data.Dataset;
-import io.gradflow.grid.Precision;
 import io.gradflow.grid.TrialConfig;
 import io.gradflow.trial.CurvePoint;
 import io.gradflow.trial.LayerStat;
@@ -15,8 +14,6 @@ import io.gradflow.trial.TrialSummary;
 import io.gradflow.trial.Verdict;
 import io.gradflow.trial.Versions;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
