@@ -366,6 +366,10 @@ class ResumeIT {
 
     private Process driver(Path gridFile, Path out) throws Exception {
         List<String> cmd = new ArrayList<>();
+        // SIGINT at its default disposition in the driver, as at a terminal: a build started in the background
+        // (`mvn verify &`, nohup) runs with SIGINT ignored, which every child inherits and the JVM then keeps
+        // ignored, so Ctrl-C could never reach the sweep. GNU env (coreutils ≥ 8.31) resets it and execs java.
+        cmd.addAll(List.of("env", "--default-signal=INT"));
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-opens") || a.startsWith("-D") || a.startsWith("-XX") || a.startsWith("-Xmx"))
