@@ -40,9 +40,8 @@ import java.util.concurrent.ConcurrentSkipListSet;
  *
  * <p>Each round's data come from a {@link TrialData}: the driver's ({@link DriverData}: {@link MinibatchOrder} over
  * a built-in or collected dataset, evaluated on the driver) or Spark's ({@link DistributedData}: a user file whose
- * training rows stay in the executors, evaluated with DL4J Spark's scoring and evaluation, which rebuild the
- * network from its JSON: gradflow's layers survive that round trip, {@code ModelStoreTest}). Workers rebuild the
- * graph for training from the configuration by Java serialization.
+ * training rows stay in the executors, evaluated there by partitions that rebuild the network from its JSON and
+ * the broadcast parameters). Workers rebuild the graph for training from the configuration by Java serialization.
  */
 public final class DataParallelTrial implements AutoCloseable {
 

@@ -16,7 +16,6 @@ import org.apache.spark.sql.types.StringType;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import scala.Tuple2;
@@ -62,8 +61,8 @@ import static org.apache.spark.sql.functions.xxhash64;
  * rows by a hash of their content and its seed (a shuffle Spark sorts once per trial), cuts that order into
  * minibatches of {@code batch_size_per_worker} rows (the last partial one is dropped), and takes them round by
  * round, worker w of round r getting minibatches {@code (r·F + s)·W + w} for s = 0..F−1 (cyclically: an epoch
- * repeats the same order). Test and training losses and accuracy come from DL4J Spark's evaluation and scoring on
- * the executors. Probe minibatch: the first global one (minibatches 0..W−1), the only training rows the driver
+ * repeats the same order). Test and training losses and accuracy are computed on the executors with the task
+ * trials' evaluation code ({@link #evaluate}). Probe minibatch: the first global one (minibatches 0..W−1), the only training rows the driver
  * sees.
  */
 public final class DistributedData implements AutoCloseable {
@@ -331,6 +330,51 @@ public final class DistributedData implements AutoCloseable {
         test.unpersist(false);
     }
 
+    /**
+     * {mean cross-entropy, accuracy} of the driver's network {@code g} over {@code data}, on the executors with the
+     * task trials' evaluation code ({@code TrialRunner.evaluate}): each partition rebuilds the network from its
+     * JSON configuration and the broadcast parameters, and only three sums come back. (DL4J Spark's own
+     * {@code evaluate}/{@code calculateScore} failed on the standalone cluster with a rank-0 input inside its
+     * shared evaluation runner.)
+     */
+    static double[] evaluate(ComputationGraph g, JavaRDD<Minibatch> data, DataType dt) {
+        String json = g.getConfiguration().toJson();
+        double[] params = g.params().castTo(DataType.DOUBLE).dup().data().asDouble();
+        int len = params.length;
+        org.apache.spark.broadcast.Broadcast<double[]> bp =
+                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(data.context()).broadcast(params);
+        try {
+            double[] sums = data.mapPartitions(it -> {
+                ComputationGraph net = null;
+                double loss = 0;
+                double correct = 0;
+                double n = 0;
+                try {
+                    while (it.hasNext()) {
+                        Minibatch m = it.next();
+                        if (net == null) {
+                            net = new ComputationGraph(org.deeplearning4j.nn.conf.ComputationGraphConfiguration.fromJson(json));
+                            net.init(org.nd4j.linalg.factory.Nd4j.create(bp.value()).castTo(dt).reshape(1, len), false);
+                        }
+                        org.nd4j.linalg.api.ndarray.INDArray x = org.nd4j.linalg.factory.Nd4j.create(m.x(),
+                                new long[]{m.rows(), m.features()}, 'c').castTo(dt);
+                        double[] r = io.gradflow.trial.TrialRunner.evaluate(net, x, m.y());
+                        loss += r[0] * m.rows();
+                        correct += r[1] * m.rows();
+                        n += m.rows();
+                        x.close();
+                    }
+                } finally {
+                    io.gradflow.trial.NativeMemory.release(net);
+                }
+                return List.of(new double[]{loss, correct, n}).iterator();
+            }).reduce((a, b) -> new double[]{a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+            return new double[]{sums[0] / sums[2], sums[1] / sums[2]};
+        } finally {
+            bp.destroy();
+        }
+    }
+
     /** fmix64 of MurmurHash3: a row's place in one trial's order, from its content hash and the trial's seed. */
     static long mix(long key, long seed) {
         long h = key ^ (seed * 0x9E3779B97F4A7C15L);
@@ -464,16 +508,12 @@ public final class DistributedData implements AutoCloseable {
 
         @Override
         public double[] test(SparkComputationGraph s, ComputationGraph g) {
-            DataType type = dt;
-            JavaRDD<DataSet> t = test.map(mb -> mb.toDataSet(type));
-            Evaluation e = s.evaluate(t);
-            return new double[]{s.calculateScore(t, true), e.accuracy()};
+            return evaluate(g, test, dt);
         }
 
         @Override
         public double trainLoss(SparkComputationGraph s, ComputationGraph g) {
-            DataType type = dt;
-            return s.calculateScore(batches.values().map(mb -> mb.toDataSet(type)), true);
+            return evaluate(g, batches.values(), dt)[0];
         }
 
         @Override
