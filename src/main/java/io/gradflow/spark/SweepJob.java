@@ -382,8 +382,6 @@ public final class SweepJob {
         GridSpec previous;
         try {
             previous = GridParser.parse(dir.previousGrid(), dir.path() + "/" + SweepDir.GRID_FILE, spec.name());
-            // resolved like the new grid, so that their trial ids compare (warm starts hash their models)
-            previous = ModelStore.resolve(previous, hadoop);
         } catch (GridException e) {
             throw new GridException("the stored grid of sweep '" + spec.name() + "' cannot be read (" + e.getMessage()
                     + "); pass --overwrite to start over");
@@ -392,6 +390,9 @@ public final class SweepJob {
         if (diff.same()) {
             return;
         }
+        // Only a changed grid compares trial ids: then the old grid's warm starts are resolved like the new one's
+        // (the ids hash the models), reading its model files only now.
+        diff = GridDiff.compare(ModelStore.resolve(previous, hadoop), spec);
         String what = String.join("; ", diff.changes());
         if (!diff.extensionOnly()) {
             throw new GridException("the grid of sweep '" + spec.name() + "' changed since it ran (" + what

@@ -46,6 +46,9 @@ public final class ModelStore implements ModelFiles {
     /** The folder of model files inside a sweep folder. */
     public static final String DIR = "models";
 
+    /** Thread-safe once configured; one for every sidecar this JVM writes or reads. */
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Parts.Conf conf;
     private final String modelsDir;
 
@@ -94,7 +97,7 @@ public final class ModelStore implements ModelFiles {
                 ModelSerializer.writeModel(g, out, true);
             }
             replace(fs, tmp, new Path(dir, id + ".zip"));
-            ObjectNode meta = new ObjectMapper().createObjectNode();
+            ObjectNode meta = JSON.createObjectNode();
             meta.put("trial_id", id);
             meta.put("combination_id", Schemas.combinationId(c));
             meta.put("seed", c.seed());
@@ -103,7 +106,7 @@ public final class ModelStore implements ModelFiles {
             meta.put("weights_fingerprint", WarmStart.fingerprint(g));
             Path jtmp = new Path(dir, "." + id + ".json." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
             try (FSDataOutputStream out = fs.create(jtmp, true)) {
-                out.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
+                out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
             }
             replace(fs, jtmp, new Path(dir, id + ".json"));
         } catch (IOException e) {
@@ -228,7 +231,7 @@ public final class ModelStore implements ModelFiles {
             for (FileStatus f : fs.listStatus(models, q -> q.getName().endsWith(".json") && !q.getName().startsWith("."))) {
                 JsonNode meta;
                 try (FSDataInputStream in = fs.open(f.getPath())) {
-                    meta = new ObjectMapper().readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    meta = JSON.readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
                 }
                 if (meta != null && init.id().equals(meta.path("combination_id").asText())) {
                     bySeed.put(meta.path("seed").asLong(),

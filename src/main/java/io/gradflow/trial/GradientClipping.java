@@ -93,11 +93,10 @@ public final class GradientClipping extends BaseTrainingListener {
             INDArray a = e.getValue();
             int n = (int) a.length();
             buffer = Arrays2.valuesInto(a, buffer);
-            double[] v = buffer;
             double scale = p.divided() ? batch : 1;
-            double norm = Stats.l2(v, n) / scale;
+            double norm = Stats.l2(buffer, n) / scale;
             finite &= Double.isFinite(norm);
-            maxAbs = Math.max(maxAbs, Stats.maxAbs(v, n) / scale);
+            maxAbs = Math.max(maxAbs, Stats.maxAbs(buffer, n) / scale);
             layerSsq[p.layer()] += norm * norm;
             if (p.divided()) {
                 trainable.add(a);
