@@ -29,16 +29,19 @@ import java.util.TreeSet;
 
 /**
  * The analysis of a finished sweep folder, the one entry point for the sweep and for {@code gradflow report}:
- * read {@code trials}, {@code layer_stats} and {@code curves}, compute {@code comparison} and {@code effects}
- * with the pure functions of this package over the per-trial rows, write both as Parquet and write
- * {@code report.html}, each replacing an earlier one. The report's per-block and per-step series, which are
- * proportional to layer_stats and curves, are aggregated by Spark SQL and only the aggregates are collected.
+ * read {@code trials}, {@code layer_stats} and {@code curves}, compute {@code comparison} and {@code effects},
+ * write both as Parquet and write {@code report.html}, each replacing an earlier one. Everything proportional to
+ * the trials is computed by Spark SQL where the rows are ({@link SparkAnalysis}: comparison, effects, the trial
+ * summary; here: the report's per-block and per-step series); the driver collects one row per combination, effect,
+ * block or step, so the analysis' memory does not grow with the number of seeds. The pure functions of this package
+ * ({@link Comparison}, {@link Effects}, {@link Profiles}) define the same numbers over collected rows and are what
+ * the Spark path is tested against.
  */
 public final class Analysis {
 
     public static final String REPORT_FILE = "report.html";
 
-    private static final String[] SETTINGS = Arrays.stream(Axis.values()).map(Axis::key).toArray(String[]::new);
+    static final String[] SETTINGS = Arrays.stream(Axis.values()).map(Axis::key).toArray(String[]::new);
 
     private Analysis() {
     }
@@ -49,12 +52,12 @@ public final class Analysis {
      * @param sweepDir   the sweep folder
      * @param sweep      the sweep name
      * @param axes       the varied axes in grid order (levels in grid order, the first is the baseline)
-     * @param trials     the trials read
+     * @param trials     what was counted over the trials
      * @param comparison one row per combination, by rank
      * @param effects    every effect row written
      * @param reportPath the report written
      */
-    public record Result(String sweepDir, String sweep, List<AxisLevels> axes, List<TrialRow> trials,
+    public record Result(String sweepDir, String sweep, List<AxisLevels> axes, TrialSummary trials,
                          List<ComparisonRow> comparison, List<EffectRow> effects, String reportPath) {
     }
 
@@ -71,36 +74,40 @@ public final class Analysis {
         Path trialsPath = new Path(dir, Schemas.TRIALS.name());
         // A missing or truncated dataset is one line of bad input, found before anything is written.
         SweepDir.requireDatasets(sweepDir, spark.sparkContext().hadoopConfiguration());
-        List<TrialRow> trials = readTrials(spark, trialsPath.toString());
-        if (trials.isEmpty()) {
-            throw new IllegalArgumentException("the trials dataset " + trialsPath + " has no rows; there is nothing to analyse");
-        }
-        List<AxisLevels> axes = axes(readText(fs, new Path(dir, SweepDir.GRID_FILE)), trials);
-        List<ComparisonRow> comparison = Comparison.compute(trials, axes);
-        List<EffectRow> effects = Effects.compute(trials, axes);
-
-        Path staging = new Path(dir, ".analysis.incomplete");
-        delete(fs, staging);
+        Dataset<Row> f = SparkAnalysis.frame(trialsFrame(spark, trialsPath.toString()))
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
-            return write(spark, fs, dir, trialsPath, staging, trials, axes, comparison, effects);
-        } finally {
-            // Failed or interrupted half way, the analysis leaves no half-built output behind; a rerun starts clean.
+            TrialSummary summary = SparkAnalysis.summary(f);
+            if (summary.count() == 0) {
+                throw new IllegalArgumentException("the trials dataset " + trialsPath + " has no rows; there is nothing to analyse");
+            }
+            Map<String, List<Object>> values = SparkAnalysis.distinctValues(f);
+            List<AxisLevels> axes = axes(readText(fs, new Path(dir, SweepDir.GRID_FILE)), values);
+            SparkAnalysis.register(spark);
+            List<ComparisonRow> comparison = SparkAnalysis.comparison(f, axes);
+            List<EffectRow> effects = SparkAnalysis.effects(spark, f, axes, values);
+
+            Path staging = new Path(dir, ".analysis.incomplete");
             delete(fs, staging);
+            try {
+                return write(spark, fs, dir, trialsPath, staging, summary, axes, comparison, effects);
+            } finally {
+                // Failed or interrupted half way, the analysis leaves no half-built output behind; a rerun starts clean.
+                delete(fs, staging);
+            }
+        } finally {
+            f.unpersist();
         }
     }
 
     private static Result write(SparkSession spark, FileSystem fs, Path dir, Path trialsPath, Path staging,
-                                List<TrialRow> trials, List<AxisLevels> axes, List<ComparisonRow> comparison,
+                                TrialSummary trials, List<AxisLevels> axes, List<ComparisonRow> comparison,
                                 List<EffectRow> effects) {
         DatasetWriter.write(spark, Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()).toString());
         DatasetWriter.write(spark, Schemas.EFFECTS, effects, new Path(staging, Schemas.EFFECTS.name()).toString());
 
-        // A rezero net's branch δ is exactly 0 at init and then scales with each block's gate: its profiles show the
-        // residual stream's δ, the quantity its verdict is judged on.
-        java.util.Set<String> onStream = new java.util.HashSet<>();
-        trials.stream().filter(t -> "rezero".equals(t.level(Axis.RESIDUAL.key()))).forEach(t -> onStream.add(t.trialId()));
         // Aggregated by Spark where the rows are: only one value per combination × block or step reaches the driver.
-        Map<String, Profiles.Profile> profiles = deltaProfiles(spark, fs, dir, trialsPath, onStream);
+        Map<String, Profiles.Profile> profiles = deltaProfiles(spark, fs, dir, trialsPath);
         Map<String, java.util.TreeMap<Integer, Double>> losses = lossCurves(spark, fs, dir, trialsPath);
         String sweep = sweepName(spark, trialsPath.toString(), dir);
         List<String> datasets = spark.read().parquet(trialsPath.toString()).select("dataset").distinct()
@@ -125,7 +132,13 @@ public final class Analysis {
 
     // ---------------------------------------------------------------- reading
 
-    static List<TrialRow> readTrials(SparkSession spark, String path) {
+    /**
+     * The trials dataset at {@code path} with every column the analysis reads, those of older datasets added with
+     * the values they had then.
+     *
+     * @throws IllegalArgumentException naming the path and the first missing column when it is not a trials dataset
+     */
+    static Dataset<Row> trialsFrame(SparkSession spark, String path) {
         Dataset<Row> df = spark.read().parquet(path);
         List<String> need = new ArrayList<>(List.of("trial_id", "combination_id", "seed", "verdict", "error_message",
                 "error_stack", "wall_time_ms"));
@@ -159,20 +172,14 @@ public final class Analysis {
                 throw new IllegalArgumentException(path + " is not a gradflow trials dataset: it has no column '" + c + "'");
             }
         }
+        return df;
+    }
+
+    /** Every trial row, collected and sorted by trial id: the input of the pure functions, for tests and small sweeps. */
+    static List<TrialRow> readTrials(SparkSession spark, String path) {
         List<TrialRow> out = new ArrayList<>();
-        for (Row r : df.selectExpr(need.toArray(String[]::new)).collectAsList()) {
-            Map<String, Object> settings = new LinkedHashMap<>();
-            for (int i = 0; i < SETTINGS.length; i++) {
-                settings.put(SETTINGS[i], r.get(7 + i));
-            }
-            double[] o = new double[Outcome.values().length];
-            for (int i = 0; i < o.length; i++) {
-                int k = 7 + SETTINGS.length + i;
-                o[i] = r.isNullAt(k) ? Double.NaN : ((Number) r.get(k)).doubleValue();
-            }
-            int stop = 7 + SETTINGS.length + o.length;
-            out.add(new TrialRow(r.getString(0), r.getString(1), settings, r.getLong(2), r.getString(3),
-                    r.getString(4), r.getString(5), o, r.getLong(6), r.isNullAt(stop) ? -1 : r.getInt(stop)));
+        for (Row r : SparkAnalysis.frame(trialsFrame(spark, path)).collectAsList()) {
+            out.add(SparkAnalysis.trialRow(r));
         }
         out.sort(Comparator.comparing(TrialRow::trialId));
         return out;
@@ -187,14 +194,16 @@ public final class Analysis {
      * The varied axes and their order from the sweep's grid file; levels are rendered as in {@code trials}. Without
      * a readable grid file, every setting with more than one value in {@code trials} is an axis (levels sorted:
      * false before true, numbers ascending, text alphabetically).
+     *
+     * @param values each setting's distinct values over the trials
      */
-    static List<AxisLevels> axes(String gridText, List<TrialRow> trials) {
+    static List<AxisLevels> axes(String gridText, Map<String, List<Object>> values) {
         if (gridText != null) {
             try {
                 GridSpec g = GridParser.parse(gridText, SweepDir.GRID_FILE, "sweep");
                 List<AxisLevels> out = new ArrayList<>();
-                g.axes().forEach((a, values) -> {
-                    List<String> levels = values.stream().map(Axis::render).distinct().toList();
+                g.axes().forEach((a, v) -> {
+                    List<String> levels = v.stream().map(Axis::render).distinct().toList();
                     if (levels.size() > 1) {
                         out.add(new AxisLevels(a.key(), levels));
                     }
@@ -204,23 +213,23 @@ public final class Analysis {
                 // e.g. a CSV dataset path that no longer exists: fall back to the values in trials
             }
         }
-        return inferAxes(trials);
+        return inferAxes(values);
     }
 
-    static List<AxisLevels> inferAxes(List<TrialRow> trials) {
+    static List<AxisLevels> inferAxes(Map<String, List<Object>> values) {
         List<AxisLevels> out = new ArrayList<>();
         for (String s : SETTINGS) {
-            TreeSet<Object> values = new TreeSet<>(Analysis::compareValues);
-            trials.forEach(t -> values.add(t.settings().get(s)));
-            if (values.size() > 1) {
-                out.add(new AxisLevels(s, values.stream().map(String::valueOf).toList()));
+            TreeSet<Object> sorted = new TreeSet<>(Analysis::compareValues);
+            sorted.addAll(values.getOrDefault(s, List.of()));
+            if (sorted.size() > 1) {
+                out.add(new AxisLevels(s, sorted.stream().map(String::valueOf).toList()));
             }
         }
         return out;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static int compareValues(Object a, Object b) {
+    static int compareValues(Object a, Object b) {
         if (a instanceof Comparable ca && a.getClass() == b.getClass()) {
             return ca.compareTo(b);
         }
@@ -229,11 +238,10 @@ public final class Analysis {
 
     /**
      * {@link Profiles#meanLog10Delta} computed by Spark SQL: the mean over each combination's seeds of log10‖δ_l‖
-     * per block at step 0 and at each trial's last sampled step, finite positive norms only; for the trials in
-     * {@code onStream} (rezero nets) the residual stream's {@code delta_out_norm}.
+     * per block at step 0 and at each trial's last sampled step, finite positive norms only; for rezero nets the
+     * residual stream's {@code delta_out_norm}.
      */
-    static Map<String, Profiles.Profile> deltaProfiles(SparkSession spark, FileSystem fs, Path dir, Path trialsPath,
-                                                      java.util.Set<String> onStream) {
+    static Map<String, Profiles.Profile> deltaProfiles(SparkSession spark, FileSystem fs, Path dir, Path trialsPath) {
         Path p = new Path(dir, Schemas.LAYER_STATS.name());
         Map<String, Profiles.Profile> out = new LinkedHashMap<>();
         if (!exists(fs, p)) {
@@ -241,18 +249,16 @@ public final class Analysis {
         }
         Dataset<Row> l = spark.read().parquet(p.toString());
         Dataset<Row> last = l.groupBy("trial_id").agg(org.apache.spark.sql.functions.max("step").as("last_step"));
-        Dataset<Row> combos = spark.read().parquet(trialsPath.toString()).select("trial_id", "combination_id");
-        Dataset<Row> stream = spark.createDataset(new ArrayList<>(onStream), org.apache.spark.sql.Encoders.STRING())
-                .toDF("stream_trial_id").withColumn("on_stream", org.apache.spark.sql.functions.lit(true));
+        // A rezero net's branch δ is exactly 0 at init and then scales with each block's gate: its profiles show the
+        // residual stream's δ, the quantity its verdict is judged on.
+        Dataset<Row> combos = trialsFrame(spark, trialsPath.toString())
+                .selectExpr("trial_id", "combination_id", "coalesce(residual_form = 'rezero', false) AS on_stream");
         // NaN and infinities are stored as null, so "norm > 0" keeps exactly the finite positive norms.
-        Dataset<Row> ends = l.join(last, "trial_id").where("step = 0 or step = last_step");
-        List<Row> rows = ends.join(org.apache.spark.sql.functions.broadcast(stream),
-                        ends.col("trial_id").equalTo(stream.col("stream_trial_id")), "left")
-                .selectExpr("trial_id", "step", "last_step", "block",
+        List<Row> rows = l.join(last, "trial_id").where("step = 0 or step = last_step").join(combos, "trial_id")
+                .selectExpr("combination_id", "step = last_step and step > 0 as end", "block",
                         "CASE WHEN on_stream THEN delta_out_norm ELSE delta_norm END AS norm")
                 .where("norm > 0")
-                .join(combos, "trial_id")
-                .selectExpr("combination_id", "step = last_step and step > 0 as end", "block", "log10(norm) as v")
+                .selectExpr("combination_id", "end", "block", "log10(norm) as v")
                 .groupBy("combination_id", "end", "block").agg(org.apache.spark.sql.functions.avg("v"))
                 .orderBy("combination_id", "end", "block").collectAsList();
         Map<String, Map<Boolean, Map<Integer, Double>>> acc = new LinkedHashMap<>();

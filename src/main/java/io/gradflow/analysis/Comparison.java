@@ -46,22 +46,34 @@ public final class Comparison {
             rows.add(new ComparisonRow(e.getKey(), label(first, axes), first.settings(), seeds.size(), failed, diverged,
                     est, majority(seeds.stream().map(TrialRow::verdict).toList()), 0));
         }
-        rows.sort(ranking(axes));
-        List<ComparisonRow> ranked = new ArrayList<>(rows.size());
-        for (int i = 0; i < rows.size(); i++) {
-            ranked.add(rows.get(i).withRank(i + 1));
+        return rank(rows, axes);
+    }
+
+    /** The rows sorted by {@link #RANKING_RULE} (ties in grid order, then by combination id), ranked 1, 2, .... */
+    static List<ComparisonRow> rank(List<ComparisonRow> rows, List<AxisLevels> axes) {
+        List<ComparisonRow> sorted = new ArrayList<>(rows);
+        sorted.sort(ranking(axes));
+        List<ComparisonRow> ranked = new ArrayList<>(sorted.size());
+        for (int i = 0; i < sorted.size(); i++) {
+            ranked.add(sorted.get(i).withRank(i + 1));
         }
         return ranked;
     }
 
     /** The most common verdict; a tie goes to the worse one (later in {@link #VERDICT_ORDER}). */
     public static String majority(List<String> verdicts) {
-        Map<String, Integer> counts = new HashMap<>();
-        verdicts.forEach(v -> counts.merge(v, 1, Integer::sum));
+        Map<String, Long> counts = new HashMap<>();
+        verdicts.forEach(v -> counts.merge(v, 1L, Long::sum));
+        return majority(counts);
+    }
+
+    /** {@link #majority(List)} from each verdict's count; a tie between verdicts of no known order goes to the later name. */
+    public static String majority(Map<String, Long> counts) {
         String best = null;
-        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+        for (Map.Entry<String, Long> e : counts.entrySet()) {
             if (best == null || e.getValue() > counts.get(best)
-                    || (e.getValue().equals(counts.get(best)) && severity(e.getKey()) > severity(best))) {
+                    || (e.getValue().equals(counts.get(best)) && (severity(e.getKey()) > severity(best)
+                    || (severity(e.getKey()) == severity(best) && e.getKey().compareTo(best) > 0)))) {
                 best = e.getKey();
             }
         }
@@ -84,12 +96,17 @@ public final class Comparison {
 
     /** The label of a combination: the varied axes' values in grid order, or "all" without varied axes. */
     public static String label(TrialRow t, List<AxisLevels> axes) {
+        return label(t.settings(), axes);
+    }
+
+    /** The label of a combination from its settings (values as in {@code trials}). */
+    public static String label(Map<String, Object> settings, List<AxisLevels> axes) {
         if (axes.isEmpty()) {
             return "all";
         }
         List<String> parts = new ArrayList<>();
         for (AxisLevels a : axes) {
-            parts.add(a.name() + "=" + t.level(a.name()));
+            parts.add(a.name() + "=" + settings.get(a.name()));
         }
         return String.join(", ", parts);
     }

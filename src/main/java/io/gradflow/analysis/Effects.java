@@ -119,8 +119,7 @@ public final class Effects {
         }
         double[] d = pairs.stream().mapToDouble(p -> p[1] - p[0]).toArray();
         out.add(new EffectRow(kind, o, a.name(), level, a.baseline(), stratum, null, null, null, Estimate.of(d),
-                pairs.stream().mapToDouble(p -> p[0]).average().orElse(Double.NaN),
-                pairs.stream().mapToDouble(p -> p[1]).average().orElse(Double.NaN)));
+                mean(pairs, 0), mean(pairs, 1)));
     }
 
     private static void interactions(List<EffectRow> out, List<TrialRow> trials, AxisLevels a, AxisLevels b,
@@ -145,11 +144,17 @@ public final class Effects {
                     double[] d = quads.stream().mapToDouble(q -> q[1] - q[0]).toArray();
                     out.add(new EffectRow(EffectRow.INTERACTION, o, a.name(), la, a.baseline(), EffectRow.ALL,
                             b.name(), lb, b.baseline(), Estimate.of(d),
-                            quads.stream().mapToDouble(q -> q[0]).average().orElse(Double.NaN),
-                            quads.stream().mapToDouble(q -> q[1]).average().orElse(Double.NaN)));
+                            mean(quads, 0), mean(quads, 1)));
                 }
             }
         }
+    }
+
+    /** The exact mean of one column of the pairs (or quadruples' contrasts), as the Spark path computes it. */
+    private static double mean(List<double[]> rows, int column) {
+        ExactSum acc = new ExactSum();
+        rows.forEach(r -> acc.add(r[column]));
+        return acc.mean();
     }
 
     private static double value(Map<String, TrialRow> g, String la, String lb, Outcome o) {

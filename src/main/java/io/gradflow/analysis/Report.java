@@ -27,7 +27,7 @@ public final class Report {
      *
      * @param sweep      sweep name
      * @param manifest   the manifest's top-level fields (may be empty)
-     * @param trials     the trials
+     * @param trials     what is said about the trials themselves (counts, settings, failures)
      * @param axes       the varied axes in grid order
      * @param comparison one row per combination, by rank
      * @param effects    the effects
@@ -35,11 +35,18 @@ public final class Report {
      * @param losses     combination → step → mean minibatch loss
      * @param datasets   the distinct {@code dataset} values of the trials (the canonical data description)
      */
-    public record Input(String sweep, Map<String, Object> manifest, List<TrialRow> trials, List<AxisLevels> axes,
+    public record Input(String sweep, Map<String, Object> manifest, TrialSummary trials, List<AxisLevels> axes,
                         List<ComparisonRow> comparison, List<EffectRow> effects, Map<String, Profiles.Profile> profiles,
                         Map<String, TreeMap<Integer, Double>> losses, List<String> datasets) {
         public Input {
             datasets = List.copyOf(datasets);
+        }
+
+        /** From the trial rows themselves (tests, small sweeps). */
+        public Input(String sweep, Map<String, Object> manifest, List<TrialRow> trials, List<AxisLevels> axes,
+                     List<ComparisonRow> comparison, List<EffectRow> effects, Map<String, Profiles.Profile> profiles,
+                     Map<String, TreeMap<Integer, Double>> losses, List<String> datasets) {
+            this(sweep, manifest, TrialSummary.of(trials), axes, comparison, effects, profiles, losses, datasets);
         }
 
         /** Without a dataset description (tests of the charts). */
@@ -98,21 +105,18 @@ public final class Report {
     // ---------------------------------------------------------------- sections
 
     private void overview(StringBuilder b) {
-        List<TrialRow> t = in.trials();
-        Map<String, Long> verdicts = new LinkedHashMap<>();
-        for (String v : Comparison.VERDICT_ORDER) {
-            verdicts.put(v, t.stream().filter(r -> r.verdict().equals(v)).count());
-        }
-        long seeds = t.stream().map(TrialRow::seed).distinct().count();
-        double cpuSeconds = t.stream().mapToLong(TrialRow::wallTimeMs).sum() / 1000.0;
+        TrialSummary t = in.trials();
+        Map<String, Long> verdicts = t.byVerdict();
+        long seeds = t.seeds();
+        double cpuSeconds = t.wallTimeMs() / 1000.0;
         b.append("<section id=\"overview\"><h2>Overview</h2>\n<div class=\"cards\">");
-        card(b, Integer.toString(t.size()), "trials");
+        card(b, Long.toString(t.count()), "trials");
         card(b, Integer.toString(in.comparison().size()), "combinations × " + seeds + " seed" + (seeds == 1 ? "" : "s"));
         // Every verdict, zeros included: "0 EXPLODING" is a finding, a missing card is not.
         for (Map.Entry<String, Long> e : verdicts.entrySet()) {
             card(b, Long.toString(e.getValue()), "<span class=\"v " + e.getKey() + "\">" + e.getKey() + "</span>");
         }
-        long stopped = t.stream().filter(TrialRow::stoppedEarly).count();
+        long stopped = t.stopped();
         if (stopped > 0) {
             // Their verdicts are counted above; this says how many of them did not run every step.
             card(b, Long.toString(stopped), "stopped early (health.stop_early)");
@@ -156,8 +160,7 @@ public final class Report {
                 return String.join(", ", a.levels()) + " (varied)";
             }
         }
-        List<String> values = in.trials().stream().map(t -> t.settings().get(setting)).filter(java.util.Objects::nonNull)
-                .map(String::valueOf).distinct().toList();
+        List<String> values = in.trials().settingValues().getOrDefault(setting, List.of());
         return values.isEmpty() ? "–" : String.join(", ", values);
     }
 
@@ -487,8 +490,7 @@ public final class Report {
     }
 
     private void failures(StringBuilder b) {
-        List<TrialRow> bad = in.trials().stream().filter(t -> t.verdict().equals("FAILED") || t.verdict().equals("DIVERGED"))
-                .sorted(Comparator.comparing(TrialRow::verdict).thenComparing(TrialRow::trialId)).toList();
+        List<TrialRow> bad = in.trials().failures();
         b.append("<section id=\"failures\"><h2>Failures and divergences</h2>\n");
         if (bad.isEmpty()) {
             b.append("<p class=\"empty\">No trial failed or diverged.</p></section>\n");
@@ -506,7 +508,13 @@ public final class Report {
             }
             b.append("</td></tr>\n");
         }
-        b.append("</tbody></table></div></section>\n");
+        b.append("</tbody></table></div>");
+        long more = in.trials().failureCount() - bad.size();
+        if (more > 0) {
+            b.append("<p class=\"note\">… and ").append(more).append(" more; all of them: <code>gradflow sql SWEEP \"SELECT * FROM trials ")
+                    .append("WHERE verdict IN ('FAILED', 'DIVERGED')\"</code>.</p>");
+        }
+        b.append("</section>\n");
     }
 
     // ---------------------------------------------------------------- panels

@@ -98,7 +98,7 @@ class AnalysisIT {
         org.apache.hadoop.fs.Path trialsPath = new org.apache.hadoop.fs.Path(d, "trials");
         List<TrialRow> rows = Analysis.readTrials(spark, trialsPath.toString());
         Map<String, Profiles.Profile> pure = Profiles.meanLog10Delta(rows, Analysis.readDeltas(spark, fs, d, java.util.Set.of()));
-        Map<String, Profiles.Profile> sql = Analysis.deltaProfiles(spark, fs, d, trialsPath, java.util.Set.of());
+        Map<String, Profiles.Profile> sql = Analysis.deltaProfiles(spark, fs, d, trialsPath);
         assertThat(sql.keySet()).isEqualTo(pure.keySet()).isNotEmpty();
         pure.forEach((c, p) -> {
             assertThat(sql.get(c).init()).as(c).containsExactly(p.init(), org.assertj.core.api.Assertions.within(1e-12));
@@ -112,6 +112,39 @@ class AnalysisIT {
             m.forEach((step, v) -> assertThat(sqlLoss.get(c).get(step)).as(c + " step " + step).isCloseTo(v,
                     org.assertj.core.api.Assertions.within(1e-12 * Math.max(1, Math.abs(v)))));
         });
+    }
+
+    @Test
+    void theSparkComparisonEffectsAndTrialSummaryEqualThePureFunctionsBitForBitWhateverThePartitioning() {
+        List<TrialRow> rows = Analysis.readTrials(spark, dir.resolve("trials").toString());
+        List<AxisLevels> axes = result.axes();
+        List<ComparisonRow> pureComparison = Comparison.compute(rows, axes);
+        List<EffectRow> pureEffects = Effects.compute(rows, axes);
+        // Records compare doubles bit for bit (Double.compare), NaN included: no tolerance anywhere.
+        assertThat(result.comparison()).hasSize(8).isEqualTo(pureComparison);
+        assertThat(result.effects()).isEqualTo(pureEffects);
+        assertThat(pureEffects).extracting(EffectRow::kind).contains(EffectRow.MAIN, EffectRow.CONDITIONAL, EffectRow.INTERACTION);
+
+        TrialSummary pure = TrialSummary.of(rows);
+        TrialSummary sql = result.trials();
+        assertThat(sql.count()).isEqualTo(16).isEqualTo(pure.count());
+        assertThat(sql.byVerdict()).isEqualTo(pure.byVerdict());
+        assertThat(sql.byVerdict().get("FAILED")).isEqualTo(1);
+        assertThat(sql.seeds()).isEqualTo(pure.seeds()).isEqualTo(2);
+        assertThat(sql.wallTimeMs()).isEqualTo(pure.wallTimeMs()).isPositive();
+        assertThat(sql.stopped()).isEqualTo(pure.stopped());
+        assertThat(sql.settingValues()).isEqualTo(pure.settingValues());
+        assertThat(sql.settingValues().get("depth")).containsExactly("2", "4");
+        assertThat(sql.failures()).extracting(TrialRow::trialId).containsExactly(failedTrial)
+                .isEqualTo(pure.failures().stream().map(TrialRow::trialId).toList());
+        assertThat(sql.failureCount()).isEqualTo(1);
+
+        // The same trials in another partitioning and row order: exact sums do not depend on the order of addition.
+        var f = SparkAnalysis.frame(Analysis.trialsFrame(spark, dir.resolve("trials").toString()))
+                .repartition(5, org.apache.spark.sql.functions.col("seed")).sortWithinPartitions(org.apache.spark.sql.functions.col("trial_id").desc());
+        Map<String, List<Object>> values = SparkAnalysis.distinctValues(f);
+        assertThat(SparkAnalysis.comparison(f, axes)).isEqualTo(pureComparison);
+        assertThat(SparkAnalysis.effects(spark, f, axes, values)).isEqualTo(pureEffects);
     }
 
     @Test
