@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
@@ -225,11 +226,69 @@ final class SparkAnalysis {
     // ---------------------------------------------------------------- effects
 
     /**
+     * A Spark aggregate of a double column that returns its {@link ExactSum} itself (Java-serialized), so that cells
+     * aggregated by Spark can be merged further, exactly, on the driver.
+     */
+    static final class ExactBuffer extends Aggregator<Double, ExactSum, ExactSum> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ExactSum zero() {
+            return new ExactSum();
+        }
+
+        @Override
+        public ExactSum reduce(ExactSum b, Double v) {
+            if (v != null) {
+                b.add(v);
+            }
+            return b;
+        }
+
+        @Override
+        public ExactSum merge(ExactSum a, ExactSum b) {
+            return a.merge(b);
+        }
+
+        @Override
+        public ExactSum finish(ExactSum r) {
+            return r;
+        }
+
+        @Override
+        public Encoder<ExactSum> bufferEncoder() {
+            return Encoders.javaSerialization(ExactSum.class);
+        }
+
+        @Override
+        public Encoder<ExactSum> outputEncoder() {
+            return Encoders.javaSerialization(ExactSum.class);
+        }
+    }
+
+    private static ExactSum buffer(Row r, int i) {
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream((byte[]) r.get(i)))) {
+            return (ExactSum) in.readObject();
+        } catch (java.io.IOException | ClassNotFoundException e) {
+            throw new IllegalStateException("an exact sum from Spark could not be read back", e);
+        }
+    }
+
+    /**
      * {@link Effects#compute} over the normalised frame; {@code values} are the settings' distinct values
-     * ({@link #distinctValues}), which map each axis value to its level index.
+     * ({@link #distinctValues}), which map each axis value to its level index. Two joins in all: every trial is
+     * paired, for every axis at once, with the trial at the axis' baseline that shares its other settings and
+     * seed (the join key is the settings struct with that axis masked); the pairs are summed by Spark per cell (axis,
+     * level, every axis' level), exactly, and the driver merges cells into the main and conditional rows. The pairs
+     * of axis a are then paired once more, on the settings with a second axis b masked too, b at a level against b
+     * at its baseline: the interaction quadruples, summed by Spark per (a, level, b, level).
      */
     static List<EffectRow> effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, Map<String, List<Object>> values) {
         List<Outcome> outcomes = List.of(Outcome.values()).stream().filter(Outcome::key).toList();
+        if (axes.isEmpty()) {
+            return List.of();
+        }
+        spark.udf().register(BUFFER, org.apache.spark.sql.functions.udaf(new ExactBuffer(), Encoders.DOUBLE()));
         // l<i>: the level index of axis i (0 = baseline), null for a value outside the axis' levels.
         Dataset<Row> e = f;
         for (int i = 0; i < axes.size(); i++) {
@@ -244,210 +303,200 @@ final class SparkAnalysis {
             }
             e = e.withColumn("l" + i, idx == null ? lit(null).cast("int") : idx);
         }
-        e = e.drop("trial_id", "combination_id", "verdict", "error_message", "error_stack", "wall_time_ms", "stopped_at_step")
-                .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-        try {
-            Map<String, EffectRow> found = new HashMap<>();
-            for (int i = 0; i < axes.size(); i++) {
-                pairs(spark, e, axes, i, outcomes, found);
-            }
-            for (int i = 0; i < axes.size(); i++) {
-                for (int j = i + 1; j < axes.size(); j++) {
-                    interactions(e, axes, i, j, outcomes, found);
-                }
-            }
-            return ordered(axes, outcomes, found);
-        } finally {
-            e.unpersist();
-        }
-    }
-
-    /** The join keys of a pair: every setting but the free axes', and the seed. */
-    private static List<String> keys(List<AxisLevels> axes, int... free) {
-        List<String> k = new ArrayList<>();
-        outer:
-        for (int i = 0; i < Analysis.SETTINGS.length; i++) {
-            for (int a : free) {
-                if (Analysis.SETTINGS[i].equals(axes.get(a).name())) {
-                    continue outer;
-                }
-            }
-            k.add(s(i));
-        }
-        k.add("seed");
-        return k;
-    }
-
-    private static Column joinOn(Dataset<Row> left, Dataset<Row> right, List<String> keys, String rightPrefix) {
-        Column on = lit(true);
-        for (String k : keys) {
-            on = on.and(left.col(k).eqNullSafe(right.col(rightPrefix + k)));
-        }
-        return on;
-    }
-
-    private static Dataset<Row> prefixed(Dataset<Row> d, List<String> keys, String prefix) {
-        for (String k : keys) {
-            d = d.withColumnRenamed(k, prefix + k);
-        }
-        return d;
-    }
-
-    /** y − x where both are present, else null; and x or y themselves under the same condition. */
-    private static Column both(Column x, Column y, Column value) {
-        return when(x.isNotNull().and(y.isNotNull()), value);
-    }
-
-    private static void pairs(SparkSession spark, Dataset<Row> e, List<AxisLevels> axes, int ia, List<Outcome> outcomes,
-                              Map<String, EffectRow> found) {
-        AxisLevels a = axes.get(ia);
-        List<String> keys = keys(axes, ia);
-        List<Integer> others = new ArrayList<>();
+        List<Column> levelCols = new ArrayList<>();
         for (int i = 0; i < axes.size(); i++) {
-            if (i != ia) {
-                others.add(i);
-            }
+            levelCols.add(col("l" + i));
         }
-        List<Column> altCols = new ArrayList<>();
-        keys.forEach(k -> altCols.add(col(k)));
-        altCols.add(col("l" + ia).as("lvl"));
-        others.forEach(b -> altCols.add(col("l" + b)));
-        outcomes.forEach(x -> altCols.add(col(o(x)).as("a" + x.ordinal())));
-        Dataset<Row> alt = e.where(col("l" + ia).gt(0)).select(altCols.toArray(Column[]::new));
-        List<Column> baseCols = new ArrayList<>();
-        keys.forEach(k -> baseCols.add(col(k)));
+        // One row per trial and axis: the key is every setting but that axis, and the seed.
+        Dataset<Row> exploded = null;
+        for (int i = 0; i < axes.size(); i++) {
+            List<Column> c = new ArrayList<>();
+            c.add(lit(i).as("ax"));
+            c.add(maskedKey(e, Set.of(index(axes.get(i).name()))).as("key"));
+            c.add(col("l" + i).as("lvl"));
+            c.addAll(levelCols);
+            outcomes.forEach(x -> c.add(col(o(x))));
+            Dataset<Row> d = e.where(col("l" + i).isNotNull()).select(c.toArray(Column[]::new));
+            exploded = exploded == null ? d : exploded.unionAll(d);
+        }
+        List<Column> baseCols = new ArrayList<>(List.of(col("ax").as("b_ax"), col("key").as("b_key")));
         outcomes.forEach(x -> baseCols.add(col(o(x)).as("b" + x.ordinal())));
-        Dataset<Row> base = prefixed(e.where(col("l" + ia).equalTo(0)).select(baseCols.toArray(Column[]::new)), keys, "k_");
-
-        List<Column> pairCols = new ArrayList<>();
-        pairCols.add(col("lvl"));
-        others.forEach(b -> pairCols.add(col("l" + b)));
+        Dataset<Row> base = exploded.where(col("lvl").equalTo(0)).select(baseCols.toArray(Column[]::new));
+        Dataset<Row> alt = exploded.where(col("lvl").gt(0));
+        List<Column> pairCols = new ArrayList<>(List.of(col("ax"), col("key"), col("lvl")));
+        pairCols.addAll(levelCols);
         for (Outcome x : outcomes) {
-            Column ya = col("a" + x.ordinal());
+            Column ya = col(o(x));
             Column yb = col("b" + x.ordinal());
             pairCols.add(both(yb, ya, ya.minus(yb)).as("d" + x.ordinal()));
             pairCols.add(both(yb, ya, yb).as("yb" + x.ordinal()));
             pairCols.add(both(yb, ya, ya).as("yl" + x.ordinal()));
         }
-        String view = "gradflow_pairs_" + ia;
-        alt.join(base, joinOn(alt, base, keys, "k_")).select(pairCols.toArray(Column[]::new)).createOrReplaceTempView(view);
-
-        // Grouping sets: all pairs (main), each other axis at a level, each two other axes at a level each.
-        List<String> sets = new ArrayList<>(List.of("(lvl)"));
-        others.forEach(b -> sets.add("(lvl, l" + b + ")"));
-        for (int p = 0; p < others.size(); p++) {
-            for (int q = p + 1; q < others.size(); q++) {
-                sets.add("(lvl, l" + others.get(p) + ", l" + others.get(q) + ")");
-            }
-        }
-        StringBuilder sql = new StringBuilder("SELECT lvl");
-        others.forEach(b -> sql.append(", l").append(b).append(", grouping(l").append(b).append(")"));
-        for (Outcome x : outcomes) {
-            int k = x.ordinal();
-            sql.append(", ").append(MOMENTS).append("(d").append(k).append("), ").append(MOMENTS).append("(yb").append(k)
-                    .append("), ").append(MOMENTS).append("(yl").append(k).append(")");
-        }
-        sql.append(" FROM ").append(view).append(" GROUP BY GROUPING SETS (").append(String.join(", ", sets)).append(")");
+        Dataset<Row> pairs = alt.join(base, alt.col("ax").equalTo(base.col("b_ax")).and(alt.col("key").equalTo(base.col("b_key"))))
+                .select(pairCols.toArray(Column[]::new)).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
-            rows:
-            for (Row r : spark.sql(sql.toString()).collectAsList()) {
-                String level = a.levels().get(r.getInt(0));
-                List<String> stratum = new ArrayList<>();
-                for (int p = 0; p < others.size(); p++) {
-                    if (r.getByte(2 + 2 * p) == 0) {
-                        if (r.isNullAt(1 + 2 * p)) {
-                            continue rows; // a value outside the other axis' levels: no stratum of the pure function
-                        }
-                        AxisLevels b = axes.get(others.get(p));
-                        stratum.add(b.name() + "=" + b.levels().get(r.getInt(1 + 2 * p)));
-                    }
-                }
-                String kind = stratum.isEmpty() ? EffectRow.MAIN : EffectRow.CONDITIONAL;
-                String label = stratum.isEmpty() ? EffectRow.ALL : String.join(", ", stratum);
-                int at = 1 + 2 * others.size();
-                for (int n = 0; n < outcomes.size(); n++) {
-                    Estimate d = estimate(r.getStruct(at + 3 * n));
-                    if (d.n() == 0) {
-                        continue;
-                    }
-                    Outcome x = outcomes.get(n);
-                    found.put(key(kind, x, a.name(), level, label, null, null),
-                            new EffectRow(kind, x, a.name(), level, a.baseline(), label, null, null, null, d,
-                                    r.getStruct(at + 3 * n + 1).getDouble(1), r.getStruct(at + 3 * n + 2).getDouble(1)));
-                }
+            Map<String, EffectRow> found = new HashMap<>();
+            mainAndConditional(pairs, axes, outcomes, levelCols, found);
+            if (axes.size() > 1) {
+                interactions(pairs, axes, outcomes, found);
             }
+            return ordered(axes, outcomes, found);
         } finally {
-            spark.catalog().dropTempView(view);
+            pairs.unpersist();
         }
     }
 
-    private static void interactions(Dataset<Row> e, List<AxisLevels> axes, int ia, int ib, List<Outcome> outcomes,
-                                     Map<String, EffectRow> found) {
-        AxisLevels a = axes.get(ia);
-        AxisLevels b = axes.get(ib);
-        List<String> keys = keys(axes, ia, ib);
-        Column la = col("l" + ia);
-        Column lb = col("l" + ib);
-        // d1 = y(level, b baseline) − y(baseline, b baseline), per a level.
-        Dataset<Row> x10 = e.where(la.gt(0).and(lb.equalTo(0))).select(cols(keys, outcomes, "p", la.as("xa")));
-        Dataset<Row> x00 = prefixed(e.where(la.equalTo(0).and(lb.equalTo(0))).select(cols(keys, outcomes, "q")), keys, "k_");
-        Dataset<Row> d1 = x10.join(x00, joinOn(x10, x00, keys, "k_")).select(diffs(keys, outcomes, "d1_", "p", "q", col("xa")));
-        // d2 = y(level, by level) − y(baseline, by level), per a level and b level.
-        Dataset<Row> x11 = e.where(la.gt(0).and(lb.gt(0))).select(cols(keys, outcomes, "p", la.as("ya"), lb.as("yb")));
-        Dataset<Row> x01 = prefixed(e.where(la.equalTo(0).and(lb.gt(0))).select(cols(keys, outcomes, "q", lb.as("k_yb"))), keys, "k_");
-        Dataset<Row> d2 = x11.join(x01, joinOn(x11, x01, keys, "k_").and(x11.col("yb").equalTo(x01.col("k_yb"))))
-                .select(diffs(keys, outcomes, "d2_", "p", "q", col("ya"), col("yb")));
-        Dataset<Row> d1k = prefixed(d1, keys, "k_");
-        Dataset<Row> quads = d2.join(d1k, joinOn(d2, d1k, keys, "k_").and(d2.col("ya").equalTo(d1k.col("xa"))));
+    /** The registered name of {@link ExactBuffer}. */
+    static final String BUFFER = "gradflow_exact_buffer";
+
+    private static Column buffer(Column c) {
+        return org.apache.spark.sql.functions.call_function(BUFFER, c);
+    }
+
+    /** The settings struct (s0.., seed) with the settings in {@code masked} set to null. */
+    private static Column maskedKey(Dataset<Row> e, Set<Integer> masked) {
+        List<Column> fields = new ArrayList<>();
+        for (int i = 0; i < Analysis.SETTINGS.length; i++) {
+            fields.add(masked.contains(i) ? lit(null).cast(e.schema().apply(s(i)).dataType()).as(s(i)) : col(s(i)));
+        }
+        fields.add(col("seed"));
+        return org.apache.spark.sql.functions.struct(fields.toArray(Column[]::new));
+    }
+
+    private static void mainAndConditional(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes,
+                                           List<Column> levelCols, Map<String, EffectRow> found) {
         List<Column> aggs = new ArrayList<>();
         for (Outcome x : outcomes) {
-            Column q0 = col("d1_" + x.ordinal());
-            Column q1 = col("d2_" + x.ordinal());
+            aggs.add(buffer(col("d" + x.ordinal())));
+            aggs.add(buffer(col("yb" + x.ordinal())));
+            aggs.add(buffer(col("yl" + x.ordinal())));
+        }
+        List<Column> group = new ArrayList<>(List.of(col("ax"), col("lvl")));
+        group.addAll(levelCols);
+        int k = outcomes.size();
+        int at = 2 + axes.size();
+        // stratum label → 3k exact sums (d, baseline, level per outcome), per (axis, level); merged exactly.
+        Map<String, ExactSum[]> strata = new LinkedHashMap<>();
+        for (Row r : pairs.groupBy(group.toArray(Column[]::new)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
+                .collectAsList()) {
+            int ia = r.getInt(0);
+            String prefix = ia + "\u0000" + r.getInt(1) + "\u0000";
+            List<String> labels = new ArrayList<>(List.of(EffectRow.ALL));
+            List<Integer> others = new ArrayList<>();
+            for (int b = 0; b < axes.size(); b++) {
+                if (b != ia && !r.isNullAt(2 + b)) {
+                    others.add(b);
+                }
+            }
+            for (int p = 0; p < others.size(); p++) {
+                labels.add(stratumPart(axes, others.get(p), r));
+                for (int q = p + 1; q < others.size(); q++) {
+                    labels.add(stratumPart(axes, others.get(p), r) + ", " + stratumPart(axes, others.get(q), r));
+                }
+            }
+            ExactSum[] cell = new ExactSum[3 * k];
+            for (int j = 0; j < 3 * k; j++) {
+                cell[j] = buffer(r, at + j);
+            }
+            for (String label : labels) {
+                ExactSum[] acc = strata.computeIfAbsent(prefix + label, x -> {
+                    ExactSum[] z = new ExactSum[3 * k];
+                    for (int j = 0; j < z.length; j++) {
+                        z[j] = new ExactSum();
+                    }
+                    return z;
+                });
+                for (int j = 0; j < 3 * k; j++) {
+                    acc[j].merge(cell[j]);
+                }
+            }
+        }
+        strata.forEach((key, acc) -> {
+            String[] parts = key.split("\u0000", 3);
+            AxisLevels a = axes.get(Integer.parseInt(parts[0]));
+            String level = a.levels().get(Integer.parseInt(parts[1]));
+            String label = parts[2];
+            String kind = label.equals(EffectRow.ALL) ? EffectRow.MAIN : EffectRow.CONDITIONAL;
+            for (int n = 0; n < k; n++) {
+                Estimate d = Estimate.of(acc[3 * n]);
+                if (d.n() == 0) {
+                    continue;
+                }
+                Outcome x = outcomes.get(n);
+                found.put(key(kind, x, a.name(), level, label, null, null), new EffectRow(kind, x, a.name(), level,
+                        a.baseline(), label, null, null, null, d, acc[3 * n + 1].mean(), acc[3 * n + 2].mean()));
+            }
+        });
+    }
+
+    private static String stratumPart(List<AxisLevels> axes, int b, Row r) {
+        AxisLevels x = axes.get(b);
+        return x.name() + "=" + x.levels().get(r.getInt(2 + b));
+    }
+
+    private static void interactions(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes,
+                                     Map<String, EffectRow> found) {
+        // The pairs of axis i once per later axis j, keyed by the settings with i and j masked.
+        Dataset<Row> byAxis = null;
+        for (int i = 0; i < axes.size(); i++) {
+            for (int j = i + 1; j < axes.size(); j++) {
+                int sj = index(axes.get(j).name());
+                org.apache.spark.sql.types.StructType keyType = (org.apache.spark.sql.types.StructType) pairs.schema().apply("key").dataType();
+                List<Column> fields = new ArrayList<>();
+                for (int t = 0; t < Analysis.SETTINGS.length; t++) {
+                    fields.add((t == sj ? lit(null).cast(keyType.apply(s(t)).dataType()) : col("key").getField(s(t))).as(s(t)));
+                }
+                fields.add(col("key").getField("seed").as("seed"));
+                List<Column> c = new ArrayList<>(List.of(col("ax"), lit(j).as("by"),
+                        org.apache.spark.sql.functions.struct(fields.toArray(Column[]::new)).as("key2"), col("lvl"),
+                        col("l" + j).as("blvl")));
+                outcomes.forEach(x -> c.add(col("d" + x.ordinal())));
+                Dataset<Row> d = pairs.where(col("ax").equalTo(i).and(col("l" + j).isNotNull())).select(c.toArray(Column[]::new));
+                byAxis = byAxis == null ? d : byAxis.unionAll(d);
+            }
+        }
+        List<Column> lowCols = new ArrayList<>(List.of(col("ax").as("q_ax"), col("by").as("q_by"), col("key2").as("q_key2"),
+                col("lvl").as("q_lvl")));
+        outcomes.forEach(x -> lowCols.add(col("d" + x.ordinal()).as("q" + x.ordinal())));
+        Dataset<Row> low = byAxis.where(col("blvl").equalTo(0)).select(lowCols.toArray(Column[]::new));
+        Dataset<Row> high = byAxis.where(col("blvl").gt(0));
+        Dataset<Row> quads = high.join(low, high.col("ax").equalTo(low.col("q_ax")).and(high.col("by").equalTo(low.col("q_by")))
+                .and(high.col("key2").equalTo(low.col("q_key2"))).and(high.col("lvl").equalTo(low.col("q_lvl"))));
+        List<Column> aggs = new ArrayList<>();
+        for (Outcome x : outcomes) {
+            Column q0 = col("q" + x.ordinal()); // y(level, by baseline) − y(baseline, by baseline)
+            Column q1 = col("d" + x.ordinal()); // y(level, by level) − y(baseline, by level)
             aggs.add(moments(both(q0, q1, q1.minus(q0))));
             aggs.add(moments(both(q0, q1, q0)));
             aggs.add(moments(both(q0, q1, q1)));
         }
-        for (Row r : quads.groupBy("ya", "yb").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
+        for (Row r : quads.groupBy("ax", "lvl", "by", "blvl").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
                 .collectAsList()) {
-            String levelA = a.levels().get(r.getInt(0));
-            String levelB = b.levels().get(r.getInt(1));
+            AxisLevels a = axes.get(r.getInt(0));
+            AxisLevels b = axes.get(r.getInt(2));
+            String levelA = a.levels().get(r.getInt(1));
+            String levelB = b.levels().get(r.getInt(3));
             for (int n = 0; n < outcomes.size(); n++) {
-                Estimate d = estimate(r.getStruct(2 + 3 * n));
+                Estimate d = estimate(r.getStruct(4 + 3 * n));
                 if (d.n() == 0) {
                     continue;
                 }
                 Outcome x = outcomes.get(n);
                 found.put(key(EffectRow.INTERACTION, x, a.name(), levelA, EffectRow.ALL, b.name(), levelB),
                         new EffectRow(EffectRow.INTERACTION, x, a.name(), levelA, a.baseline(), EffectRow.ALL, b.name(), levelB,
-                                b.baseline(), d, r.getStruct(3 + 3 * n).getDouble(1), r.getStruct(4 + 3 * n).getDouble(1)));
+                                b.baseline(), d, r.getStruct(5 + 3 * n).getDouble(1), r.getStruct(6 + 3 * n).getDouble(1)));
             }
         }
     }
 
-    /** Applies Spark's column moments to a Column expression (not a name). */
+    /** Applies the registered {@link ExactMoments} to a column expression. */
     private static Column moments(Column c) {
         return org.apache.spark.sql.functions.call_function(MOMENTS, c);
     }
 
-    private static Column[] cols(List<String> keys, List<Outcome> outcomes, String prefix, Column... extra) {
-        List<Column> c = new ArrayList<>();
-        keys.forEach(k -> c.add(col(k)));
-        c.addAll(List.of(extra));
-        outcomes.forEach(x -> c.add(col(o(x)).as(prefix + x.ordinal())));
-        return c.toArray(Column[]::new);
-    }
-
-    private static Column[] diffs(List<String> keys, List<Outcome> outcomes, String out, String minuend, String subtrahend,
-                                  Column... extra) {
-        List<Column> c = new ArrayList<>();
-        keys.forEach(k -> c.add(col(k)));
-        c.addAll(List.of(extra));
-        for (Outcome x : outcomes) {
-            Column y = col(minuend + x.ordinal());
-            Column z = col(subtrahend + x.ordinal());
-            c.add(both(z, y, y.minus(z)).as(out + x.ordinal()));
-        }
-        return c.toArray(Column[]::new);
+    /** y − x where both are present, else null; and x or y themselves under the same condition. */
+    private static Column both(Column x, Column y, Column value) {
+        return when(x.isNotNull().and(y.isNotNull()), value);
     }
 
     private static String key(String kind, Outcome x, String axis, String level, String stratum, String byAxis, String byLevel) {
