@@ -56,9 +56,30 @@ public final class Analysis {
      * @param comparison one row per combination, by rank
      * @param effects    every effect row written
      * @param reportPath the report written
+     * @param phases     wall time of each phase in milliseconds, in the order they ran (for the log and the scale
+     *                   benchmark)
      */
     public record Result(String sweepDir, String sweep, List<AxisLevels> axes, TrialSummary trials,
-                         List<ComparisonRow> comparison, List<EffectRow> effects, String reportPath) {
+                         List<ComparisonRow> comparison, List<EffectRow> effects, String reportPath, Map<String, Long> phases) {
+
+        /** One line: each phase and its seconds. */
+        public String phaseLine() {
+            List<String> p = new ArrayList<>();
+            phases.forEach((k, v) -> p.add(String.format(Locale.ROOT, "%s %.1f s", k, v / 1000.0)));
+            return String.join(", ", p);
+        }
+    }
+
+    /** Times the phases of one analysis. */
+    private static final class Phases {
+        private final Map<String, Long> millis = new LinkedHashMap<>();
+        private long t = System.nanoTime();
+
+        void done(String phase) {
+            long now = System.nanoTime();
+            millis.merge(phase, (now - t) / 1_000_000, Long::sum);
+            t = now;
+        }
     }
 
     /**
@@ -76,6 +97,7 @@ public final class Analysis {
         SweepDir.requireDatasets(sweepDir, spark.sparkContext().hadoopConfiguration());
         Dataset<Row> f = SparkAnalysis.frame(trialsFrame(spark, trialsPath.toString()))
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        Phases phases = new Phases();
         try {
             TrialSummary summary = SparkAnalysis.summary(f);
             if (summary.count() == 0) {
@@ -83,14 +105,17 @@ public final class Analysis {
             }
             Map<String, List<Object>> values = SparkAnalysis.distinctValues(f);
             List<AxisLevels> axes = axes(readText(fs, new Path(dir, SweepDir.GRID_FILE)), values);
+            phases.done("trials");
             SparkAnalysis.register(spark);
             List<ComparisonRow> comparison = SparkAnalysis.comparison(f, axes);
-            List<EffectRow> effects = SparkAnalysis.effects(spark, f, axes, values);
+            phases.done("comparison");
+            List<EffectRow> effects = SparkAnalysis.effects(spark, f, axes);
+            phases.done("effects");
 
             Path staging = new Path(dir, ".analysis.incomplete");
             delete(fs, staging);
             try {
-                return write(spark, fs, dir, trialsPath, staging, summary, axes, comparison, effects);
+                return write(spark, fs, dir, trialsPath, staging, summary, axes, comparison, effects, phases);
             } finally {
                 // Failed or interrupted half way, the analysis leaves no half-built output behind; a rerun starts clean.
                 delete(fs, staging);
@@ -102,13 +127,16 @@ public final class Analysis {
 
     private static Result write(SparkSession spark, FileSystem fs, Path dir, Path trialsPath, Path staging,
                                 TrialSummary trials, List<AxisLevels> axes, List<ComparisonRow> comparison,
-                                List<EffectRow> effects) {
+                                List<EffectRow> effects, Phases phases) {
         DatasetWriter.write(spark, Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()).toString());
         DatasetWriter.write(spark, Schemas.EFFECTS, effects, new Path(staging, Schemas.EFFECTS.name()).toString());
+        phases.done("write");
 
         // Aggregated by Spark where the rows are: only one value per combination × block or step reaches the driver.
         Map<String, Profiles.Profile> profiles = deltaProfiles(spark, fs, dir, trialsPath);
+        phases.done("profiles");
         Map<String, java.util.TreeMap<Integer, Double>> losses = lossCurves(spark, fs, dir, trialsPath);
+        phases.done("curves");
         String sweep = sweepName(spark, trialsPath.toString(), dir);
         List<String> datasets = spark.read().parquet(trialsPath.toString()).select("dataset").distinct()
                 .orderBy("dataset").collectAsList().stream().map(r -> r.getString(0)).toList();
@@ -122,7 +150,9 @@ public final class Analysis {
             rename(fs, new Path(staging, name), target);
         }
         delete(fs, staging);
-        return new Result(dir.toString(), sweep, axes, trials, comparison, effects, new Path(dir, REPORT_FILE).toString());
+        phases.done("report");
+        return new Result(dir.toString(), sweep, axes, trials, comparison, effects, new Path(dir, REPORT_FILE).toString(),
+                java.util.Collections.unmodifiableMap(phases.millis));
     }
 
     /** The terminal summary: the top combinations and the largest main effects, as aligned tables. */

@@ -26,10 +26,11 @@ public final class ExactSum implements Serializable {
     private static final int NORMALISE_EVERY = 1 << 26;
     private static final int SCALE = -1074;
 
-    private final long[] sum = new long[CHUNKS];
-    private final long[] squares = new long[CHUNKS];
+    // Not final: readObject restores them from the compact form writeObject writes.
+    private transient long[] sum = new long[CHUNKS];
+    private transient long[] squares = new long[CHUNKS];
     private long n;
-    private int pending;
+    private transient int pending;
     /** A square beyond the double range (|v| above about 1.3e154): the variance is then reported as infinite. */
     private boolean squaresOverflow;
 
@@ -97,6 +98,52 @@ public final class ExactSum implements Serializable {
         // In units of 2^-1074: Σv = s1, Σv² = s2, so n Σv² − (Σv)² = (n · s2 · 2^1074 − s1²) · 2^-2148.
         BigInteger num = s2.multiply(BigInteger.valueOf(n)).shiftLeft(-SCALE).subtract(s1.multiply(s1));
         return ratio(num, BigInteger.valueOf(n).multiply(BigInteger.valueOf(n - 1)), 2 * SCALE);
+    }
+
+    /**
+     * Spark ships partial sums between tasks: only the chunks in use are written (a sample's values span a few of
+     * the 70), normalised, so a buffer is tens of bytes rather than 1.1 KB.
+     */
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        normalise();
+        out.defaultWriteObject();
+        writeChunks(out, sum);
+        writeChunks(out, squares);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        sum = readChunks(in);
+        squares = readChunks(in);
+    }
+
+    private static void writeChunks(java.io.ObjectOutputStream out, long[] c) throws java.io.IOException {
+        int lo = 0;
+        while (lo < CHUNKS && c[lo] == 0) {
+            lo++;
+        }
+        int hi = CHUNKS;
+        while (hi > lo && c[hi - 1] == 0) {
+            hi--;
+        }
+        out.writeByte(lo);
+        out.writeByte(hi - lo);
+        for (int i = lo; i < hi; i++) {
+            out.writeLong(c[i]);
+        }
+    }
+
+    private static long[] readChunks(java.io.ObjectInputStream in) throws java.io.IOException {
+        long[] c = new long[CHUNKS];
+        int lo = in.readUnsignedByte();
+        int len = in.readUnsignedByte();
+        if (lo + len > CHUNKS) {
+            throw new java.io.InvalidObjectException("an exact sum's chunks " + lo + "+" + len + " exceed " + CHUNKS);
+        }
+        for (int i = 0; i < len; i++) {
+            c[lo + i] = in.readLong();
+        }
+        return c;
     }
 
     private static void accumulate(long[] c, double v) {

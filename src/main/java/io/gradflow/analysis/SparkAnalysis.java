@@ -275,56 +275,104 @@ final class SparkAnalysis {
     }
 
     /**
-     * {@link Effects#compute} over the normalised frame; {@code values} are the settings' distinct values
-     * ({@link #distinctValues}), which map each axis value to its level index. Two joins in all: every trial is
-     * paired, for every axis at once, with the trial at the axis' baseline that shares its other settings and
-     * seed (the join key is the settings struct with that axis masked); the pairs are summed by Spark per cell (axis,
-     * level, every axis' level), exactly, and the driver merges cells into the main and conditional rows. The pairs
-     * of axis a are then paired once more, on the settings with a second axis b masked too, b at a level against b
-     * at its baseline: the interaction quadruples, summed by Spark per (a, level, b, level).
+     * The distinct combinations of settings, numbered: for each, its level index on every axis (−1 outside the
+     * axis' levels) and, for every axis, the number of its settings with that axis masked. Two trials pair on axis a
+     * exactly when their masked numbers on a and their seeds are equal, so the joins run on three small numbers
+     * instead of every setting; the driver holds one entry per combination, as the comparison does.
      */
-    static List<EffectRow> effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, Map<String, List<Object>> values) {
+    private record Combos(Map<String, Integer> byId, int[][] levels, int[][] masked) {
+
+        static Combos of(Dataset<Row> f, List<AxisLevels> axes) {
+            List<Column> cols = new ArrayList<>(List.of(col("combination_id")));
+            for (int i = 0; i < Analysis.SETTINGS.length; i++) {
+                cols.add(col(s(i)));
+            }
+            List<Row> rows = f.select(cols.toArray(Column[]::new)).distinct().orderBy("combination_id").collectAsList();
+            Map<List<Object>, Integer> settingsIndex = new HashMap<>();
+            Map<String, Integer> byId = new HashMap<>();
+            List<List<Object>> settings = new ArrayList<>();
+            for (Row r : rows) {
+                List<Object> v = new ArrayList<>();
+                for (int i = 0; i < Analysis.SETTINGS.length; i++) {
+                    v.add(r.get(1 + i));
+                }
+                Integer c = settingsIndex.get(v);
+                if (c == null) {
+                    c = settings.size();
+                    settingsIndex.put(v, c);
+                    settings.add(v);
+                }
+                byId.put(r.getString(0), c);
+            }
+            int[][] levels = new int[settings.size()][axes.size()];
+            int[][] masked = new int[settings.size()][axes.size()];
+            Object mask = new Object();
+            for (int a = 0; a < axes.size(); a++) {
+                int sa = index(axes.get(a).name());
+                Map<List<Object>, Integer> ids = new HashMap<>();
+                for (int c = 0; c < settings.size(); c++) {
+                    List<Object> v = new ArrayList<>(settings.get(c));
+                    levels[c][a] = axes.get(a).indexOf(String.valueOf(v.get(sa)));
+                    v.set(sa, mask);
+                    masked[c][a] = ids.computeIfAbsent(v, k -> ids.size());
+                }
+            }
+            return new Combos(byId, levels, masked);
+        }
+
+        /** combination_id → (c, masked numbers per axis, level per axis or null) as a small table to broadcast. */
+        Dataset<Row> table(SparkSession spark, int nAxes) {
+            List<Row> rows = new ArrayList<>();
+            byId.forEach((id, c) -> {
+                List<Integer> m = new ArrayList<>();
+                List<Integer> l = new ArrayList<>();
+                for (int a = 0; a < nAxes; a++) {
+                    m.add(masked[c][a]);
+                    l.add(levels[c][a] < 0 ? null : levels[c][a]);
+                }
+                rows.add(org.apache.spark.sql.RowFactory.create(id, c, m, l));
+            });
+            org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                    .add("combination_id", org.apache.spark.sql.types.DataTypes.StringType, false)
+                    .add("c", org.apache.spark.sql.types.DataTypes.IntegerType, false)
+                    .add("masked", org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.IntegerType, false), false)
+                    .add("levels", org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.IntegerType, true), false);
+            return spark.createDataFrame(rows, schema);
+        }
+    }
+
+    /**
+     * {@link Effects#compute} over the normalised frame. Every trial is paired, for every axis at once, with the
+     * trial at that axis' baseline that shares its other settings and its seed (one join); Spark sums the pairs
+     * exactly per (axis, combination), and the driver merges those cells into the main and conditional rows. The
+     * pairs of axis a are paired once more, on the settings with a later axis b masked too, b at a level against b at
+     * its baseline: the interaction quadruples, summed per (a, b, combination) and merged per (a level, b level).
+     */
+    static List<EffectRow> effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes) {
         List<Outcome> outcomes = List.of(Outcome.values()).stream().filter(Outcome::key).toList();
         if (axes.isEmpty()) {
             return List.of();
         }
         spark.udf().register(BUFFER, org.apache.spark.sql.functions.udaf(new ExactBuffer(), Encoders.DOUBLE()));
-        // l<i>: the level index of axis i (0 = baseline), null for a value outside the axis' levels.
-        Dataset<Row> e = f;
+        Combos combos = Combos.of(f, axes);
+        Dataset<Row> t = f.select(cols(List.of("combination_id", "seed"), outcomes))
+                .join(org.apache.spark.sql.functions.broadcast(combos.table(spark, axes.size())), "combination_id");
+        // One row per trial and axis, from one generator (a union of per-axis plans, joined, makes a plan whose
+        // optimisation alone takes seconds).
+        Column[] perAxis = new Column[axes.size()];
         for (int i = 0; i < axes.size(); i++) {
-            AxisLevels a = axes.get(i);
-            Column idx = null;
-            for (Object v : values.get(a.name())) {
-                int k = a.indexOf(String.valueOf(v));
-                if (k >= 0) {
-                    Column c = col(s(index(a.name()))).equalTo(lit(v));
-                    idx = idx == null ? when(c, k) : idx.when(c, k);
-                }
-            }
-            e = e.withColumn("l" + i, idx == null ? lit(null).cast("int") : idx);
+            perAxis[i] = org.apache.spark.sql.functions.struct(lit(i).as("ax"), col("masked").getItem(i).as("g"),
+                    col("levels").getItem(i).as("lvl"));
         }
-        List<Column> levelCols = new ArrayList<>();
-        for (int i = 0; i < axes.size(); i++) {
-            levelCols.add(col("l" + i));
-        }
-        // One row per trial and axis: the key is every setting but that axis, and the seed.
-        Dataset<Row> exploded = null;
-        for (int i = 0; i < axes.size(); i++) {
-            List<Column> c = new ArrayList<>();
-            c.add(lit(i).as("ax"));
-            c.add(maskedKey(e, Set.of(index(axes.get(i).name()))).as("key"));
-            c.add(col("l" + i).as("lvl"));
-            c.addAll(levelCols);
-            outcomes.forEach(x -> c.add(col(o(x))));
-            Dataset<Row> d = e.where(col("l" + i).isNotNull()).select(c.toArray(Column[]::new));
-            exploded = exploded == null ? d : exploded.unionAll(d);
-        }
-        List<Column> baseCols = new ArrayList<>(List.of(col("ax").as("b_ax"), col("key").as("b_key")));
+        List<Column> ex = new ArrayList<>(List.of(org.apache.spark.sql.functions.explode(
+                org.apache.spark.sql.functions.array(perAxis)).as("x"), col("seed"), col("c"), col("masked"), col("levels")));
+        outcomes.forEach(x -> ex.add(col(o(x))));
+        Dataset<Row> exploded = t.select(ex.toArray(Column[]::new)).where(col("x.lvl").isNotNull());
+        List<Column> baseCols = new ArrayList<>(List.of(col("x.ax").as("b_ax"), col("x.g").as("b_g"), col("seed").as("b_seed")));
         outcomes.forEach(x -> baseCols.add(col(o(x)).as("b" + x.ordinal())));
-        Dataset<Row> base = exploded.where(col("lvl").equalTo(0)).select(baseCols.toArray(Column[]::new));
-        Dataset<Row> alt = exploded.where(col("lvl").gt(0));
-        List<Column> pairCols = new ArrayList<>(List.of(col("ax"), col("key"), col("lvl")));
-        pairCols.addAll(levelCols);
+        Dataset<Row> base = exploded.where(col("x.lvl").equalTo(0)).select(baseCols.toArray(Column[]::new));
+        Dataset<Row> alt = exploded.where(col("x.lvl").gt(0));
+        List<Column> pairCols = new ArrayList<>(List.of(col("x.ax").as("ax"), col("seed"), col("c"), col("masked"), col("levels")));
         for (Outcome x : outcomes) {
             Column ya = col(o(x));
             Column yb = col("b" + x.ordinal());
@@ -332,18 +380,16 @@ final class SparkAnalysis {
             pairCols.add(both(yb, ya, yb).as("yb" + x.ordinal()));
             pairCols.add(both(yb, ya, ya).as("yl" + x.ordinal()));
         }
-        Dataset<Row> pairs = alt.join(base, alt.col("ax").equalTo(base.col("b_ax")).and(alt.col("key").equalTo(base.col("b_key"))))
-                .select(pairCols.toArray(Column[]::new)).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-        try {
-            Map<String, EffectRow> found = new HashMap<>();
-            mainAndConditional(pairs, axes, outcomes, levelCols, found);
-            if (axes.size() > 1) {
-                interactions(pairs, axes, outcomes, found);
-            }
-            return ordered(axes, outcomes, found);
-        } finally {
-            pairs.unpersist();
+        // Not cached: a cached plan keeps its shuffle partitions (adaptive execution may not coalesce them), and
+        // partial sums per partition and cell cost more than joining twice.
+        Dataset<Row> pairs = alt.join(base, col("x.ax").equalTo(col("b_ax")).and(col("x.g").equalTo(col("b_g")))
+                .and(col("seed").equalTo(col("b_seed")))).select(pairCols.toArray(Column[]::new));
+        Map<String, EffectRow> found = new HashMap<>();
+        mainAndConditional(pairs, axes, outcomes, combos, found);
+        if (axes.size() > 1) {
+            interactions(pairs, axes, outcomes, combos, found);
         }
+        return ordered(axes, outcomes, found);
     }
 
     /** The registered name of {@link ExactBuffer}. */
@@ -353,63 +399,62 @@ final class SparkAnalysis {
         return org.apache.spark.sql.functions.call_function(BUFFER, c);
     }
 
-    /** The settings struct (s0.., seed) with the settings in {@code masked} set to null. */
-    private static Column maskedKey(Dataset<Row> e, Set<Integer> masked) {
-        List<Column> fields = new ArrayList<>();
-        for (int i = 0; i < Analysis.SETTINGS.length; i++) {
-            fields.add(masked.contains(i) ? lit(null).cast(e.schema().apply(s(i)).dataType()).as(s(i)) : col(s(i)));
+    private static ExactSum[] zeros(int n) {
+        ExactSum[] z = new ExactSum[n];
+        for (int j = 0; j < n; j++) {
+            z[j] = new ExactSum();
         }
-        fields.add(col("seed"));
-        return org.apache.spark.sql.functions.struct(fields.toArray(Column[]::new));
+        return z;
     }
 
-    private static void mainAndConditional(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes,
-                                           List<Column> levelCols, Map<String, EffectRow> found) {
+    /** Spark's exact sums per cell (the grouping columns, then 3 per outcome), merged into {@code into[key]}. */
+    private static void mergeCell(Row r, int at, int n, Map<String, ExactSum[]> into, List<String> keys) {
+        ExactSum[] cell = new ExactSum[n];
+        for (int j = 0; j < n; j++) {
+            cell[j] = buffer(r, at + j);
+        }
+        for (String key : keys) {
+            ExactSum[] acc = into.computeIfAbsent(key, x -> zeros(n));
+            for (int j = 0; j < n; j++) {
+                acc[j].merge(cell[j]);
+            }
+        }
+    }
+
+    private static Column[] sums(List<Outcome> outcomes, String d, String low, String high) {
         List<Column> aggs = new ArrayList<>();
         for (Outcome x : outcomes) {
-            aggs.add(buffer(col("d" + x.ordinal())));
-            aggs.add(buffer(col("yb" + x.ordinal())));
-            aggs.add(buffer(col("yl" + x.ordinal())));
+            aggs.add(buffer(col(d + x.ordinal())));
+            aggs.add(buffer(col(low + x.ordinal())));
+            aggs.add(buffer(col(high + x.ordinal())));
         }
-        List<Column> group = new ArrayList<>(List.of(col("ax"), col("lvl")));
-        group.addAll(levelCols);
+        return aggs.toArray(Column[]::new);
+    }
+
+    private static void mainAndConditional(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes, Combos combos,
+                                           Map<String, EffectRow> found) {
+        Column[] aggs = sums(outcomes, "d", "yb", "yl");
         int k = outcomes.size();
-        int at = 2 + axes.size();
-        // stratum label → 3k exact sums (d, baseline, level per outcome), per (axis, level); merged exactly.
+        // (axis, level, stratum label) → 3k exact sums (difference, baseline, level per outcome).
         Map<String, ExactSum[]> strata = new LinkedHashMap<>();
-        for (Row r : pairs.groupBy(group.toArray(Column[]::new)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
-                .collectAsList()) {
+        for (Row r : pairs.groupBy("ax", "c").agg(aggs[0], java.util.Arrays.copyOfRange(aggs, 1, aggs.length)).collectAsList()) {
             int ia = r.getInt(0);
-            String prefix = ia + "\u0000" + r.getInt(1) + "\u0000";
-            List<String> labels = new ArrayList<>(List.of(EffectRow.ALL));
+            int[] lv = combos.levels()[r.getInt(1)];
+            String prefix = ia + "\u0000" + lv[ia] + "\u0000";
             List<Integer> others = new ArrayList<>();
             for (int b = 0; b < axes.size(); b++) {
-                if (b != ia && !r.isNullAt(2 + b)) {
+                if (b != ia && lv[b] >= 0) {
                     others.add(b);
                 }
             }
+            List<String> keys = new ArrayList<>(List.of(prefix + EffectRow.ALL));
             for (int p = 0; p < others.size(); p++) {
-                labels.add(stratumPart(axes, others.get(p), r));
+                keys.add(prefix + stratumPart(axes, others.get(p), lv));
                 for (int q = p + 1; q < others.size(); q++) {
-                    labels.add(stratumPart(axes, others.get(p), r) + ", " + stratumPart(axes, others.get(q), r));
+                    keys.add(prefix + stratumPart(axes, others.get(p), lv) + ", " + stratumPart(axes, others.get(q), lv));
                 }
             }
-            ExactSum[] cell = new ExactSum[3 * k];
-            for (int j = 0; j < 3 * k; j++) {
-                cell[j] = buffer(r, at + j);
-            }
-            for (String label : labels) {
-                ExactSum[] acc = strata.computeIfAbsent(prefix + label, x -> {
-                    ExactSum[] z = new ExactSum[3 * k];
-                    for (int j = 0; j < z.length; j++) {
-                        z[j] = new ExactSum();
-                    }
-                    return z;
-                });
-                for (int j = 0; j < 3 * k; j++) {
-                    acc[j].merge(cell[j]);
-                }
-            }
+            mergeCell(r, 2, 3 * k, strata, keys);
         }
         strata.forEach((key, acc) -> {
             String[] parts = key.split("\u0000", 3);
@@ -419,74 +464,85 @@ final class SparkAnalysis {
             String kind = label.equals(EffectRow.ALL) ? EffectRow.MAIN : EffectRow.CONDITIONAL;
             for (int n = 0; n < k; n++) {
                 Estimate d = Estimate.of(acc[3 * n]);
-                if (d.n() == 0) {
-                    continue;
+                if (d.n() > 0) {
+                    Outcome x = outcomes.get(n);
+                    found.put(key(kind, x, a.name(), level, label, null, null), new EffectRow(kind, x, a.name(), level,
+                            a.baseline(), label, null, null, null, d, acc[3 * n + 1].mean(), acc[3 * n + 2].mean()));
                 }
-                Outcome x = outcomes.get(n);
-                found.put(key(kind, x, a.name(), level, label, null, null), new EffectRow(kind, x, a.name(), level,
-                        a.baseline(), label, null, null, null, d, acc[3 * n + 1].mean(), acc[3 * n + 2].mean()));
             }
         });
     }
 
-    private static String stratumPart(List<AxisLevels> axes, int b, Row r) {
+    private static String stratumPart(List<AxisLevels> axes, int b, int[] levels) {
         AxisLevels x = axes.get(b);
-        return x.name() + "=" + x.levels().get(r.getInt(2 + b));
+        return x.name() + "=" + x.levels().get(levels[b]);
     }
 
-    private static void interactions(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes,
+    private static void interactions(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes, Combos combos,
                                      Map<String, EffectRow> found) {
-        // The pairs of axis i once per later axis j, keyed by the settings with i and j masked.
-        Dataset<Row> byAxis = null;
-        for (int i = 0; i < axes.size(); i++) {
-            for (int j = i + 1; j < axes.size(); j++) {
-                int sj = index(axes.get(j).name());
-                org.apache.spark.sql.types.StructType keyType = (org.apache.spark.sql.types.StructType) pairs.schema().apply("key").dataType();
-                List<Column> fields = new ArrayList<>();
-                for (int t = 0; t < Analysis.SETTINGS.length; t++) {
-                    fields.add((t == sj ? lit(null).cast(keyType.apply(s(t)).dataType()) : col("key").getField(s(t))).as(s(t)));
-                }
-                fields.add(col("key").getField("seed").as("seed"));
-                List<Column> c = new ArrayList<>(List.of(col("ax"), lit(j).as("by"),
-                        org.apache.spark.sql.functions.struct(fields.toArray(Column[]::new)).as("key2"), col("lvl"),
-                        col("l" + j).as("blvl")));
-                outcomes.forEach(x -> c.add(col("d" + x.ordinal())));
-                Dataset<Row> d = pairs.where(col("ax").equalTo(i).and(col("l" + j).isNotNull())).select(c.toArray(Column[]::new));
-                byAxis = byAxis == null ? d : byAxis.unionAll(d);
-            }
+        // The pairs of axis i once per later axis j: pairs with j at a level meet those with j at its baseline when
+        // their alternatives' settings agree but for j (equal masked numbers on j) and their seeds are equal.
+        Column[] perAxis = new Column[axes.size()];
+        for (int j = 0; j < axes.size(); j++) {
+            perAxis[j] = org.apache.spark.sql.functions.struct(lit(j).as("by"), col("masked").getItem(j).as("g"),
+                    col("levels").getItem(j).as("blvl"));
         }
-        List<Column> lowCols = new ArrayList<>(List.of(col("ax").as("q_ax"), col("by").as("q_by"), col("key2").as("q_key2"),
-                col("lvl").as("q_lvl")));
+        List<Column> c = new ArrayList<>(List.of(col("ax"), col("seed"), col("c"),
+                org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.array(perAxis)).as("y")));
+        outcomes.forEach(x -> c.add(col("d" + x.ordinal())));
+        Dataset<Row> byAxis = pairs.select(c.toArray(Column[]::new))
+                .where(col("y.by").gt(col("ax")).and(col("y.blvl").isNotNull()));
+        List<Column> lowCols = new ArrayList<>(List.of(col("ax").as("q_ax"), col("y.by").as("q_by"), col("y.g").as("q_g"),
+                col("seed").as("q_seed")));
         outcomes.forEach(x -> lowCols.add(col("d" + x.ordinal()).as("q" + x.ordinal())));
-        Dataset<Row> low = byAxis.where(col("blvl").equalTo(0)).select(lowCols.toArray(Column[]::new));
-        Dataset<Row> high = byAxis.where(col("blvl").gt(0));
-        Dataset<Row> quads = high.join(low, high.col("ax").equalTo(low.col("q_ax")).and(high.col("by").equalTo(low.col("q_by")))
-                .and(high.col("key2").equalTo(low.col("q_key2"))).and(high.col("lvl").equalTo(low.col("q_lvl"))));
-        List<Column> aggs = new ArrayList<>();
+        Dataset<Row> low = byAxis.where(col("y.blvl").equalTo(0)).select(lowCols.toArray(Column[]::new));
+        List<Column> highCols = new ArrayList<>(List.of(col("ax"), col("y.by").as("by"), col("y.g").as("g"), col("seed"), col("c")));
+        for (Outcome x : outcomes) {
+            highCols.add(col("d" + x.ordinal()).as("h" + x.ordinal()));
+        }
+        Dataset<Row> high = byAxis.where(col("y.blvl").gt(0)).select(highCols.toArray(Column[]::new));
+        List<Column> quadCols = new ArrayList<>(List.of(col("ax"), col("by"), col("c")));
         for (Outcome x : outcomes) {
             Column q0 = col("q" + x.ordinal()); // y(level, by baseline) − y(baseline, by baseline)
-            Column q1 = col("d" + x.ordinal()); // y(level, by level) − y(baseline, by level)
-            aggs.add(moments(both(q0, q1, q1.minus(q0))));
-            aggs.add(moments(both(q0, q1, q0)));
-            aggs.add(moments(both(q0, q1, q1)));
+            Column q1 = col("h" + x.ordinal()); // y(level, by level) − y(baseline, by level)
+            quadCols.add(both(q0, q1, q1.minus(q0)).as("i" + x.ordinal()));
+            quadCols.add(both(q0, q1, q0).as("i0_" + x.ordinal()));
+            quadCols.add(both(q0, q1, q1).as("i1_" + x.ordinal()));
         }
-        for (Row r : quads.groupBy("ax", "lvl", "by", "blvl").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
-                .collectAsList()) {
-            AxisLevels a = axes.get(r.getInt(0));
-            AxisLevels b = axes.get(r.getInt(2));
-            String levelA = a.levels().get(r.getInt(1));
-            String levelB = b.levels().get(r.getInt(3));
-            for (int n = 0; n < outcomes.size(); n++) {
-                Estimate d = estimate(r.getStruct(4 + 3 * n));
-                if (d.n() == 0) {
-                    continue;
+        Dataset<Row> quads = high.join(low, col("ax").equalTo(col("q_ax")).and(col("by").equalTo(col("q_by")))
+                .and(col("g").equalTo(col("q_g"))).and(col("seed").equalTo(col("q_seed")))).select(quadCols.toArray(Column[]::new));
+        Column[] aggs = sums(outcomes, "i", "i0_", "i1_");
+        int k = outcomes.size();
+        Map<String, ExactSum[]> cells = new LinkedHashMap<>();
+        for (Row r : quads.groupBy("ax", "by", "c").agg(aggs[0], java.util.Arrays.copyOfRange(aggs, 1, aggs.length)).collectAsList()) {
+            int ia = r.getInt(0);
+            int ib = r.getInt(1);
+            int[] lv = combos.levels()[r.getInt(2)];
+            mergeCell(r, 3, 3 * k, cells, List.of(ia + "\u0000" + lv[ia] + "\u0000" + ib + "\u0000" + lv[ib]));
+        }
+        cells.forEach((key, acc) -> {
+            String[] parts = key.split("\u0000");
+            AxisLevels a = axes.get(Integer.parseInt(parts[0]));
+            AxisLevels b = axes.get(Integer.parseInt(parts[2]));
+            String levelA = a.levels().get(Integer.parseInt(parts[1]));
+            String levelB = b.levels().get(Integer.parseInt(parts[3]));
+            for (int n = 0; n < k; n++) {
+                Estimate d = Estimate.of(acc[3 * n]);
+                if (d.n() > 0) {
+                    Outcome x = outcomes.get(n);
+                    found.put(key(EffectRow.INTERACTION, x, a.name(), levelA, EffectRow.ALL, b.name(), levelB),
+                            new EffectRow(EffectRow.INTERACTION, x, a.name(), levelA, a.baseline(), EffectRow.ALL, b.name(),
+                                    levelB, b.baseline(), d, acc[3 * n + 1].mean(), acc[3 * n + 2].mean()));
                 }
-                Outcome x = outcomes.get(n);
-                found.put(key(EffectRow.INTERACTION, x, a.name(), levelA, EffectRow.ALL, b.name(), levelB),
-                        new EffectRow(EffectRow.INTERACTION, x, a.name(), levelA, a.baseline(), EffectRow.ALL, b.name(), levelB,
-                                b.baseline(), d, r.getStruct(5 + 3 * n).getDouble(1), r.getStruct(6 + 3 * n).getDouble(1)));
             }
-        }
+        });
+    }
+
+    private static Column[] cols(List<String> names, List<Outcome> outcomes) {
+        List<Column> c = new ArrayList<>();
+        names.forEach(n -> c.add(col(n)));
+        outcomes.forEach(x -> c.add(col(o(x))));
+        return c.toArray(Column[]::new);
     }
 
     /** Applies the registered {@link ExactMoments} to a column expression. */

@@ -28,6 +28,7 @@ public final class ReportCommand implements Callable<Integer> {
     public Integer call() {
         return sparkOptions.withSession("gradflow report", spark -> {
             Analysis.Result r = Analysis.run(spark, dir);
+            spec.commandLine().getErr().println("[gradflow] analysis: " + r.phaseLine());
             spec.commandLine().getOut().print(Analysis.terminalSummary(r));
             spec.commandLine().getOut().flush();
             return Main.OK;
