@@ -52,8 +52,8 @@ if [ -n "$REPORTS" ] && [ ! -d "$SRC/trials" ]; then
   "$GF" sweep --grid "$ROOT/conf/grids/bench-report.yaml" --out "$OUT" --quiet --overwrite > "$OUT/bench-report.log" 2>&1
 fi
 echo
-echo "| trials | generate | report wall | report peak RSS | result |"
-echo "|---|---|---|---|---|"
+echo "| trials | generate | report wall | report peak RSS | result | analysis phases |"
+echo "|---|---|---|---|---|---|"
 for copies in $REPORTS; do
   dst="$OUT/synthetic-$copies"
   mkdir -p "$dst"
@@ -64,5 +64,6 @@ for copies in $REPORTS; do
   gen=$(( $(date +%s) - start ))
   n=$(sed -n 's/^wrote \([0-9]*\) trials.*/\1/p' "$dst.gen.log")
   if /usr/bin/time -v "$GF" report "$dst" > "$dst.report.out" 2> "$dst.report.err"; then res=ok; else res="failed (exit $?)"; fi
-  echo "| $n | ${gen} s | $(wall "$dst.report.err") | $(rss "$dst.report.err") | $res |"
+  phases=$(sed -n 's/^\[gradflow\] analysis: //p' "$dst.report.err" | head -1)
+  echo "| $n | ${gen} s | $(wall "$dst.report.err") | $(rss "$dst.report.err") | $res | $phases |"
 done
