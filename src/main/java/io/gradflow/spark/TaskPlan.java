@@ -12,7 +12,11 @@ import java.util.List;
  * system requests. Their tasks shrink as the sweep goes on (guided self-scheduling): each takes about a
  * {@code 1 / (4 × slots)} share of the estimated time still to be handed out, at least {@link #MIN_TASK_SECONDS}
  * and at most {@link #MAX_TASK_SECONDS} or {@link #MAX_TRIALS} trials, so the first tasks are large and the last
- * wave is made of small ones that finish close together.
+ * wave is made of small ones that finish close together. A shared task also carries at least a
+ * {@code 1 / (TAIL_SHARES × slots)} share of the trials (within those caps): the cost model's fixed 0.5 s per trial
+ * is far above what a trial of a few milliseconds takes, and without this floor the tail of such a sweep is dozens
+ * of tasks of three or four trials whose part writes (30–60 ms each) cost more than their trials. With the floor,
+ * the last wave can leave a slot idle for at most one such task, about 1/64 of a slot's share of the sweep.
  */
 public final class TaskPlan {
 
@@ -25,6 +29,8 @@ public final class TaskPlan {
     /** Most trials one task carries: bounds its part file and its memory. */
     static final int MAX_TRIALS = 2_000;
     private static final int SHARES_PER_SLOT = 4;
+    /** A shared task carries at least 1 / (TAIL_SHARES × slots) of the trials. */
+    static final int TAIL_SHARES = 64;
 
     private TaskPlan() {
     }
@@ -43,6 +49,7 @@ public final class TaskPlan {
             remaining += x;
         }
         List<int[]> tasks = new ArrayList<>();
+        int minTrials = (int) Math.ceil(seconds.length / (double) (TAIL_SHARES * s));
         int i = 0;
         while (i < seconds.length) {
             if (seconds[i] >= LONG_SECONDS) {
@@ -54,7 +61,8 @@ public final class TaskPlan {
             int start = i;
             double cost = 0;
             while (i < seconds.length && seconds[i] < LONG_SECONDS && i - start < MAX_TRIALS
-                    && (cost == 0 || cost + seconds[i] <= target)) {
+                    && (cost == 0 || cost + seconds[i] <= target
+                    || (i - start < minTrials && cost + seconds[i] <= MAX_TASK_SECONDS))) {
                 cost += seconds[i++];
             }
             remaining -= cost;
