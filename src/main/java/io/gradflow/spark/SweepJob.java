@@ -444,6 +444,8 @@ public final class SweepJob {
         }
         List<Object> partitions = new ArrayList<>();
         IntStream.range(0, batches.size()).forEach(partitions::add);
+        SlotUse slots = new SlotUse();
+        spark.sparkContext().addSparkListener(slots);
         SimpleFutureAction<Void> job = spark.sparkContext().submitJob(rdd.rdd(), task,
                 JavaConverters.asScalaBuffer(partitions).toSeq(),
                 new AbstractFunction2<Object, ArrayList<TrialReceipt>, BoxedUnit>() {
@@ -471,7 +473,18 @@ public final class SweepJob {
             bgrid.destroy();
         }
         Map<String, Long> cpu2 = DriverCpu.snapshot();
+        try {
+            // Listener events arrive asynchronously: let the last task ends reach SlotUse before reading it.
+            spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
+        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+            // a share computed from fewer tasks is still a measurement; nothing depends on it
+        }
+        spark.sparkContext().removeSparkListener(slots);
         int recorded = tally.size() - before;
+        if (progress != null && slots.tasks() > 0) {
+            progress.printf(java.util.Locale.ROOT, "[gradflow] task slots busy %.1f%% (%d tasks on %d slots, first launch to last end)%n",
+                    100 * slots.share(jsc.defaultParallelism()), slots.tasks(), jsc.defaultParallelism());
+        }
         if (progress != null && !cpu0.isEmpty() && recorded > 0) {
             // The scale benchmark reads this line: the driver's own work per trial must stay O(1) and small. Starting
             // the job (broadcasts, the plan, cold code) is paid once per sweep and counted apart.

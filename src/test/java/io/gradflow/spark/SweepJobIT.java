@@ -68,6 +68,23 @@ class SweepJobIT {
     }
 
     @Test
+    void theProgressSaysHowBusyTheSlotsWereAndWhatTheDriverSpentPerTrial() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        SweepOutcome o = SweepJob.run(spark, grid(TINY), tmp.resolve("busy").toString(), false,
+                new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(o.complete()).isTrue();
+        String text = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.regex.Matcher busy = java.util.regex.Pattern
+                .compile("task slots busy ([0-9.]+)% \\((\\d+) tasks on 2 slots").matcher(text);
+        assertThat(busy.find()).as(text).isTrue();
+        // Spark's executor time of the tasks over the slots' span: a share, never above the whole (give or take the
+        // millisecond rounding of Spark's task times)
+        assertThat(Double.parseDouble(busy.group(1))).isGreaterThan(0).isLessThanOrEqualTo(101);
+        assertThat(Integer.parseInt(busy.group(2))).isBetween(1, 8);
+        assertThat(text).containsPattern("driver CPU: \\d+ ms to start the job, \\d+ ms while 8 trials ran \\([0-9.]+ ms per trial\\)");
+    }
+
+    @Test
     void aTinySweepWritesOneRowPerTrialAndOneLayerRowPerSampledStepAndBlock() throws Exception {
         GridSpec g = grid(TINY);
         SweepOutcome o = SweepJob.run(spark, g, tmp.toString(), false, null);
