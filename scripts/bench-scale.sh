@@ -4,16 +4,21 @@
 # sweep's rows copied as extra seeds). For each: wall time, peak RSS (GNU time), and for sweeps the task count (one
 # part file each), the slots' busy share between the first trial's start and the last trial's end, and the
 # driver's phases from its log. Usage:
-#   scripts/bench-scale.sh [--sweeps "100 1000 10000"] [--reports "10 100"] [OUT]
+#   scripts/bench-scale.sh [--sweeps "100 1000 10000"] [--reports "10 100"] [--heap N] [OUT]
 # --reports gives copy counts of the 1,008-trial bench-report sweep (10 → 10,080 trials, 1000 → 1,008,000).
+# --heap N starts a sweep of N near-zero trials (1000 learning rates × N/1000 seeds), reads the driver's used heap
+# after a full collection (jcmd) once the first task has started and again HEAP_WAIT seconds (default 90) later,
+# then stops it with SIGTERM (the journal keeps what finished; nothing is resumed).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SWEEPS="100 1000 10000"
 REPORTS="10 100"
+HEAP=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --sweeps) SWEEPS="$2"; shift 2 ;;
     --reports) REPORTS="$2"; shift 2 ;;
+    --heap) HEAP="$2"; shift 2 ;;
     *) break ;;
   esac
 done
@@ -25,8 +30,8 @@ GF="$ROOT/bin/gradflow"
 rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1" | awk '{printf "%.0f MiB", $1/1024}'; }
 wall() { sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$1"; }
 
-echo "| trials | tasks | wall | sweep wall time (gradflow) | slots busy | peak RSS |"
-echo "|---|---|---|---|---|---|"
+echo "| trials | tasks | wall | sweep wall time (gradflow) | Σ trial time / slot time | task slots busy (Spark) | driver CPU per trial | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|"
 for n in $SWEEPS; do
   grid="$OUT/zero-$n.yaml"
   {
@@ -44,7 +49,9 @@ for n in $SWEEPS; do
   rm -f "$OUT/busy-$n.csv"
   "$GF" sql "$OUT/zero-$n" "SELECT round(100 * sum(wall_time_ms) / (2 * (max(unix_millis(started_at) + wall_time_ms) - min(unix_millis(started_at)))), 1) AS busy FROM trials" --csv "$OUT/busy-$n.csv" >/dev/null 2>&1
   busy=$(tail -n 1 "$OUT/busy-$n.csv")
-  echo "| $n | $tasks | $(wall "$OUT/zero-$n.err") | $gwall | ${busy}% | $(rss "$OUT/zero-$n.err") |"
+  sbusy=$(sed -n 's/.*task slots busy \([0-9.]*%\).*/\1/p' "$OUT/zero-$n.err" | head -1)
+  cpu=$(sed -n 's/.*(\([0-9.]* ms\) per trial).*/\1/p' "$OUT/zero-$n.err" | head -1)
+  echo "| $n | $tasks | $(wall "$OUT/zero-$n.err") | $gwall | ${busy}% | $sbusy | $cpu | $(rss "$OUT/zero-$n.err") |"
 done
 
 SRC="$OUT/bench-report"
@@ -67,3 +74,35 @@ for copies in $REPORTS; do
   phases=$(sed -n 's/^\[gradflow\] analysis: //p' "$dst.report.err" | head -1)
   echo "| $n | ${gen} s | $(wall "$dst.report.err") | $(rss "$dst.report.err") | $res | $phases |"
 done
+
+if [ -n "$HEAP" ]; then
+  seeds=$(( HEAP / 1000 ))
+  grid="$OUT/heap-$HEAP.yaml"
+  {
+    echo "name: heap-$HEAP"
+    echo "seeds: [$(seq -s ', ' 1 "$seeds")]"
+    echo "axes:"
+    echo "  learning_rate: [$(awk 'BEGIN { for (i = 1; i <= 1000; i++) printf "%s%.3f", (i > 1 ? ", " : ""), i / 1000 }')]"
+    echo "training: {activation: relu, depth: 1, width: 2, steps: 1, batch_size: 8}"
+    echo "dataset: {kind: blobs, samples: 40, classes: 2, features: 2}"
+  } > "$grid"
+  heap_used() { jcmd "$1" GC.run >/dev/null 2>&1; sleep 2; jcmd "$1" GC.heap_info 2>/dev/null | sed -n 's/.*heap *total [0-9]*K, used \([0-9]*\)K.*/\1/p' | head -1 | awk '{printf "%.0f MiB", $1/1024}'; }
+  start=$(date +%s)
+  "$GF" sweep --grid "$grid" --out "$OUT" --master 'local[2]' --overwrite --max-trials 100000000 \
+    > "$OUT/heap-$HEAP.out" 2> "$OUT/heap-$HEAP.err" &
+  for _ in $(seq 1 600); do
+    grep -q "tasks (one part file" "$OUT/heap-$HEAP.err" 2>/dev/null && break
+    sleep 1
+  done
+  first=$(( $(date +%s) - start ))
+  pid=$(pgrep -f "io.gradflow.cli.Main sweep --grid $grid" | head -1)
+  h1=$(heap_used "$pid")
+  sleep "${HEAP_WAIT:-90}"
+  done_n=$(sed -n 's/^\[gradflow\] \([0-9]*\)\/[0-9]* trials done.*/\1/p' "$OUT/heap-$HEAP.err" | tail -1)
+  h2=$(heap_used "$pid")
+  kill -TERM "$pid"; wait || true
+  echo
+  echo "| trials in the grid | launch to first task | driver heap used then | trials recorded | driver heap used then |"
+  echo "|---|---|---|---|---|"
+  echo "| $HEAP | ${first} s | $h1 | ${done_n:-0} | $h2 |"
+fi
