@@ -6,8 +6,8 @@
 # driver's phases from its log. Usage:
 #   scripts/bench-scale.sh [--sweeps "100 1000 10000"] [--reports "10 100"] [--heap N] [OUT]
 # --reports gives copy counts of the 1,008-trial bench-report sweep (10 → 10,080 trials, 1000 → 1,008,000).
-# --heap N starts a sweep of N near-zero trials (1000 learning rates × N/1000 seeds), reads the driver's used heap
-# after a full collection (jcmd) once the first task has started and again HEAP_WAIT seconds (default 90) later,
+# --heap N starts a sweep of N near-zero trials (1000 learning rates × N/1000 seeds), reads the driver JVM's live
+# heap (jcmd GC.class_histogram, which collects fully first) once the first task has started and again HEAP_WAIT seconds (default 90) later,
 # then stops it with SIGTERM (the journal keeps what finished; nothing is resumed).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -86,7 +86,9 @@ if [ -n "$HEAP" ]; then
     echo "training: {activation: relu, depth: 1, width: 2, steps: 1, batch_size: 8}"
     echo "dataset: {kind: blobs, samples: 40, classes: 2, features: 2}"
   } > "$grid"
-  heap_used() { jcmd "$1" GC.run >/dev/null 2>&1; sleep 2; jcmd "$1" GC.heap_info 2>/dev/null | sed -n 's/.*heap *total [0-9]*K, used \([0-9]*\)K.*/\1/p' | head -1 | awk '{printf "%.0f MiB", $1/1024}'; }
+  # The live heap: a class histogram collects fully first (jcmd GC.run would only start a concurrent cycle, as the
+  # launcher's -XX:+ExplicitGCInvokesConcurrent asks, and report garbage as used).
+  heap_used() { jcmd "$1" GC.class_histogram 2>/dev/null | awk '/^Total/ { printf "%.0f MiB", $3 / 1048576 }'; }
   start=$(date +%s)
   "$GF" sweep --grid "$grid" --out "$OUT" --master 'local[2]' --overwrite --max-trials 100000000 \
     > "$OUT/heap-$HEAP.out" 2> "$OUT/heap-$HEAP.err" &
@@ -102,7 +104,7 @@ if [ -n "$HEAP" ]; then
   h2=$(heap_used "$pid")
   kill -TERM "$pid"; wait || true
   echo
-  echo "| trials in the grid | launch to first task | driver heap used then | trials recorded | driver heap used then |"
+  echo "| trials in the grid | launch to first task | live heap then | trials recorded | live heap then |"
   echo "|---|---|---|---|---|"
   echo "| $HEAP | ${first} s | $h1 | ${done_n:-0} | $h2 |"
 fi
