@@ -30,10 +30,11 @@ import static org.apache.spark.sql.functions.when;
 /**
  * {@link Comparison#compute}, {@link Effects#compute} and {@link TrialSummary#of} computed by Spark SQL over the
  * {@code trials} dataset, so that only one row per combination, per effect or per verdict reaches the driver,
- * however many trials there are. Effects' pairs are self-joins on every other setting and the seed, the strata
- * one grouping-sets aggregation per axis, interactions two joins of pairs per pair of axes. Every mean and
- * deviation is an {@link ExactSum}, here as a Spark aggregate, so the results equal the pure functions' bit for
- * bit (AnalysisIT checks it on a real sweep) and do not depend on partitioning or merge order.
+ * however many trials there are. Comparison is one aggregation by combination; effects are two joins (the pairs of
+ * every axis at once, then pairs of pairs for the interactions) whose sums Spark aggregates per (axis, combination)
+ * and the driver merges into rows ({@link #effects}). Every mean and deviation comes from an {@link ExactSum}, here
+ * as a Spark aggregate, so the results equal the pure functions' bit for bit (AnalysisIT checks it on a real sweep,
+ * in two partitionings) and do not depend on partitioning or merge order.
  *
  * <p>The input is the analysis' normalised frame ({@link #frame}): {@code s0..} the settings in
  * {@link Analysis#SETTINGS} order, {@code o0..} every {@link Outcome} as a double with non-finite values null.
@@ -543,11 +544,6 @@ final class SparkAnalysis {
         names.forEach(n -> c.add(col(n)));
         outcomes.forEach(x -> c.add(col(o(x))));
         return c.toArray(Column[]::new);
-    }
-
-    /** Applies the registered {@link ExactMoments} to a column expression. */
-    private static Column moments(Column c) {
-        return org.apache.spark.sql.functions.call_function(MOMENTS, c);
     }
 
     /** y − x where both are present, else null; and x or y themselves under the same condition. */
