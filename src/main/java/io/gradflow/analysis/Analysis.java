@@ -99,18 +99,35 @@ public final class Analysis {
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         Phases phases = new Phases();
         try {
-            TrialSummary summary = SparkAnalysis.summary(f);
-            if (summary.count() == 0) {
+            long n = f.count();
+            if (n == 0) {
                 throw new IllegalArgumentException("the trials dataset " + trialsPath + " has no rows; there is nothing to analyse");
             }
-            Map<String, List<Object>> values = SparkAnalysis.distinctValues(f);
-            List<AxisLevels> axes = axes(readText(fs, new Path(dir, SweepDir.GRID_FILE)), values);
-            phases.done("trials");
-            SparkAnalysis.register(spark);
-            List<ComparisonRow> comparison = SparkAnalysis.comparison(f, axes);
-            phases.done("comparison");
-            List<EffectRow> effects = SparkAnalysis.effects(spark, f, axes);
-            phases.done("effects");
+            String gridText = readText(fs, new Path(dir, SweepDir.GRID_FILE));
+            TrialSummary summary;
+            List<AxisLevels> axes;
+            List<ComparisonRow> comparison;
+            List<EffectRow> effects;
+            if (n <= driverMaxTrials(spark)) {
+                // A few thousand rows: the pure functions on the driver, without a dozen Spark jobs. Same bits as the
+                // Spark path (exact sums; AnalysisIT checks both).
+                List<TrialRow> rows = collect(f);
+                summary = TrialSummary.of(rows);
+                axes = axes(gridText, values(rows));
+                phases.done("trials");
+                comparison = Comparison.compute(rows, axes);
+                phases.done("comparison");
+                effects = Effects.compute(rows, axes);
+                phases.done("effects");
+            } else {
+                summary = SparkAnalysis.summary(f);
+                axes = axes(gridText, SparkAnalysis.distinctValues(f));
+                phases.done("trials");
+                comparison = SparkAnalysis.comparison(f, axes);
+                phases.done("comparison");
+                effects = SparkAnalysis.effects(spark, f, axes);
+                phases.done("effects");
+            }
 
             Path staging = new Path(dir, ".analysis.incomplete");
             delete(fs, staging);
@@ -207,11 +224,40 @@ public final class Analysis {
 
     /** Every trial row, collected and sorted by trial id: the input of the pure functions, for tests and small sweeps. */
     static List<TrialRow> readTrials(SparkSession spark, String path) {
+        return collect(SparkAnalysis.frame(trialsFrame(spark, path)));
+    }
+
+    private static List<TrialRow> collect(Dataset<Row> normalised) {
         List<TrialRow> out = new ArrayList<>();
-        for (Row r : SparkAnalysis.frame(trialsFrame(spark, path)).collectAsList()) {
+        for (Row r : normalised.collectAsList()) {
             out.add(SparkAnalysis.trialRow(r));
         }
         out.sort(Comparator.comparing(TrialRow::trialId));
+        return out;
+    }
+
+    /**
+     * The Spark setting that says up to how many trials a sweep is analysed on the driver by the pure functions
+     * (above it, by Spark SQL): {@value #DEFAULT_DRIVER_MAX_TRIALS} by default, 0 for always Spark.
+     */
+    public static final String DRIVER_MAX_TRIALS_CONF = "spark.gradflow.analysis.driverMaxTrials";
+    static final long DEFAULT_DRIVER_MAX_TRIALS = 5_000;
+
+    static long driverMaxTrials(SparkSession spark) {
+        String v = spark.conf().get(DRIVER_MAX_TRIALS_CONF, Long.toString(DEFAULT_DRIVER_MAX_TRIALS));
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(DRIVER_MAX_TRIALS_CONF + " '" + v + "' is not a whole number of trials");
+        }
+    }
+
+    /** Each setting's distinct values over the rows. */
+    static Map<String, List<Object>> values(List<TrialRow> rows) {
+        Map<String, List<Object>> out = new LinkedHashMap<>();
+        for (String s : SETTINGS) {
+            out.put(s, rows.stream().map(t -> t.settings().get(s)).filter(java.util.Objects::nonNull).distinct().toList());
+        }
         return out;
     }
 

@@ -88,8 +88,14 @@ final class SparkAnalysis {
         }
     }
 
+    /** Registers both aggregates in the session once (registering again would only log a warning per analysis). */
     static void register(SparkSession spark) {
-        spark.udf().register(MOMENTS, org.apache.spark.sql.functions.udaf(new ExactMoments(), Encoders.DOUBLE()));
+        if (!spark.catalog().functionExists(MOMENTS)) {
+            spark.udf().register(MOMENTS, org.apache.spark.sql.functions.udaf(new ExactMoments(), Encoders.DOUBLE()));
+        }
+        if (!spark.catalog().functionExists(BUFFER)) {
+            spark.udf().register(BUFFER, org.apache.spark.sql.functions.udaf(new ExactBuffer(), Encoders.DOUBLE()));
+        }
     }
 
     private static Column moments(String column) {
@@ -194,6 +200,7 @@ final class SparkAnalysis {
     // ---------------------------------------------------------------- comparison
 
     static List<ComparisonRow> comparison(Dataset<Row> f, List<AxisLevels> axes) {
+        register(f.sparkSession());
         List<Column> aggs = new ArrayList<>(List.of(count(lit(1)), sum(when(col("verdict").equalTo("FAILED"), 1).otherwise(0)),
                 sum(when(col("verdict").equalTo("DIVERGED"), 1).otherwise(0))));
         for (int i = 0; i < Analysis.SETTINGS.length; i++) {
@@ -354,7 +361,7 @@ final class SparkAnalysis {
         if (axes.isEmpty()) {
             return List.of();
         }
-        spark.udf().register(BUFFER, org.apache.spark.sql.functions.udaf(new ExactBuffer(), Encoders.DOUBLE()));
+        register(spark);
         Combos combos = Combos.of(f, axes);
         Dataset<Row> t = f.select(cols(List.of("combination_id", "seed"), outcomes))
                 .join(org.apache.spark.sql.functions.broadcast(combos.table(spark, axes.size())), "combination_id");

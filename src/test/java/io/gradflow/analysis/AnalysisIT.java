@@ -116,17 +116,26 @@ class AnalysisIT {
 
     @Test
     void theSparkComparisonEffectsAndTrialSummaryEqualThePureFunctionsBitForBitWhateverThePartitioning() {
+        // The sweep's own analysis (16 trials) ran on the driver; this one is forced onto the Spark path.
+        Analysis.Result viaSpark;
+        spark.conf().set(Analysis.DRIVER_MAX_TRIALS_CONF, "0");
+        try {
+            viaSpark = Analysis.run(spark, dir.toString());
+        } finally {
+            spark.conf().unset(Analysis.DRIVER_MAX_TRIALS_CONF);
+        }
         List<TrialRow> rows = Analysis.readTrials(spark, dir.resolve("trials").toString());
         List<AxisLevels> axes = result.axes();
+        assertThat(viaSpark.axes()).isEqualTo(axes);
         List<ComparisonRow> pureComparison = Comparison.compute(rows, axes);
         List<EffectRow> pureEffects = Effects.compute(rows, axes);
         // Records compare doubles bit for bit (Double.compare), NaN included: no tolerance anywhere.
-        assertThat(result.comparison()).hasSize(8).isEqualTo(pureComparison);
-        assertThat(result.effects()).isEqualTo(pureEffects);
+        assertThat(viaSpark.comparison()).hasSize(8).isEqualTo(pureComparison).isEqualTo(result.comparison());
+        assertThat(viaSpark.effects()).isEqualTo(pureEffects).isEqualTo(result.effects());
         assertThat(pureEffects).extracting(EffectRow::kind).contains(EffectRow.MAIN, EffectRow.CONDITIONAL, EffectRow.INTERACTION);
 
         TrialSummary pure = TrialSummary.of(rows);
-        TrialSummary sql = result.trials();
+        TrialSummary sql = viaSpark.trials();
         assertThat(sql.count()).isEqualTo(16).isEqualTo(pure.count());
         assertThat(sql.byVerdict()).isEqualTo(pure.byVerdict());
         assertThat(sql.byVerdict().get("FAILED")).isEqualTo(1);
