@@ -47,10 +47,10 @@ final class SparkAnalysis {
     }
 
     /**
-     * A Spark aggregate of a double column: its {@link ExactSum}, out as (count, mean, variance). Nulls are left
-     * out, as non-finite values are by {@link ExactSum#add}.
+     * A Spark aggregate of a double column into an {@link ExactSum}; nulls are left out, as non-finite values are by
+     * {@link ExactSum#add}. The subclasses say what comes out.
      */
-    static final class ExactMoments extends Aggregator<Double, ExactSum, Tuple3<Long, Double, Double>> {
+    abstract static class ExactAggregate<OUT> extends Aggregator<Double, ExactSum, OUT> {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -72,13 +72,18 @@ final class SparkAnalysis {
         }
 
         @Override
-        public Tuple3<Long, Double, Double> finish(ExactSum r) {
-            return new Tuple3<>(r.count(), r.mean(), r.variance());
-        }
-
-        @Override
         public Encoder<ExactSum> bufferEncoder() {
             return Encoders.javaSerialization(ExactSum.class);
+        }
+    }
+
+    /** The exact sums of a column, out as (count, mean, variance). */
+    static final class ExactMoments extends ExactAggregate<Tuple3<Long, Double, Double>> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Tuple3<Long, Double, Double> finish(ExactSum r) {
+            return new Tuple3<>(r.count(), r.mean(), r.variance());
         }
 
         @Override
@@ -233,38 +238,15 @@ final class SparkAnalysis {
     // ---------------------------------------------------------------- effects
 
     /**
-     * A Spark aggregate of a double column that returns its {@link ExactSum} itself (Java-serialized), so that cells
-     * aggregated by Spark can be merged further, exactly, on the driver.
+     * The exact sums of a column themselves (Java-serialized), so that cells aggregated by Spark can be merged further,
+     * exactly, on the driver.
      */
-    static final class ExactBuffer extends Aggregator<Double, ExactSum, ExactSum> {
+    static final class ExactBuffer extends ExactAggregate<ExactSum> {
         private static final long serialVersionUID = 1L;
-
-        @Override
-        public ExactSum zero() {
-            return new ExactSum();
-        }
-
-        @Override
-        public ExactSum reduce(ExactSum b, Double v) {
-            if (v != null) {
-                b.add(v);
-            }
-            return b;
-        }
-
-        @Override
-        public ExactSum merge(ExactSum a, ExactSum b) {
-            return a.merge(b);
-        }
 
         @Override
         public ExactSum finish(ExactSum r) {
             return r;
-        }
-
-        @Override
-        public Encoder<ExactSum> bufferEncoder() {
-            return Encoders.javaSerialization(ExactSum.class);
         }
 
         @Override
