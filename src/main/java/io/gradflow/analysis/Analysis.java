@@ -132,7 +132,7 @@ public final class Analysis {
             Path staging = new Path(dir, ".analysis.incomplete");
             delete(fs, staging);
             try {
-                return write(spark, fs, dir, trialsPath, staging, summary, axes, comparison, effects, phases);
+                return write(spark, fs, dir, trialsPath, f, staging, summary, axes, comparison, effects, phases);
             } finally {
                 // Failed or interrupted half way, the analysis leaves no half-built output behind; a rerun starts clean.
                 delete(fs, staging);
@@ -142,7 +142,7 @@ public final class Analysis {
         }
     }
 
-    private static Result write(SparkSession spark, FileSystem fs, Path dir, Path trialsPath, Path staging,
+    private static Result write(SparkSession spark, FileSystem fs, Path dir, Path trialsPath, Dataset<Row> f, Path staging,
                                 TrialSummary trials, List<AxisLevels> axes, List<ComparisonRow> comparison,
                                 List<EffectRow> effects, Phases phases) {
         DatasetWriter.write(spark, Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()).toString());
@@ -150,9 +150,9 @@ public final class Analysis {
         phases.done("write");
 
         // Aggregated by Spark where the rows are: only one value per combination × block or step reaches the driver.
-        Map<String, Profiles.Profile> profiles = deltaProfiles(spark, fs, dir, trialsPath);
+        Map<String, Profiles.Profile> profiles = deltaProfiles(spark, fs, dir, f);
         phases.done("profiles");
-        Map<String, java.util.TreeMap<Integer, Double>> losses = lossCurves(spark, fs, dir, trialsPath);
+        Map<String, java.util.TreeMap<Integer, Double>> losses = lossCurves(spark, fs, dir, f);
         phases.done("curves");
         String sweep = sweepName(spark, trialsPath.toString(), dir);
         List<String> datasets = spark.read().parquet(trialsPath.toString()).select("dataset").distinct()
@@ -316,8 +316,10 @@ public final class Analysis {
      * {@link Profiles#meanLog10Delta} computed by Spark SQL: the mean over each combination's seeds of log10‖δ_l‖
      * per block at step 0 and at each trial's last sampled step, finite positive norms only; for rezero nets the
      * residual stream's {@code delta_out_norm}.
+     *
+     * @param trials the analysis' normalised trials frame ({@link SparkAnalysis#frame}), already read
      */
-    static Map<String, Profiles.Profile> deltaProfiles(SparkSession spark, FileSystem fs, Path dir, Path trialsPath) {
+    static Map<String, Profiles.Profile> deltaProfiles(SparkSession spark, FileSystem fs, Path dir, Dataset<Row> trials) {
         Path p = new Path(dir, Schemas.LAYER_STATS.name());
         Map<String, Profiles.Profile> out = new LinkedHashMap<>();
         if (!exists(fs, p)) {
@@ -327,8 +329,10 @@ public final class Analysis {
         Dataset<Row> last = l.groupBy("trial_id").agg(org.apache.spark.sql.functions.max("step").as("last_step"));
         // A rezero net's branch δ is exactly 0 at init and then scales with each block's gate: its profiles show the
         // residual stream's δ, the quantity its verdict is judged on.
-        Dataset<Row> combos = trialsFrame(spark, trialsPath.toString())
-                .selectExpr("trial_id", "combination_id", "coalesce(residual_form = 'rezero', false) AS on_stream");
+        Dataset<Row> combos = trials.select(org.apache.spark.sql.functions.col("trial_id"),
+                org.apache.spark.sql.functions.col("combination_id"), org.apache.spark.sql.functions.coalesce(
+                        SparkAnalysis.setting(Axis.RESIDUAL.key()).equalTo("rezero"), org.apache.spark.sql.functions.lit(false))
+                        .as("on_stream"));
         // NaN and infinities are stored as null, so "norm > 0" keeps exactly the finite positive norms.
         List<Row> rows = l.join(last, "trial_id").where("step = 0 or step = last_step").join(combos, "trial_id")
                 .selectExpr("combination_id", "step = last_step and step > 0 as end", "block",
@@ -358,13 +362,13 @@ public final class Analysis {
 
     /** {@link Profiles#meanLoss} computed by Spark SQL: each combination's mean minibatch loss per recorded step. */
     static Map<String, java.util.TreeMap<Integer, Double>> lossCurves(SparkSession spark, FileSystem fs, Path dir,
-                                                                     Path trialsPath) {
+                                                                     Dataset<Row> trials) {
         Path p = new Path(dir, Schemas.CURVES.name());
         Map<String, java.util.TreeMap<Integer, Double>> out = new LinkedHashMap<>();
         if (!exists(fs, p)) {
             return out;
         }
-        Dataset<Row> combos = spark.read().parquet(trialsPath.toString()).select("trial_id", "combination_id");
+        Dataset<Row> combos = trials.select("trial_id", "combination_id");
         List<Row> rows = spark.read().parquet(p.toString()).where("train_loss is not null").join(combos, "trial_id")
                 .groupBy("combination_id", "step").agg(org.apache.spark.sql.functions.avg("train_loss"))
                 .orderBy("combination_id", "step").collectAsList();

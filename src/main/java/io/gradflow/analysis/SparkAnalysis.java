@@ -192,6 +192,11 @@ final class SparkAnalysis {
         return out;
     }
 
+    /** The normalised frame's column of a setting (by its grid name). */
+    static Column setting(String name) {
+        return col(s(index(name)));
+    }
+
     private static int index(String setting) {
         for (int i = 0; i < Analysis.SETTINGS.length; i++) {
             if (Analysis.SETTINGS[i].equals(setting)) {

@@ -98,14 +98,15 @@ class AnalysisIT {
         org.apache.hadoop.fs.Path trialsPath = new org.apache.hadoop.fs.Path(d, "trials");
         List<TrialRow> rows = Analysis.readTrials(spark, trialsPath.toString());
         Map<String, Profiles.Profile> pure = Profiles.meanLog10Delta(rows, Analysis.readDeltas(spark, fs, d, java.util.Set.of()));
-        Map<String, Profiles.Profile> sql = Analysis.deltaProfiles(spark, fs, d, trialsPath);
+        var frame = SparkAnalysis.frame(Analysis.trialsFrame(spark, trialsPath.toString()));
+        Map<String, Profiles.Profile> sql = Analysis.deltaProfiles(spark, fs, d, frame);
         assertThat(sql.keySet()).isEqualTo(pure.keySet()).isNotEmpty();
         pure.forEach((c, p) -> {
             assertThat(sql.get(c).init()).as(c).containsExactly(p.init(), org.assertj.core.api.Assertions.within(1e-12));
             assertThat(sql.get(c).end()).as(c).containsExactly(p.end(), org.assertj.core.api.Assertions.within(1e-12));
         });
         Map<String, java.util.TreeMap<Integer, Double>> pureLoss = Profiles.meanLoss(rows, Analysis.readLosses(spark, fs, d));
-        Map<String, java.util.TreeMap<Integer, Double>> sqlLoss = Analysis.lossCurves(spark, fs, d, trialsPath);
+        Map<String, java.util.TreeMap<Integer, Double>> sqlLoss = Analysis.lossCurves(spark, fs, d, frame);
         assertThat(sqlLoss.keySet()).isEqualTo(pureLoss.keySet()).isNotEmpty();
         pureLoss.forEach((c, m) -> {
             assertThat(sqlLoss.get(c).keySet()).as(c).isEqualTo(m.keySet());
