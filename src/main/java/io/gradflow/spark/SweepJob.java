@@ -410,7 +410,9 @@ public final class SweepJob {
      */
     private static String runTrials(SparkSession spark, GridSpec spec, Trials trials, int[] todo, Dataset data,
                                     String partsDir, ModelFiles models, Tally tally, PrintStream progress, long t0) {
-        Map<String, Long> cpu0 = DriverCpu.snapshot();
+        // What the driver and the slots spent is measured only where it is printed.
+        boolean measure = progress != null;
+        Map<String, Long> cpu0 = measure ? DriverCpu.snapshot() : Map.of();
         int before = tally.size();
         int[] order = trials.longestFirst(todo);
         double[] seconds = new double[order.length];
@@ -444,8 +446,10 @@ public final class SweepJob {
         }
         List<Object> partitions = new ArrayList<>();
         IntStream.range(0, batches.size()).forEach(partitions::add);
-        SlotUse slots = new SlotUse();
-        spark.sparkContext().addSparkListener(slots);
+        SlotUse slots = measure ? new SlotUse() : null;
+        if (measure) {
+            spark.sparkContext().addSparkListener(slots);
+        }
         SimpleFutureAction<Void> job = spark.sparkContext().submitJob(rdd.rdd(), task,
                 JavaConverters.asScalaBuffer(partitions).toSeq(),
                 new AbstractFunction2<Object, ArrayList<TrialReceipt>, BoxedUnit>() {
@@ -462,7 +466,7 @@ public final class SweepJob {
                         return null;
                     }
                 });
-        Map<String, Long> cpu1 = DriverCpu.snapshot();
+        Map<String, Long> cpu1 = measure ? DriverCpu.snapshot() : Map.of();
         String error = null;
         try {
             job.get();
@@ -472,7 +476,20 @@ public final class SweepJob {
             bdata.destroy();
             bgrid.destroy();
         }
-        Map<String, Long> cpu2 = DriverCpu.snapshot();
+        if (measure) {
+            printDriverWork(spark, progress, slots, cpu0, cpu1, DriverCpu.snapshot(), tally.size() - before,
+                    jsc.defaultParallelism());
+        }
+        return error;
+    }
+
+    /**
+     * Prints how busy the task slots were (Spark's task times) and the driver's own CPU: apart for starting the job
+     * ({@code cpu0} to {@code cpu1}) and per trial while the trials ran ({@code cpu1} to {@code cpu2}). The scale
+     * benchmark reads both lines: the driver's work per trial must stay O(1) and small.
+     */
+    private static void printDriverWork(SparkSession spark, PrintStream progress, SlotUse slots, Map<String, Long> cpu0,
+                                        Map<String, Long> cpu1, Map<String, Long> cpu2, int recorded, int slotCount) {
         try {
             // Listener events arrive asynchronously: let the last task ends reach SlotUse before reading it.
             spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
@@ -480,21 +497,32 @@ public final class SweepJob {
             // a share computed from fewer tasks is still a measurement; nothing depends on it
         }
         spark.sparkContext().removeSparkListener(slots);
-        int recorded = tally.size() - before;
-        if (progress != null && slots.tasks() > 0) {
+        if (slots.tasks() > 0) {
             progress.printf(java.util.Locale.ROOT, "[gradflow] task slots busy %.1f%% (%d tasks on %d slots, first launch to last end)%n",
-                    100 * slots.share(jsc.defaultParallelism()), slots.tasks(), jsc.defaultParallelism());
+                    100 * slots.share(slotCount), slots.tasks(), slotCount);
         }
-        if (progress != null && !cpu0.isEmpty() && recorded > 0) {
-            // The scale benchmark reads this line: the driver's own work per trial must stay O(1) and small. Starting
-            // the job (broadcasts, the plan, cold code) is paid once per sweep and counted apart.
+        if (!cpu0.isEmpty() && recorded > 0) {
             long start = DriverCpu.total(cpu1) - DriverCpu.total(cpu0);
             long during = DriverCpu.total(cpu2) - DriverCpu.total(cpu1);
             progress.printf(java.util.Locale.ROOT, "[gradflow] driver CPU: %.0f ms to start the job, %.0f ms while %d trials ran "
                             + "(%.3f ms per trial)%s%n", start / 1e6, during / 1e6, recorded, during / 1e6 / recorded,
                     Boolean.getBoolean(DriverCpu.THREADS_PROPERTY) ? "; most: " + DriverCpu.top(cpu1, cpu2, 8) : "");
         }
-        return error;
+    }
+
+    /** True when some trial of the grid may be a task trial (parallelism task, the default). */
+    static boolean mayHaveTaskTrials(GridSpec spec) {
+        return mayHave(spec, io.gradflow.grid.Parallelism.Mode.TASK);
+    }
+
+    /** True when some trial of the grid may be a data-parallel one (an axis value or the fixed setting). */
+    static boolean mayHaveDataTrials(GridSpec spec) {
+        return mayHave(spec, io.gradflow.grid.Parallelism.Mode.DATA);
+    }
+
+    private static boolean mayHave(GridSpec spec, io.gradflow.grid.Parallelism.Mode mode) {
+        List<Object> values = spec.axes().get(Axis.PARALLELISM);
+        return values != null ? values.contains(mode) : spec.fixedOrDefault(Axis.PARALLELISM) == mode;
     }
 
     /**
@@ -502,24 +530,6 @@ public final class SweepJob {
      * Trials run by Spark tasks arrive here as task results; a driver-side runner (a trial trained across the
      * cluster) commits through {@code Parts.sink} on the driver and passes its receipts here the same way.
      */
-    /** True when some trial of the grid may be a data-parallel one (an axis value or the fixed setting). */
-    /** True when some trial of the grid may be a task trial (parallelism task, the default). */
-    static boolean mayHaveTaskTrials(GridSpec spec) {
-        List<Object> values = spec.axes().get(Axis.PARALLELISM);
-        if (values != null) {
-            return values.stream().anyMatch(v -> v != io.gradflow.grid.Parallelism.Mode.DATA);
-        }
-        return spec.fixedOrDefault(Axis.PARALLELISM) != io.gradflow.grid.Parallelism.Mode.DATA;
-    }
-
-    static boolean mayHaveDataTrials(GridSpec spec) {
-        List<Object> values = spec.axes().get(Axis.PARALLELISM);
-        if (values != null) {
-            return values.stream().anyMatch(v -> v == io.gradflow.grid.Parallelism.Mode.DATA);
-        }
-        return spec.fixedOrDefault(Axis.PARALLELISM) == io.gradflow.grid.Parallelism.Mode.DATA;
-    }
-
     static void record(Tally tally, Progress prog, List<TrialReceipt> receipts) {
         tally.add(receipts);
         prog.recordAll(receipts);
