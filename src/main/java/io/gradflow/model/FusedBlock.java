@@ -421,20 +421,11 @@ public class FusedBlock extends DenseLayer {
             INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
             INDArray dW = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
             // dW = xᵀ·δ, straight into DL4J's gradient view, in the view's own layout.
-            if (columnMajor(dW, nIn, n)) {
-                DirectBlas.gemm(dataType, false, false, true, nIn, n, r, DirectBlas.address(x), nIn, delta, n,
-                        DirectBlas.address(dW), nIn);
-            } else {
-                requireRowMajor(dW, nIn, n);
-                DirectBlas.gemm(dataType, true, true, false, nIn, n, r, DirectBlas.address(x), nIn, delta, n,
-                        DirectBlas.address(dW), n);
-            }
+            DenseGemm.weightGradient(dataType, x, delta, dW, r, nIn, n, layerId());
             ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, dW);
             // dx = δ·Wᵀ, into DL4J's activation-gradient workspace, C order as the previous layer expects.
             INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, new long[]{r, nIn}, 'c');
-            boolean wCol = columnMajor(W, nIn, n);
-            DirectBlas.gemm(dataType, true, false, !wCol, r, nIn, n, delta, n, DirectBlas.address(W), wCol ? nIn : n,
-                    DirectBlas.address(dx), nIn);
+            DenseGemm.inputGradient(dataType, delta, W, dx, r, nIn, n);
             return new Pair<>(ret, dx);
         }
 
@@ -446,18 +437,7 @@ public class FusedBlock extends DenseLayer {
 
         /** out = x·W by BLAS, whichever of DL4J's two layouts W has. */
         private void gemmForward(INDArray x, INDArray out, int r) {
-            INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
-            int nIn = (int) x.size(1);
-            if (W.size(0) != nIn || W.size(1) != n) {
-                throw new IllegalStateException("The fused block " + layerId() + " has weights of shape "
-                        + java.util.Arrays.toString(W.shape()) + " for an input of width " + nIn + ".");
-            }
-            boolean wCol = columnMajor(W, nIn, n);
-            if (!wCol) {
-                requireRowMajor(W, nIn, n);
-            }
-            DirectBlas.gemm(dataType, true, false, wCol, r, n, nIn, DirectBlas.address(x), nIn, DirectBlas.address(W),
-                    wCol ? nIn : n, DirectBlas.address(out), n);
+            DenseGemm.forward(dataType, x, getParam(DefaultParamInitializer.WEIGHT_KEY), out, r, (int) x.size(1), n, layerId());
         }
 
         /** {@code v += b} row by row, rounded to the network's type (x·W is, as a GEMM output, already). */
@@ -624,11 +604,7 @@ public class FusedBlock extends DenseLayer {
         }
 
         private void requireVector(INDArray v) {
-            boolean ok = v.length() == n && (v.rank() == 1 ? v.stride(0) == 1 : v.rank() == 2 && v.size(0) == 1 && v.stride(1) == 1);
-            if (!ok || v.dataType() != dataType) {
-                throw new IllegalStateException("The fused block " + layerId() + " expects contiguous " + dataType
-                        + " parameter vectors of length " + n + ", got " + v.shapeInfoToString().replace('\n', ' ') + ".");
-            }
+            DenseGemm.requireVector(v, n, dataType, layerId());
         }
 
         private double[] inferenceScratch(int len) {
@@ -649,18 +625,7 @@ public class FusedBlock extends DenseLayer {
         }
 
         private static INDArray rowMajor(INDArray a) {
-            return Arrays2.rowMajor(a) && a.rank() == 2 ? a : a.dup('c');
-        }
-
-        private static boolean columnMajor(INDArray m, long rows, long cols) {
-            return m.rank() == 2 && m.ordering() == 'f' && m.stride(0) == 1 && m.stride(1) == rows && m.size(1) == cols;
-        }
-
-        private void requireRowMajor(INDArray m, long rows, long cols) {
-            if (m.rank() != 2 || m.size(0) != rows || m.stride(0) != cols || m.stride(1) != 1) {
-                throw new IllegalStateException("The fused block " + layerId() + " expects a dense " + rows + " × "
-                        + cols + " matrix, got " + m.shapeInfoToString().replace('\n', ' ') + ".");
-            }
+            return DenseGemm.rowMajor(a);
         }
     }
 }

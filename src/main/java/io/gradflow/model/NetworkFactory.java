@@ -121,6 +121,7 @@ public final class NetworkFactory {
     private static Network build(TrialConfig c, ComputationGraphConfiguration conf, int nIn, int nOut) {
         ComputationGraph graph = new ComputationGraph(conf);
         graph.init();
+        ViewUpdater.install(graph);
         initialWeights(graph, c, nIn, nOut);
         Probe probe = new Probe(c.depth(), c.activation());
         for (int l = 1; l <= c.depth(); l++) {
