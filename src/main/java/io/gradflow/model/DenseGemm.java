@@ -19,6 +19,11 @@ final class DenseGemm {
 
     /** {@code out = x·W}; {@code out} is a row-major {@code r × n} array. */
     static void forward(DataType t, INDArray x, INDArray W, INDArray out, int r, int nIn, int n, String who) {
+        forward(t, x, W, DirectBlas.address(out), r, nIn, n, who);
+    }
+
+    /** {@code out = x·W} into native memory at {@code out} (row-major {@code r × n}). */
+    static void forward(DataType t, INDArray x, INDArray W, long out, int r, int nIn, int n, String who) {
         if (W.size(0) != nIn || W.size(1) != n) {
             throw new IllegalStateException("Layer " + who + " has weights of shape "
                     + java.util.Arrays.toString(W.shape()) + " for an input of width " + nIn + ".");
@@ -28,7 +33,7 @@ final class DenseGemm {
             requireRowMajor(W, nIn, n, who);
         }
         DirectBlas.gemm(t, true, false, wCol, r, n, nIn, DirectBlas.address(x), nIn, DirectBlas.address(W),
-                wCol ? nIn : n, DirectBlas.address(out), n);
+                wCol ? nIn : n, out, n);
     }
 
     /** {@code dW = xᵀ·δ}, into the gradient view {@code dW} in its own layout. */

@@ -172,7 +172,7 @@ public final class NetworkFactory {
     /**
      * The graph configuration (not initialized): every hidden block is one {@link FusedBlock} layer, named
      * {@link #denseName} so that its weights keep the name {@link Network#weightParam}, followed by the residual add
-     * vertex in residual networks.
+     * vertex in residual networks; the output layer is {@link SoftmaxOutputLayer}.
      */
     public static ComputationGraphConfiguration configuration(TrialConfig c, int nIn, int nOut) {
         return configuration(c, nIn, nOut, FUSED);
@@ -180,7 +180,8 @@ public final class NetworkFactory {
 
     /**
      * The same network with DL4J's separate layers per block: {@link LinearLayer} → [{@link FusedBatchNorm}] →
-     * {@link ProbedActivationLayer}, the reference the fused blocks are tested against.
+     * {@link ProbedActivationLayer}, and DL4J's own softmax output layer: the reference the fused blocks and the
+     * fused output layer are tested against.
      */
     public static ComputationGraphConfiguration layeredConfiguration(TrialConfig c, int nIn, int nOut) {
         return configuration(c, nIn, nOut, false);
@@ -233,7 +234,10 @@ public final class NetworkFactory {
             }
             prev = x;
         }
-        b.addLayer(OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(w).nOut(nOut)
+        // The fused network's output layer is SoftmaxOutputLayer (DL4J's softmax + MCXENT without ND4J ops); the
+        // layered reference keeps DL4J's own.
+        b.addLayer(OUTPUT, fused ? SoftmaxOutputLayer.of(w, nOut)
+                : new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(w).nOut(nOut)
                 .activation(new ActivationSoftmax()).build(), prev);
         b.setOutputs(OUTPUT);
         return b.build();
