@@ -13,24 +13,27 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Collection;
 
 /**
  * DL4J's dense layer with an identity activation, computed without the waste DL4J's generic layer has for
- * that case. Every hidden block's affine map is one of these (the activation is its own layer, so that the
- * {@link Probe} sees the pre-activation gradient), and for it DL4J 1.0.0-M2.1 {@code BaseLayer}
+ * that case: the network's input projection, and every hidden block's affine map in the layered reference graph
+ * ({@link NetworkFactory#buildLayered}). For it DL4J 1.0.0-M2.1 {@code BaseLayer}
  * <ul>
  *   <li>recomputes the whole forward pass {@code x·W + b} inside {@code backpropGradient}, only to hand it to the
  *       identity's derivative, which ignores it: one GEMM of four per step wasted;</li>
- *   <li>writes {@code x·W} into a temporary Fortran-order array and copies it into the C-order activation.</li>
+ *   <li>writes {@code x·W} into a temporary Fortran-order array and copies it into the C-order activation;</li>
+ *   <li>issues an ND4J op for each of the GEMMs, the bias add and the bias gradient's sum, each costing more than
+ *       its arithmetic at the widths sweeps use.</li>
  * </ul>
  * The profile of {@code gradflow bench}'s per-step shapes put the recomputation at 16–22% of a step (JFR, see
- * BENCHMARKS.md). This layer computes the output directly into a Fortran-order activation array and
- * back-propagates {@code δ = ε} as the identity's derivative does, with the same gradient arithmetic as DL4J's
- * layer. Whenever a feature this shortcut does not cover is configured (dropout, weight noise, layer norm, a
- * mask, a non-identity activation), the runtime layer falls back to DL4J's code.
+ * BENCHMARKS.md). This layer computes the three GEMMs as direct BLAS calls ({@link DenseGemm}) into a C-order
+ * activation array, DL4J's gradient views and a C-order input gradient, and the bias and its gradient as Java
+ * loops, and back-propagates {@code δ = ε} as the identity's derivative does, with the same gradient arithmetic as
+ * DL4J's layer. Whenever a feature this shortcut does not cover is configured (dropout, weight noise, layer norm,
+ * a mask, a non-identity activation, a type other than float or double), the runtime layer falls back to DL4J's
+ * code. {@code LinearLayerTest} checks it against DL4J's dense layer in double precision.
  */
 public class LinearLayer extends DenseLayer {
 
@@ -71,48 +74,105 @@ public class LinearLayer extends DenseLayer {
                     && c.getWeightNoise() == null && maskArray == null;
         }
 
+        private double[] rowsBuf = new double[0];
+        private double[] bias = new double[0];
+
         @Override
         protected Pair<INDArray, INDArray> preOutputWithPreNorm(boolean training, boolean forBackprop,
                                                                 LayerWorkspaceMgr workspaceMgr) {
             INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
-            if (!plain() || input == null || input.rank() != 2 || input.columns() != W.rows()) {
+            if (!plain() || input == null || input.rank() != 2 || input.columns() != W.rows()
+                    || !DirectBlas.supported(dataType)) {
                 return super.preOutputWithPreNorm(training, forBackprop, workspaceMgr); // its checks and messages
             }
-            INDArray x = input.castTo(dataType);
-            // GEMM straight into the C-order activation array (libnd4j's matmul takes either order):
-            // INDArray.mmuli would compute into a Fortran-order temporary and copy. C order matters downstream,
-            // where element-wise ops on arrays of mixed orders take a much slower path.
-            INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, W.dataType(),
-                    new long[]{x.size(0), W.size(1)}, 'c');
-            Nd4j.gemm(x, W, z, false, false, 1.0, 0.0);
+            INDArray x = DenseGemm.rowMajor(input.castTo(dataType));
+            int r = (int) x.size(0);
+            int nIn = (int) x.size(1);
+            int n = (int) W.size(1);
+            // A direct GEMM into the C-order activation array (DL4J's mmuli computes into a Fortran-order temporary
+            // and copies; C order matters downstream, where element-wise ops on mixed orders take a slower path).
+            INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{r, n}, 'c');
+            DenseGemm.forward(dataType, x, W, z, r, nIn, n, layerId());
             if (hasBias()) {
-                z.addiRowVector(getParam(DefaultParamInitializer.BIAS_KEY));
+                // z += b row by row, rounded to the network's type as DL4J's addiRowVector is.
+                int len = r * n;
+                double[] v = scratch(len);
+                double[] b = biasValues(n);
+                DirectBlas.read(dataType, DirectBlas.address(z), v, len);
+                boolean toFloat = dataType == DataType.FLOAT;
+                for (int row = 0; row < r; row++) {
+                    int o = row * n;
+                    for (int j = 0; j < n; j++) {
+                        double s = v[o + j] + b[j];
+                        v[o + j] = toFloat ? (float) s : s;
+                    }
+                }
+                DirectBlas.write(dataType, v, len, DirectBlas.address(z));
             }
             return new Pair<>(z, z);
         }
 
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-            if (!plain()) {
+            if (!plain() || !DirectBlas.supported(dataType) || input.rank() != 2) {
                 return super.backpropGradient(epsilon, workspaceMgr);
             }
             assertInputSet(true);
             // The identity's derivative: δ = ε. DL4J's BaseLayer recomputes x·W + b here only to discard it.
-            INDArray delta = epsilon;
+            INDArray delta = DenseGemm.rowMajor(epsilon.castTo(dataType));
+            INDArray x = DenseGemm.rowMajor(input.castTo(dataType));
+            INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
+            int r = (int) x.size(0);
+            int nIn = (int) x.size(1);
+            int n = (int) W.size(1);
+            if (delta.size(0) != r || delta.size(1) != n) {
+                throw new IllegalStateException("Layer " + layerId() + " got an epsilon of shape "
+                        + java.util.Arrays.toString(epsilon.shape()) + " for a minibatch of " + r + " × " + n + ".");
+            }
+            long d = DirectBlas.address(delta);
             Gradient ret = new DefaultGradient();
             if (hasBias()) {
+                int len = r * n;
+                double[] v = scratch(len);
+                double[] sum = biasValues(n);
+                DirectBlas.read(dataType, d, v, len);
+                java.util.Arrays.fill(sum, 0.0);
+                for (int row = 0; row < r; row++) {
+                    int o = row * n;
+                    for (int j = 0; j < n; j++) {
+                        sum[j] += v[o + j];
+                    }
+                }
                 INDArray biasGrad = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
-                delta.sum(biasGrad, 0);
+                DenseGemm.requireVector(biasGrad, n, dataType, layerId());
+                DirectBlas.write(dataType, sum, n, DirectBlas.address(biasGrad));
                 ret.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, biasGrad);
             }
-            INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
-            INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, delta.dataType(),
-                    new long[]{W.size(0), delta.size(0)}, 'f');
-            epsilonNext = W.mmuli(delta.transpose(), epsilonNext).transpose();
             INDArray weightGrad = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
-            Nd4j.gemm(input.castTo(weightGrad.dataType()), delta, weightGrad, true, false, 1.0, 0.0);
+            DenseGemm.weightGradient(dataType, x, d, weightGrad, r, nIn, n, layerId());
             ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, weightGrad);
+            INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
+                    new long[]{r, nIn}, 'c');
+            DenseGemm.inputGradient(dataType, d, W, epsilonNext, r, nIn, n);
             return new Pair<>(ret, epsilonNext);
+        }
+
+        private double[] scratch(int len) {
+            if (rowsBuf.length < len) {
+                rowsBuf = new double[len];
+            }
+            return rowsBuf;
+        }
+
+        /** The bias's values (a working vector of length n, also the bias gradient's sums in backprop). */
+        private double[] biasValues(int n) {
+            if (bias.length != n) {
+                bias = new double[n];
+            }
+            INDArray b = getParam(DefaultParamInitializer.BIAS_KEY);
+            DenseGemm.requireVector(b, n, dataType, layerId());
+            DirectBlas.read(dataType, DirectBlas.address(b), bias, n);
+            return bias;
         }
     }
 }
