@@ -154,10 +154,15 @@ public final class Bench {
      * minibatches fed as prepared arrays (so the feeding cost is not counted).
      */
     public static StepTiming step(Shape shape, int batch, int steps) {
+        return step(shape, batch, steps, Activation.RELU);
+    }
+
+    /** {@link #step} with another activation (for profiling; the harness's shapes use ReLU, as PyTorch's do). */
+    public static StepTiming step(Shape shape, int batch, int steps, Activation activation) {
         NativeThreads.limitToOne();
         int features = STEP_FEATURES;
         int classes = STEP_CLASSES;
-        TrialConfig c = new TrialConfig(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), shape.batchnorm(), shape.residual(),
+        TrialConfig c = new TrialConfig(activation, InitSpec.of(InitSpec.Kind.HE), shape.batchnorm(), shape.residual(),
                 shape.depth(), shape.width(), steps, batch, Optimizer.SGD, STEP_LEARNING_RATE, Precision.FLOAT, 1, syntheticSpec(),
                 StatsSchedule.log2(), 1.0, HealthThresholds.defaults());
         ComputationGraph g = NetworkFactory.build(c, features, classes).graph();

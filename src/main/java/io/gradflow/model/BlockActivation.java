@@ -212,6 +212,78 @@ public final class BlockActivation {
     }
 
     /**
+     * Whether {@link #forwardTraining} computes φ'(x) along with φ(x): for the functions whose value and derivative
+     * share an exponential (sigmoid, tanh, ELU, SELU), so that the backward pass ({@link #backwardCached}) needs no
+     * second one. The exponential was most of a sigmoid or tanh block's loops (JFR, BENCHMARKS.md).
+     */
+    public boolean cachesDerivative() {
+        return switch (kind) {
+            case SIGMOID, TANH, ELU, SELU -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * {@link #forward} for a training pass of a function that {@link #cachesDerivative}: {@code y[i] = φ(x[i])}
+     * (rounded to float if {@code toFloat}) and {@code d[i] = φ'(x[i])} unrounded, each computed by exactly the
+     * expressions of {@link #value}/{@link #forward} and {@link #derivative}, so that
+     * {@code backwardCached(d, g)} gives the bits {@code backward(x, g)} gives.
+     */
+    public void forwardTraining(double[] x, double[] y, double[] d, int len, boolean toFloat) {
+        switch (kind) {
+            case SIGMOID -> {
+                for (int i = 0; i < len; i++) {
+                    double s = 1 / (1 + Math.exp(-x[i]));
+                    d[i] = s * (1 - s);
+                    y[i] = toFloat ? (float) s : s;
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < len; i++) {
+                    double t = ExactTanh.tanhAndSech2(x[i], d, i);
+                    y[i] = toFloat ? (float) t : t;
+                }
+            }
+            case ELU -> {
+                double a = alpha;
+                for (int i = 0; i < len; i++) {
+                    double v = x[i];
+                    double e = Math.exp(v);
+                    double f = v > 0 ? v : a * (e - 1);
+                    d[i] = v > 0 ? 1.0 : a * e;
+                    y[i] = toFloat ? (float) f : f;
+                }
+            }
+            case SELU -> {
+                for (int i = 0; i < len; i++) {
+                    double v = x[i];
+                    double e = Math.exp(v);
+                    double f = v > 0 ? SELU_LAMBDA * v : SELU_LAMBDA * (SELU_ALPHA * e - SELU_ALPHA);
+                    d[i] = v > 0 ? SELU_LAMBDA : SELU_ALPHA * SELU_LAMBDA * e;
+                    y[i] = toFloat ? (float) f : f;
+                }
+            }
+            default -> throw new IllegalStateException(kind + " does not cache its derivative; use forward.");
+        }
+    }
+
+    /**
+     * In place, {@code g[i] = g[i]·d[i]} for the first {@code len} values, rounded to float if {@code toFloat}: the
+     * backward pass from the derivatives {@link #forwardTraining} kept.
+     */
+    public static void backwardCached(double[] d, double[] g, int len, boolean toFloat) {
+        if (toFloat) {
+            for (int i = 0; i < len; i++) {
+                g[i] = (float) (g[i] * d[i]);
+            }
+        } else {
+            for (int i = 0; i < len; i++) {
+                g[i] = g[i] * d[i];
+            }
+        }
+    }
+
+    /**
      * In place, {@code g[i] = backward(x[i], g[i])} for the first {@code len} values, rounded to float if
      * {@code toFloat}; one loop per function, as {@link #forward}.
      */

@@ -34,6 +34,24 @@ public final class ExactTanh extends BaseActivationFunction {
         return x < 0 ? -t : t;
     }
 
+    /**
+     * {@link #tanh}(x), with {@link #sech2}(x) written to {@code d[i]}, from one exponential: the same expressions,
+     * so the same bits as the two functions called apart.
+     */
+    static double tanhAndSech2(double x, double[] d, int i) {
+        double a = Math.abs(x);
+        if (a < SERIES_BELOW) {
+            double t = tanh(x);
+            d[i] = 1 - t * t;
+            return t;
+        }
+        double e = Math.exp(-2 * a);
+        double t = (1 - e) / (1 + e);
+        double dd = 1 + e;
+        d[i] = 4 * e / (dd * dd);
+        return x < 0 ? -t : t;
+    }
+
     /** d tanh(x)/dx = sech²(x), accurate in relative terms for every x (no 1 − tanh² cancellation). */
     public static double sech2(double x) {
         double a = Math.abs(x);

@@ -280,6 +280,7 @@ public class FusedBlock extends DenseLayer {
         private double[] z;     // x·W, batch norm's input (batch norm only)
         private double[] u;     // the pre-activation: x·W + b, or BN(x·W)
         private double[] buf;   // the output on the way out, then δ on the way back
+        private double[] dphi;  // φ'(u), for the activations that compute it with φ (BlockActivation.cachesDerivative)
         private final int n;
         private final double[] mean;
         private final double[] var;
@@ -353,6 +354,7 @@ public class FusedBlock extends DenseLayer {
                 u = new double[len];
                 buf = new double[len];
                 z = c.batchNorm ? new double[len] : null;
+                dphi = phi.cachesDerivative() ? new double[len] : null;
             }
             if (c.batchNorm) {
                 DirectBlas.read(dataType, DirectBlas.address(out), z, len);
@@ -364,7 +366,11 @@ public class FusedBlock extends DenseLayer {
                 addBias(u, r);
             }
             // u is rounded to the network's type already: the pre-activation array of the layered graph.
-            phi.forward(u, buf, len, dataType == DataType.FLOAT);
+            if (dphi != null) {
+                phi.forwardTraining(u, buf, dphi, len, dataType == DataType.FLOAT);
+            } else {
+                phi.forward(u, buf, len, dataType == DataType.FLOAT);
+            }
             DirectBlas.write(dataType, buf, len, DirectBlas.address(out));
             forwardDone = true;
             if (armed()) {
@@ -393,7 +399,11 @@ public class FusedBlock extends DenseLayer {
             boolean armed = armed();
             boolean inputsFinite = armed && allFinite(d) && allFinite(u);
             boolean toFloat = dataType == DataType.FLOAT;
-            phi.backward(u, d, len, toFloat);
+            if (dphi != null) {
+                BlockActivation.backwardCached(dphi, d, len, toFloat);
+            } else {
+                phi.backward(u, d, len, toFloat);
+            }
             if (armed) {
                 probe.recordDeltaPre(block, d, r, inputsFinite);
             }

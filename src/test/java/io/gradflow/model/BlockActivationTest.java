@@ -11,6 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Every grid activation of {@link BlockActivation} against DL4J's own {@code IActivation} (the one
@@ -86,7 +87,24 @@ class BlockActivationTest {
                 assertThat((Double) y[i]).as("φ(%s), float %s", in[i], toFloat).isEqualTo(Double.valueOf(toFloat ? (float) v : v));
                 assertThat((Double) d[i]).as("backward(%s), float %s", in[i], toFloat).isEqualTo(Double.valueOf(toFloat ? (float) b : b));
             }
+            if (f.cachesDerivative()) {
+                // the training pass that keeps φ' gives the same bits, forward and backward
+                double[] y2 = new double[n];
+                double[] dphi = new double[n];
+                f.forwardTraining(in, y2, dphi, n, toFloat);
+                double[] d2 = g.clone();
+                BlockActivation.backwardCached(dphi, d2, n, toFloat);
+                for (int i = 0; i < n; i++) {
+                    assertThat((Double) y2[i]).as("cached φ(%s), float %s", in[i], toFloat).isEqualTo((Double) y[i]);
+                    assertThat((Double) d2[i]).as("cached backward(%s), float %s", in[i], toFloat).isEqualTo((Double) d[i]);
+                }
+            } else {
+                assertThatThrownBy(() -> f.forwardTraining(in, new double[n], new double[n], n, false))
+                        .isInstanceOf(IllegalStateException.class);
+            }
         }
+        assertThat(f.cachesDerivative()).isEqualTo(a == Activation.SIGMOID || a == Activation.TANH
+                || a == Activation.ELU || a == Activation.SELU);
     }
 
     private static void assertClose(String what, double ours, double dl4j, double slack) {
