@@ -103,6 +103,25 @@ final class DirectBlas {
         }
     }
 
+    /**
+     * {@code x[i] = α·x[i]} for {@code n} contiguous values of type {@code t} at native address {@code x}
+     * ({@code cblas_sscal}/{@code cblas_dscal}: one product per element, in the array's type, as ND4J's scalar
+     * multiplication computes it). α must not be 0 (OpenBLAS then writes zeros, where a product would keep NaNs).
+     */
+    static void scal(DataType t, int n, double alpha, long x) {
+        if (alpha == 0) {
+            throw new IllegalArgumentException("scal by 0 would not keep NaNs; α must be non-zero.");
+        }
+        PerThread p = THREAD.get();
+        if (t == DataType.FLOAT) {
+            openblas_nolapack.cblas_sscal(n, (float) alpha, p.f[0].at(x, n), 1);
+        } else if (t == DataType.DOUBLE) {
+            openblas_nolapack.cblas_dscal(n, alpha, p.d[0].at(x, n), 1);
+        } else {
+            throw new IllegalArgumentException("Direct BLAS calls take float or double arrays, not " + t + ".");
+        }
+    }
+
     /** Copies {@code len} values of type {@code t} at native address {@code addr} into {@code dst}, as doubles. */
     static void read(DataType t, long addr, double[] dst, int len) {
         PerThread p = THREAD.get();

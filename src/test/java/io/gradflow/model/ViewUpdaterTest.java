@@ -40,12 +40,17 @@ class ViewUpdaterTest {
         for (Optimizer o : Optimizer.values()) {
             for (boolean bn : new boolean[]{false, true}) {
                 for (Precision p : new Precision[]{Precision.FLOAT, Precision.DOUBLE}) {
-                    b.add(Arguments.of(o, bn, p, ClipSpec.NONE));
+                    b.add(Arguments.of(o, bn, p, ClipSpec.NONE, 16));
+                    if (o == Optimizer.SGD) {
+                        // a minibatch size that is not a power of two: the fused SGD step divides in Java
+                        b.add(Arguments.of(o, bn, p, ClipSpec.NONE, 12));
+                    }
                 }
             }
         }
-        b.add(Arguments.of(Optimizer.ADAM, true, Precision.FLOAT, ClipSpec.parse("layer_norm(0.5)")));
-        b.add(Arguments.of(Optimizer.SGD, false, Precision.DOUBLE, ClipSpec.parse("value(0.01)")));
+        b.add(Arguments.of(Optimizer.ADAM, true, Precision.FLOAT, ClipSpec.parse("layer_norm(0.5)"), 16));
+        b.add(Arguments.of(Optimizer.SGD, true, Precision.DOUBLE, ClipSpec.parse("value(0.01)"), 16));
+        b.add(Arguments.of(Optimizer.SGD, true, Precision.FLOAT, ClipSpec.parse("layer_norm(0.05)"), 12));
         return b.build();
     }
 
@@ -54,11 +59,11 @@ class ViewUpdaterTest {
                 0.05, p, 7, Fixtures.blobsSpec(), StatsSchedule.log2(), 0.5, HealthThresholds.defaults(), clip);
     }
 
-    private static DataSet batch(DataType dt, long seed) {
+    private static DataSet batch(DataType dt, long seed, int rows) {
         SplittableRandom r = new SplittableRandom(seed);
-        INDArray x = Nd4j.zeros(DataType.DOUBLE, 16, 4);
-        INDArray y = Nd4j.zeros(DataType.DOUBLE, 16, 3);
-        for (int i = 0; i < 16; i++) {
+        INDArray x = Nd4j.zeros(DataType.DOUBLE, rows, 4);
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, rows, 3);
+        for (int i = 0; i < rows; i++) {
             for (int j = 0; j < 4; j++) {
                 x.putScalar(i, j, 2 * r.nextGaussian());
             }
@@ -67,9 +72,9 @@ class ViewUpdaterTest {
         return new DataSet(x.castTo(dt), y.castTo(dt));
     }
 
-    @ParameterizedTest(name = "{0} batchnorm={1} {2} clip={3}")
+    @ParameterizedTest(name = "{0} batchnorm={1} {2} clip={3} batch={4}")
     @MethodSource("cases")
-    void updatesBitForBitAsDl4jsUpdater(Optimizer o, boolean bn, Precision p, ClipSpec clip) {
+    void updatesBitForBitAsDl4jsUpdater(Optimizer o, boolean bn, Precision p, ClipSpec clip, int rows) {
         TrialConfig c = config(o, bn, p, clip);
         ComputationGraph ours = NetworkFactory.build(c, 4, 3).graph();
         ComputationGraph dl4j = NetworkFactory.build(c, 4, 3).graph();
@@ -77,9 +82,12 @@ class ViewUpdaterTest {
         assertThat(ours.getUpdater()).isInstanceOf(ViewUpdater.class);
         assertThat(dl4j.getUpdater()).isNotInstanceOf(ViewUpdater.class);
         assertThat(ours.params()).isEqualTo(dl4j.params());
+        // the fused SGD step is taken exactly where its conditions hold: SGD, batch norm's no-op blocks, no clipping
+        boolean fused = o == Optimizer.SGD && bn && clip.equals(ClipSpec.NONE);
+        assertThat(((ViewUpdater) ours.getUpdater()).sgdPlan() != null).as("fused SGD step").isEqualTo(fused);
         DataType dt = p == Precision.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
         for (int step = 0; step < 8; step++) {
-            DataSet ds = batch(dt, step);
+            DataSet ds = batch(dt, step, rows);
             ours.fit(ds);
             dl4j.fit(ds);
             assertThat(ours.score()).as("score at step %d", step).isEqualTo(dl4j.score());
