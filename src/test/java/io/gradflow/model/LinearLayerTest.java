@@ -74,11 +74,17 @@ class LinearLayerTest {
             double diff = ga.get(k).sub(gb.get(k)).norm2Number().doubleValue();
             assertThat(diff / scale).as("relative difference of gradient %s", k).isLessThan(1e-13);
         }
-        // and one SGD step later the parameters still agree
-        a.fit(ds);
-        b.fit(ds);
+        // and five SGD steps later the parameters, the scores and the inference outputs still agree
+        for (int step = 0; step < 5; step++) {
+            a.fit(ds);
+            b.fit(ds);
+            assertThat(b.score()).isCloseTo(a.score(), within(1e-13));
+        }
         double drift = a.params().sub(b.params()).norm2Number().doubleValue() / a.params().norm2Number().doubleValue();
         assertThat(drift).isLessThan(1e-13);
+        INDArray oa = a.outputSingle(ds.getFeatures());
+        double out = oa.sub(b.outputSingle(ds.getFeatures())).norm2Number().doubleValue() / oa.norm2Number().doubleValue();
+        assertThat(out).isLessThan(1e-13);
     }
 
     @Test
