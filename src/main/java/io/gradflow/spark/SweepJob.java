@@ -272,19 +272,21 @@ public final class SweepJob {
                     error != null ? error : "no trial produced a row", System.currentTimeMillis() - t0, toRun,
                     null, null);
         }
-        // The sweep's wall time, the one duration the summary, progress clock, manifest and report all show.
-        long wallMillis = write(spark, spec, dir, tally, trials.size(), t0, error, fingerprint) - t0;
-        boolean complete = error == null && tally.size() == trials.size();
-        if (complete) {
-            dir.commit();
-            SweepOutcome o = analyse(spark, dir, trials.size(), tally, t0, repairs, interrupts);
-            return new SweepOutcome(o.directory(), o.trials(), o.rows(), o.byVerdict(), o.error(), wallMillis,
-                    toRun, o.summary(), o.analysisError(), o.repaired(), o.interrupted());
-        } else if (error == null) {
-            error = (trials.size() - tally.size()) + " trials have no row";
+        try (SparkSettings.Scope small = SparkSettings.interpretedForSmall(spark, trials.size())) {
+            // The sweep's wall time, the one duration the summary, progress clock, manifest and report all show.
+            long wallMillis = write(spark, spec, dir, tally, trials.size(), t0, error, fingerprint) - t0;
+            boolean complete = error == null && tally.size() == trials.size();
+            if (complete) {
+                dir.commit();
+                SweepOutcome o = analyse(spark, dir, trials.size(), tally, t0, repairs, interrupts);
+                return new SweepOutcome(o.directory(), o.trials(), o.rows(), o.byVerdict(), o.error(), wallMillis,
+                        toRun, o.summary(), o.analysisError(), o.repaired(), o.interrupted());
+            } else if (error == null) {
+                error = (trials.size() - tally.size()) + " trials have no row";
+            }
+            return new SweepOutcome(dir.stagingDir(), trials.size(), tally.size(), tally.verdicts(), error,
+                    wallMillis, toRun, null, null, repairs, false);
         }
-        return new SweepOutcome(dir.stagingDir(), trials.size(), tally.size(), tally.verdicts(), error,
-                wallMillis, toRun, null, null, repairs, false);
     }
 
     /**

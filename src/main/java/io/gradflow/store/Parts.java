@@ -47,6 +47,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 
 import static org.apache.spark.sql.functions.col;
@@ -409,14 +413,53 @@ public final class Parts {
 
     /**
      * Writes trials, layer_stats and curves from the unique parts with Spark, each sorted (trial, step, block) and in
-     * files of at most 50,000 rows, to the paths {@code target} gives. Returns the rows written.
+     * files of at most 50,000 rows, to the paths {@code target} gives. Returns the rows written. The three are
+     * independent Spark jobs submitted from three driver threads at once: each is mostly the driver's planning and
+     * a few small stages, which one thread ran one after another (about 6 of the quick grid's 30 s end to end,
+     * BENCHMARKS.md); together they overlap. A failure of any one fails the call, after all three have ended.
      */
     public static Counts writeDatasets(Dataset<Row> unique, Function<String, String> target) {
         Counts n = counts(unique);
-        write(dataset(unique, Schemas.TRIALS), n.trials(), target.apply(Schemas.TRIALS.name()), "trial_id");
-        write(dataset(unique, Schemas.LAYER_STATS), n.layerStats(), target.apply(Schemas.LAYER_STATS.name()),
-                "trial_id", "step", "block");
-        write(dataset(unique, Schemas.CURVES), n.curves(), target.apply(Schemas.CURVES.name()), "trial_id", "step");
+        List<Runnable> writes = List.of(
+                () -> write(dataset(unique, Schemas.TRIALS), n.trials(), target.apply(Schemas.TRIALS.name()), "trial_id"),
+                () -> write(dataset(unique, Schemas.LAYER_STATS), n.layerStats(),
+                        target.apply(Schemas.LAYER_STATS.name()), "trial_id", "step", "block"),
+                () -> write(dataset(unique, Schemas.CURVES), n.curves(), target.apply(Schemas.CURVES.name()),
+                        "trial_id", "step"));
+        // Threads made here inherit the caller's Spark local properties (job group, scheduler pool).
+        ExecutorService pool = Executors.newFixedThreadPool(writes.size(), r -> {
+            Thread t = new Thread(r, "gradflow-dataset-write");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (Runnable w : writes) {
+                done.add(pool.submit(w));
+            }
+            RuntimeException first = null;
+            for (Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    RuntimeException r = e.getCause() instanceof RuntimeException re ? re
+                            : new IllegalStateException("a dataset write failed: " + e.getCause(), e.getCause());
+                    if (first == null) {
+                        first = r;
+                    } else {
+                        first.addSuppressed(r);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while the datasets were written", e);
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        } finally {
+            pool.shutdownNow();
+        }
         return n;
     }
 
