@@ -122,6 +122,34 @@ final class DirectBlas {
         }
     }
 
+    /** {@code y[i] = x[i]} for {@code n} contiguous values of type {@code t} ({@code cblas_?copy}). */
+    static void copy(DataType t, int n, long x, long y) {
+        PerThread p = THREAD.get();
+        if (t == DataType.FLOAT) {
+            openblas_nolapack.cblas_scopy(n, p.f[0].at(x, n), 1, p.f[1].at(y, n), 1);
+        } else if (t == DataType.DOUBLE) {
+            openblas_nolapack.cblas_dcopy(n, p.d[0].at(x, n), 1, p.d[1].at(y, n), 1);
+        } else {
+            throw new IllegalArgumentException("Direct BLAS calls take float or double arrays, not " + t + ".");
+        }
+    }
+
+    /**
+     * {@code y[i] = x[i] + y[i]} for {@code n} contiguous values of type {@code t}: {@code cblas_?axpy} with α = 1,
+     * whose product 1·x is exact, so each sum is the correctly rounded {@code x + y} an element-wise add gives
+     * (with or without a fused multiply-add).
+     */
+    static void addTo(DataType t, int n, long x, long y) {
+        PerThread p = THREAD.get();
+        if (t == DataType.FLOAT) {
+            openblas_nolapack.cblas_saxpy(n, 1f, p.f[0].at(x, n), 1, p.f[1].at(y, n), 1);
+        } else if (t == DataType.DOUBLE) {
+            openblas_nolapack.cblas_daxpy(n, 1.0, p.d[0].at(x, n), 1, p.d[1].at(y, n), 1);
+        } else {
+            throw new IllegalArgumentException("Direct BLAS calls take float or double arrays, not " + t + ".");
+        }
+    }
+
     /** Copies {@code len} values of type {@code t} at native address {@code addr} into {@code dst}, as doubles. */
     static void read(DataType t, long addr, double[] dst, int len) {
         PerThread p = THREAD.get();
