@@ -153,6 +153,9 @@ public final class Bench {
      * Per-step training time of a network in DL4J's {@code fit} with no statistics attached, over random
      * minibatches fed as prepared arrays (so the feeding cost is not counted).
      */
+    /** The least time a per-step measurement trains before its timed steps (JIT warm-up). */
+    static final long WARM_UP_NANOS = 1_500_000_000L;
+
     public static StepTiming step(Shape shape, int batch, int steps) {
         return step(shape, batch, steps, Activation.RELU);
     }
@@ -172,8 +175,11 @@ public final class Bench {
             y.putScalar(i, i % classes, 1f);
         }
         DataSet ds = new DataSet(x, y);
+        // At least a fifth of the timed steps and at least WARM_UP_NANOS: the first shapes of a run otherwise ran
+        // on code the JIT had not compiled yet (64 × 10 was measured 3× slower first in the run than alone).
         int warm = Math.max(3, steps / 5);
-        for (int i = 0; i < warm; i++) {
+        long warmStart = System.nanoTime();
+        for (int i = 0; i < warm || System.nanoTime() - warmStart < WARM_UP_NANOS; i++) {
             g.fit(ds);
         }
         double[] ms = new double[steps];
