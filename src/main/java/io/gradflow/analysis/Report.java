@@ -74,15 +74,26 @@ public final class Report {
     }
 
     private String build() {
-        StringBuilder body = new StringBuilder();
+        try {
+            return buildHtml();
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private String buildHtml() {
+        StringBuilder sections = new StringBuilder();
         StringBuilder saved = html;
-        overview(body);
-        heatmaps(body);
-        profiles(body);
-        losses(body);
-        effects(body);
-        ranking(body);
-        failures(body);
+        overview(sections);
+        heatmaps(sections);
+        profiles(sections);
+        losses(sections);
+        effects(sections);
+        ranking(sections);
+        failures(sections);
+        String body = resolveCharts(sections);
         saved.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<title>gradflow report: ").append(esc(in.sweep())).append("</title>\n<style>").append(CSS).append("</style>\n</head>\n")
@@ -187,10 +198,8 @@ public final class Report {
         // One diverged network can reach 1e13; clip the colour scale to the 2nd..98th percentile so the rest stays legible.
         all.sort(null);
         double min = Math.floor(all.get((int) Math.floor(0.02 * (all.size() - 1))));
-        double max = Math.ceil(all.get((int) Math.ceil(0.98 * (all.size() - 1))));
-        if (max - min < 1) {
-            max = min + 1;
-        }
+        double top = Math.ceil(all.get((int) Math.ceil(0.98 * (all.size() - 1))));
+        double max = top - min < 1 ? min + 1 : top;
         boolean ends = hasEndOfTraining();
         if (!ends) {
             b.append("<p class=\"empty\">").append(NO_END).append("</p>\n");
@@ -212,7 +221,7 @@ public final class Report {
                     values.add(v);
                 }
                 String title = "log10‖δ‖ " + (end ? "at the end of training" : "at initialization") + " · " + facet.getKey();
-                figure(b, Charts.heatmap(title, cols, depth, values, min, max), title);
+                figure(b, () -> Charts.heatmap(title, cols, depth, values, min, max), title);
             }
             b.append("</div>\n");
         }
@@ -329,7 +338,7 @@ public final class Report {
                     series.put(e.getKey(), new double[][]{x, y});
                 }
                 String title = p.title() + (end ? " · end of training" : " · initialization");
-                figure(b, Charts.lines(title, "block (1 = next to the input)", "log10 ‖δ‖", series, 470, 360, false), title);
+                figure(b, () -> Charts.lines(title, "block (1 = next to the input)", "log10 ‖δ‖", series, 470, 360, false), title);
                 drawn++;
             }
         }
@@ -350,7 +359,7 @@ public final class Report {
                 double[] y = curve.values().stream().mapToDouble(Double::doubleValue).toArray();
                 series.put(e.getKey(), new double[][]{x, y});
             }
-            figure(b, Charts.lines(p.title() + " · training loss", "step", "minibatch loss", series, 470, 360, false),
+            figure(b, () -> Charts.lines(p.title() + " · training loss", "step", "minibatch loss", series, 470, 360, false),
                     p.title() + " training loss");
         }
         b.append("</div></section>\n");
@@ -376,7 +385,7 @@ public final class Report {
             double[][] m = {rows.stream().mapToDouble(e -> e.diff().mean()).toArray()};
             double[][] hw = {rows.stream().mapToDouble(e -> e.diff().halfWidth()).toArray()};
             String title = "main effect on " + o.column();
-            figure(b, Charts.bars(title, "Δ " + o.column() + " (" + o.unit() + ")", cats, List.of(Charts.SINGLE),
+            figure(b, () -> Charts.bars(title, "Δ " + o.column() + " (" + o.unit() + ")", cats, List.of(Charts.SINGLE),
                     m, hw, Math.max(470, Math.min(1400, 120 + 60 * cats.size())), 400), title);
         }
         b.append("</div>\n");
@@ -431,7 +440,7 @@ public final class Report {
                 continue;
             }
             String title = "effect on " + o.column() + " per " + first.name() + (depthPart.isEmpty() ? "" : " at depth " + maxDepth());
-            figure(b, Charts.bars(title, "Δ " + o.column() + " (decades)", first.levels(), remedies, m, hw,
+            figure(b, () -> Charts.bars(title, "Δ " + o.column() + " (decades)", first.levels(), remedies, m, hw,
                     Math.max(600, Math.min(1200, 200 + 40 * remedies.size() * first.levels().size())), 440), title);
         }
         b.append("</div>\n");
@@ -582,11 +591,73 @@ public final class Report {
 
     // ---------------------------------------------------------------- html helpers
 
-    private void figure(StringBuilder b, Charts.Png png, String alt) {
+    /**
+     * A figure whose chart renders on {@link #pool} while the rest of the report is built: its place in the HTML is a
+     * token that {@link #resolveCharts} replaces. Rendering (XChart, PNG encoding) was about 2.5 s of the quick
+     * grid's report on one thread (BENCHMARKS.md); the charts are independent, and the bytes do not depend on the
+     * order they are drawn in.
+     */
+    private void figure(StringBuilder b, java.util.function.Supplier<Charts.Png> png, String alt) {
+        b.append("<figure class=\"chart\"><img alt=\"").append(esc(alt)).append("\" ")
+                .append(CHART_TOKEN).append(charts).append(CHART_TOKEN).append("></figure>");
+        pending.add(pool().submit(png::get));
         charts++;
-        b.append("<figure class=\"chart\"><img alt=\"").append(esc(alt)).append("\" width=\"").append(png.width())
-                .append("\" height=\"").append(png.height()).append("\" src=\"data:image/png;base64,")
-                .append(png.base64()).append("\"></figure>");
+    }
+
+    /** Marks a chart's place; esc() never emits it (it is not a character HTML text can hold). */
+    private static final char CHART_TOKEN = '\u0000';
+
+    private final List<java.util.concurrent.Future<Charts.Png>> pending = new ArrayList<>();
+    private java.util.concurrent.ExecutorService pool;
+
+    private java.util.concurrent.ExecutorService pool() {
+        if (pool == null) {
+            int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+            pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "gradflow-report-chart");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return pool;
+    }
+
+    /** {@code body} with every chart token replaced by its rendered image's attributes. */
+    private String resolveCharts(StringBuilder body) {
+        StringBuilder out = new StringBuilder(body.length() + 1024);
+        int i = 0;
+        while (i < body.length()) {
+            int a = body.indexOf(String.valueOf(CHART_TOKEN), i);
+            if (a < 0) {
+                out.append(body, i, body.length());
+                break;
+            }
+            int z = body.indexOf(String.valueOf(CHART_TOKEN), a + 1);
+            out.append(body, i, a);
+            Charts.Png png = rendered(Integer.parseInt(body.substring(a + 1, z)));
+            out.append("width=\"").append(png.width()).append("\" height=\"").append(png.height())
+                    .append("\" src=\"data:image/png;base64,").append(png.base64()).append('"');
+            i = z + 1;
+        }
+        return out.toString();
+    }
+
+    private Charts.Png rendered(int index) {
+        try {
+            return pending.get(index).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("a chart could not be drawn: " + c, c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the report's charts were drawn", e);
+        }
     }
 
     private static void card(StringBuilder b, String big, String small) {

@@ -324,8 +324,9 @@ public final class SweepJob {
      * phrase per dataset that is not, e.g. "trials is missing"; the caller rewrites them from the journal.
      */
     static List<String> damagedDatasets(SparkSession spark, String sweepDir, String partsDir) {
-        org.apache.spark.sql.Dataset<Row> unique = Parts.unique(spark, new Path(partsDir));
-        Parts.Counts n = Parts.counts(unique);
+        Parts.Unique u = Parts.unique(spark, new Path(partsDir));
+        org.apache.spark.sql.Dataset<Row> unique = u.rows();
+        Parts.Counts n = u.counts();
         Map<String, Long> expected = new LinkedHashMap<>();
         expected.put(Schemas.TRIALS.name(), n.trials());
         expected.put(Schemas.LAYER_STATS.name(), n.layerStats());
@@ -545,11 +546,11 @@ public final class SweepJob {
     private static long write(SparkSession spark, GridSpec spec, SweepDir dir, Tally tally, int total,
                               long startMillis, String error, String fingerprint) {
         Path parts = new Path(dir.partsPath());
-        org.apache.spark.sql.Dataset<Row> unique = Parts.unique(spark, parts);
+        Parts.Unique unique = Parts.unique(spark, parts);
         Parts.writeDatasets(unique, dir::stagingPath);
         long end = System.currentTimeMillis();
         dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, tally, total, startMillis, end, error, fingerprint));
-        Parts.compact(fileSystem(parts, spark.sparkContext().hadoopConfiguration()), parts, unique, tally.size());
+        Parts.compact(fileSystem(parts, spark.sparkContext().hadoopConfiguration()), parts, unique.rows(), tally.size());
         return end;
     }
 

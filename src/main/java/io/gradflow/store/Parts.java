@@ -370,17 +370,36 @@ public final class Parts {
         return new Committed(ids, verdicts, executors, moved);
     }
 
-    /** One row per trial: the committed parts with duplicates (retried or speculative tasks) resolved. */
-    public static Dataset<Row> unique(SparkSession spark, Path partsDir) {
-        Dataset<Row> all = read(spark, partsDir, false).withColumn("_part", input_file_name());
-        long rows = all.count();
-        long ids = all.select("trial_id").distinct().count();
-        if (rows == ids) {
-            return all.drop("_part");
+    /**
+     * The committed parts with duplicates (retried or speculative tasks) resolved, and the row counts of the
+     * datasets they make.
+     *
+     * @param rows   one row per trial
+     * @param counts what {@link #counts} gives for {@code rows}
+     */
+    public record Unique(Dataset<Row> rows, Counts counts) {
+    }
+
+    /**
+     * One row per trial: the committed parts with duplicates resolved, with their counts. Without duplicates (the
+     * usual case) one aggregation over the parts gives both the check and the counts; a journal with duplicates
+     * keeps each trial's row from its first part (by file name) and counts again.
+     */
+    public static Unique unique(SparkSession spark, Path partsDir) {
+        Dataset<Row> all = read(spark, partsDir, false);
+        Row r = all.agg(org.apache.spark.sql.functions.count("*"),
+                org.apache.spark.sql.functions.countDistinct(col("trial_id")),
+                sum(size(col(LAYER_STATS))), sum(size(col(CURVES)))).first();
+        long rows = r.getLong(0);
+        if (rows == r.getLong(1)) {
+            return new Unique(all, new Counts(rows, r.isNullAt(2) ? 0 : r.getLong(2), r.isNullAt(3) ? 0 : r.getLong(3)));
         }
-        Dataset<Row> keep = all.groupBy("trial_id").agg(min("_part").as("_part"));
-        return all.join(keep, scala.collection.JavaConverters.asScalaBuffer(List.of("trial_id", "_part")).toSeq(),
-                "left_semi").drop("_part");
+        Dataset<Row> tagged = all.withColumn("_part", input_file_name());
+        Dataset<Row> keep = tagged.groupBy("trial_id").agg(min("_part").as("_part"));
+        Dataset<Row> once = tagged.join(keep,
+                scala.collection.JavaConverters.asScalaBuffer(List.of("trial_id", "_part")).toSeq(), "left_semi")
+                .drop("_part");
+        return new Unique(once, counts(once));
     }
 
     /**
@@ -418,8 +437,9 @@ public final class Parts {
      * a few small stages, which one thread ran one after another (about 6 of the quick grid's 30 s end to end,
      * BENCHMARKS.md); together they overlap. A failure of any one fails the call, after all three have ended.
      */
-    public static Counts writeDatasets(Dataset<Row> unique, Function<String, String> target) {
-        Counts n = counts(unique);
+    public static Counts writeDatasets(Unique u, Function<String, String> target) {
+        Dataset<Row> unique = u.rows();
+        Counts n = u.counts();
         List<Runnable> writes = List.of(
                 () -> write(dataset(unique, Schemas.TRIALS), n.trials(), target.apply(Schemas.TRIALS.name()), "trial_id"),
                 () -> write(dataset(unique, Schemas.LAYER_STATS), n.layerStats(),

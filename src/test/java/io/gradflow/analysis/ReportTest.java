@@ -72,6 +72,10 @@ class ReportTest {
             n++;
         }
         assertThat(n).isEqualTo(15);
+        assertThat(html).doesNotContain("\u0000"); // every chart's place was filled
+        // The charts render on several threads; the page is the same bytes every time.
+        assertThat(Report.render(new Report.Input("hand <made>", Map.of("master", "local[2]"), trials, axes, comparison,
+                effects, Profiles.meanLog10Delta(trials, deltas), Profiles.meanLoss(trials, losses)))).isEqualTo(html);
         if (Boolean.getBoolean("gradflow.report.keep")) {
             java.nio.file.Files.writeString(java.nio.file.Path.of("target", "report-test.html"), html);
         }
