@@ -462,6 +462,9 @@ public final class Parts {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
+                    if (e.getCause() instanceof Error err) {
+                        throw err; // out of memory, a linkage error: as if the write had run on this thread
+                    }
                     RuntimeException r = e.getCause() instanceof RuntimeException re ? re
                             : new IllegalStateException("a dataset write failed: " + e.getCause(), e.getCause());
                     if (first == null) {
