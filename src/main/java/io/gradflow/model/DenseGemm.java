@@ -55,6 +55,31 @@ final class DenseGemm {
                 DirectBlas.address(dx), nIn);
     }
 
+    /**
+     * {@code v[row][j] += b[j]} over an {@code r × n} row-major array, each sum rounded to float if {@code toFloat}
+     * (as an element-wise add in the network's type rounds it): the bias of a dense layer.
+     */
+    static void addRow(double[] v, int r, int n, double[] b, boolean toFloat) {
+        for (int row = 0; row < r; row++) {
+            int o = row * n;
+            for (int j = 0; j < n; j++) {
+                double s = v[o + j] + b[j];
+                v[o + j] = toFloat ? (float) s : s;
+            }
+        }
+    }
+
+    /** {@code out[j] = Σ_row d[row][j]} over an {@code r × n} row-major array, rows in order: a bias's gradient. */
+    static void columnSums(double[] d, int r, int n, double[] out) {
+        java.util.Arrays.fill(out, 0, n, 0.0);
+        for (int row = 0; row < r; row++) {
+            int o = row * n;
+            for (int j = 0; j < n; j++) {
+                out[j] += d[o + j];
+            }
+        }
+    }
+
     /** {@code a} itself when it is a dense row-major matrix, else a row-major copy. */
     static INDArray rowMajor(INDArray a) {
         return Arrays2.rowMajor(a) && a.rank() == 2 ? a : a.dup('c');

@@ -420,13 +420,7 @@ public class FusedBlock extends DenseLayer {
                 writeGradient(ret, BatchNormalizationParamInitializer.BETA, vec2);
                 runningStatistics(c, ret);
             } else if (hasBias()) {
-                java.util.Arrays.fill(vec1, 0.0);
-                for (int row = 0; row < r; row++) {
-                    int o = row * n;
-                    for (int j = 0; j < n; j++) {
-                        vec1[j] += d[o + j];
-                    }
-                }
+                DenseGemm.columnSums(d, r, n, vec1);
                 writeGradient(ret, DefaultParamInitializer.BIAS_KEY, vec1);
             }
             long delta = DirectBlas.work(dataType, len);
@@ -462,19 +456,7 @@ public class FusedBlock extends DenseLayer {
                 return;
             }
             readVector(DefaultParamInitializer.BIAS_KEY, vec1);
-            boolean toFloat = dataType == DataType.FLOAT;
-            for (int row = 0; row < r; row++) {
-                int o = row * n;
-                if (toFloat) {
-                    for (int j = 0; j < n; j++) {
-                        v[o + j] = (float) (v[o + j] + vec1[j]);
-                    }
-                } else {
-                    for (int j = 0; j < n; j++) {
-                        v[o + j] += vec1[j];
-                    }
-                }
-            }
+            DenseGemm.addRow(v, r, n, vec1, dataType == DataType.FLOAT);
         }
 
         /**

@@ -99,14 +99,7 @@ public class LinearLayer extends DenseLayer {
                 double[] v = scratch(len);
                 double[] b = biasValues(n);
                 DirectBlas.read(dataType, DirectBlas.address(z), v, len);
-                boolean toFloat = dataType == DataType.FLOAT;
-                for (int row = 0; row < r; row++) {
-                    int o = row * n;
-                    for (int j = 0; j < n; j++) {
-                        double s = v[o + j] + b[j];
-                        v[o + j] = toFloat ? (float) s : s;
-                    }
-                }
+                DenseGemm.addRow(v, r, n, b, dataType == DataType.FLOAT);
                 DirectBlas.write(dataType, v, len, DirectBlas.address(z));
             }
             return new Pair<>(z, z);
@@ -136,13 +129,7 @@ public class LinearLayer extends DenseLayer {
                 double[] v = scratch(len);
                 double[] sum = biasValues(n);
                 DirectBlas.read(dataType, d, v, len);
-                java.util.Arrays.fill(sum, 0.0);
-                for (int row = 0; row < r; row++) {
-                    int o = row * n;
-                    for (int j = 0; j < n; j++) {
-                        sum[j] += v[o + j];
-                    }
-                }
+                DenseGemm.columnSums(v, r, n, sum);
                 INDArray biasGrad = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
                 DenseGemm.requireVector(biasGrad, n, dataType, layerId());
                 DirectBlas.write(dataType, sum, n, DirectBlas.address(biasGrad));

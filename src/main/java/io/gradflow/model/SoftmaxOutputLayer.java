@@ -167,13 +167,7 @@ public class SoftmaxOutputLayer extends OutputLayer {
             DenseGemm.weightGradient(dataType, x, delta, dW, r, nIn, k, layerId());
             ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, dW);
             if (hasBias()) {
-                java.util.Arrays.fill(vec, 0.0);
-                for (int row = 0; row < r; row++) {
-                    int o = row * k;
-                    for (int j = 0; j < k; j++) {
-                        vec[j] += d[o + j];
-                    }
-                }
+                DenseGemm.columnSums(d, r, k, vec);
                 INDArray db = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
                 DenseGemm.requireVector(db, k, dataType, layerId());
                 DirectBlas.write(dataType, vec, k, DirectBlas.address(db));
@@ -200,14 +194,7 @@ public class SoftmaxOutputLayer extends OutputLayer {
                 INDArray b = getParam(DefaultParamInitializer.BIAS_KEY);
                 DenseGemm.requireVector(b, k, dataType, layerId());
                 DirectBlas.read(dataType, DirectBlas.address(b), vec, k);
-                boolean toFloat = dataType == DataType.FLOAT;
-                for (int row = 0; row < r; row++) {
-                    int o = row * k;
-                    for (int j = 0; j < k; j++) {
-                        double v = z[o + j] + vec[j];
-                        z[o + j] = toFloat ? (float) v : v;
-                    }
-                }
+                DenseGemm.addRow(z, r, k, vec, dataType == DataType.FLOAT);
             }
         }
 
