@@ -149,13 +149,13 @@ public final class Bench {
     public record StepTiming(Shape shape, double msPerStep, double msMin, double msMax, double gflops) {
     }
 
+    /** The least time a per-step measurement trains before its timed steps (JIT warm-up). */
+    static final long WARM_UP_NANOS = 1_500_000_000L;
+
     /**
      * Per-step training time of a network in DL4J's {@code fit} with no statistics attached, over random
      * minibatches fed as prepared arrays (so the feeding cost is not counted).
      */
-    /** The least time a per-step measurement trains before its timed steps (JIT warm-up). */
-    static final long WARM_UP_NANOS = 1_500_000_000L;
-
     public static StepTiming step(Shape shape, int batch, int steps) {
         return step(shape, batch, steps, Activation.RELU);
     }
