@@ -433,9 +433,10 @@ public final class Parts {
     /**
      * Writes trials, layer_stats and curves from the unique parts with Spark, each sorted (trial, step, block) and in
      * files of at most 50,000 rows, to the paths {@code target} gives. Returns the rows written. The three are
-     * independent Spark jobs submitted from three driver threads at once: each is mostly the driver's planning and
-     * a few small stages, which one thread ran one after another (about 6 of the quick grid's 30 s end to end,
-     * BENCHMARKS.md); together they overlap. A failure of any one fails the call, after all three have ended.
+     * independent Spark jobs submitted from three driver threads at once: for a small sweep each is mostly the
+     * driver's planning and a few small stages, which one thread ran one after another (about 2 s of the quick
+     * grid's end to end, 0.7 s from three threads; BENCHMARKS.md). A failure of any one fails the call, after all
+     * three have ended.
      */
     public static Counts writeDatasets(Unique u, Function<String, String> target) {
         Dataset<Row> unique = u.rows();
