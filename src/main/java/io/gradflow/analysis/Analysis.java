@@ -5,8 +5,10 @@ import io.gradflow.grid.Axis;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.store.DatasetWriter;
+import io.gradflow.store.LocalParquet;
 import io.gradflow.store.Schemas;
 import io.gradflow.store.SweepDir;
+import io.gradflow.store.Table;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -95,6 +97,11 @@ public final class Analysis {
         Path trialsPath = new Path(dir, Schemas.TRIALS.name());
         // A missing or truncated dataset is one line of bad input, found before anything is written.
         SweepDir.requireDatasets(sweepDir, spark.sparkContext().hadoopConfiguration());
+        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        java.util.Optional<LocalParquet.Settings> onDriver = DriverSweep.settings(spark, hadoop, fs, dir);
+        if (onDriver.isPresent()) {
+            return runOnDriver(fs, hadoop, dir, onDriver.get());
+        }
         Dataset<Row> f = SparkAnalysis.frame(trialsFrame(spark, trialsPath.toString()))
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         Phases phases = new Phases();
@@ -129,34 +136,126 @@ public final class Analysis {
                 phases.done("effects");
             }
 
-            Path staging = new Path(dir, ".analysis.incomplete");
-            delete(fs, staging);
-            try {
-                return write(spark, fs, dir, trialsPath, f, staging, summary, axes, comparison, effects, phases);
-            } finally {
-                // Failed or interrupted half way, the analysis leaves no half-built output behind; a rerun starts clean.
-                delete(fs, staging);
-            }
+            // Aggregated by Spark where the rows are: only one value per combination × block or step reaches the driver.
+            Source spark_ = new Source() {
+                @Override
+                public <T> void write(Table<T> table, List<T> values, Path path) {
+                    DatasetWriter.write(spark, table, values, path.toString());
+                }
+
+                @Override
+                public Map<String, Profiles.Profile> profiles() {
+                    return deltaProfiles(spark, fs, dir, f);
+                }
+
+                @Override
+                public Map<String, java.util.TreeMap<Integer, Double>> losses() {
+                    return lossCurves(spark, fs, dir, f);
+                }
+
+                @Override
+                public String sweepName() {
+                    return Analysis.sweepName(spark, trialsPath.toString(), dir);
+                }
+
+                @Override
+                public List<String> datasets() {
+                    return spark.read().parquet(trialsPath.toString()).select("dataset").distinct()
+                            .orderBy("dataset").collectAsList().stream().map(r -> r.getString(0)).toList();
+                }
+            };
+            return writeStaged(fs, dir, summary, axes, comparison, effects, phases, spark_);
         } finally {
             f.unpersist();
         }
     }
 
-    private static Result write(SparkSession spark, FileSystem fs, Path dir, Path trialsPath, Dataset<Row> f, Path staging,
-                                TrialSummary trials, List<AxisLevels> axes, List<ComparisonRow> comparison,
-                                List<EffectRow> effects, Phases phases) {
-        DatasetWriter.write(spark, Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()).toString());
-        DatasetWriter.write(spark, Schemas.EFFECTS, effects, new Path(staging, Schemas.EFFECTS.name()).toString());
+    /**
+     * {@link #run} for a small sweep ({@link DriverSweep#settings}): its datasets read and the derived ones written on
+     * the driver, with the same pure functions as the driver branch of the Spark path, without a Spark job.
+     */
+    private static Result runOnDriver(FileSystem fs, org.apache.hadoop.conf.Configuration hadoop, Path dir,
+                                      LocalParquet.Settings settings) {
+        Phases phases = new Phases();
+        DriverSweep sweep = DriverSweep.read(hadoop, fs, dir);
+        List<TrialRow> rows = sweep.trials();
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("the trials dataset " + new Path(dir, Schemas.TRIALS.name())
+                    + " has no rows; there is nothing to analyse");
+        }
+        TrialSummary summary = TrialSummary.of(rows);
+        List<AxisLevels> axes = axes(readText(fs, new Path(dir, SweepDir.GRID_FILE)), values(rows));
+        phases.done("trials");
+        List<ComparisonRow> comparison = Comparison.compute(rows, axes);
+        phases.done("comparison");
+        List<EffectRow> effects = Effects.compute(rows, axes);
+        phases.done("effects");
+        Source local = new Source() {
+            @Override
+            public <T> void write(Table<T> table, List<T> values, Path path) {
+                DatasetWriter.writeLocal(hadoop, table, values, path, settings);
+            }
+
+            @Override
+            public Map<String, Profiles.Profile> profiles() {
+                return sweep.deltaProfiles();
+            }
+
+            @Override
+            public Map<String, java.util.TreeMap<Integer, Double>> losses() {
+                return sweep.lossCurves();
+            }
+
+            @Override
+            public String sweepName() {
+                return sweep.sweepName();
+            }
+
+            @Override
+            public List<String> datasets() {
+                return sweep.datasets();
+            }
+        };
+        return writeStaged(fs, dir, summary, axes, comparison, effects, phases, local);
+    }
+
+    /** Where the derived outputs' inputs come from: Spark queries, or rows read on the driver. */
+    private interface Source {
+        <T> void write(Table<T> table, List<T> values, Path path);
+
+        Map<String, Profiles.Profile> profiles();
+
+        Map<String, java.util.TreeMap<Integer, Double>> losses();
+
+        String sweepName();
+
+        List<String> datasets();
+    }
+
+    private static Result writeStaged(FileSystem fs, Path dir, TrialSummary summary, List<AxisLevels> axes,
+                                      List<ComparisonRow> comparison, List<EffectRow> effects, Phases phases, Source src) {
+        Path staging = new Path(dir, ".analysis.incomplete");
+        delete(fs, staging);
+        try {
+            return write(fs, dir, staging, summary, axes, comparison, effects, phases, src);
+        } finally {
+            // Failed or interrupted half way, the analysis leaves no half-built output behind; a rerun starts clean.
+            delete(fs, staging);
+        }
+    }
+
+    private static Result write(FileSystem fs, Path dir, Path staging, TrialSummary trials, List<AxisLevels> axes,
+                                List<ComparisonRow> comparison, List<EffectRow> effects, Phases phases, Source src) {
+        src.write(Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()));
+        src.write(Schemas.EFFECTS, effects, new Path(staging, Schemas.EFFECTS.name()));
         phases.done("write");
 
-        // Aggregated by Spark where the rows are: only one value per combination × block or step reaches the driver.
-        Map<String, Profiles.Profile> profiles = deltaProfiles(spark, fs, dir, f);
+        Map<String, Profiles.Profile> profiles = src.profiles();
         phases.done("profiles");
-        Map<String, java.util.TreeMap<Integer, Double>> losses = lossCurves(spark, fs, dir, f);
+        Map<String, java.util.TreeMap<Integer, Double>> losses = src.losses();
         phases.done("curves");
-        String sweep = sweepName(spark, trialsPath.toString(), dir);
-        List<String> datasets = spark.read().parquet(trialsPath.toString()).select("dataset").distinct()
-                .orderBy("dataset").collectAsList().stream().map(r -> r.getString(0)).toList();
+        String sweep = src.sweepName();
+        List<String> datasets = src.datasets();
         String html = Report.render(new Report.Input(sweep, manifest(fs, dir), trials, axes, comparison, effects, profiles,
                 losses, datasets));
         writeText(fs, new Path(staging, REPORT_FILE), html);

@@ -3,10 +3,18 @@ package io.gradflow.cli;
 import io.gradflow.analysis.Plural;
 import io.gradflow.grid.Axis;
 import io.gradflow.grid.GridSpec;
+import io.gradflow.store.LocalParquet;
+import io.gradflow.store.Parts;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -45,11 +53,74 @@ final class TrialTable {
         columns.addAll(OUTCOMES);
         List<String> order = new ArrayList<>(axes.stream().map(TrialTable::column).toList());
         order.add("seed");
-        List<Row> rows = spark.read().parquet(sweepDir + "/trials")
+        List<Row> rows = onDriver(spark, sweepDir)
+                ? readOnDriver(spark.sparkContext().hadoopConfiguration(), sweepDir, columns, order.size())
+                : spark.read().parquet(sweepDir + "/trials")
                 .selectExpr(columns.toArray(String[]::new))
                 .orderBy(order.get(0), order.subList(1, order.size()).toArray(String[]::new))
                 .limit(MAX_ROWS).collectAsList();
         return render(axes, rows, total);
+    }
+
+    /** A trials dataset within {@link Parts#DRIVER_MAX_ROWS_CONF} rows (by its footers) is read here, not by Spark. */
+    private static boolean onDriver(SparkSession spark, String sweepDir) {
+        long max = Parts.driverMaxRows(spark);
+        if (max == 0) {
+            return false;
+        }
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path p = new Path(sweepDir, "trials");
+        try {
+            return LocalParquet.count(conf, LocalParquet.dataFiles(p.getFileSystem(conf), p)).rows() <= max;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not list " + p, e);
+        }
+    }
+
+    /** The Spark query's rows, read and ordered on the driver: ascending, nulls first, by the first {@code keys}. */
+    private static List<Row> readOnDriver(Configuration conf, String sweepDir, List<String> columns, int keys) {
+        Path p = new Path(sweepDir, "trials");
+        List<Row> all;
+        try {
+            List<Path> files = LocalParquet.dataFiles(p.getFileSystem(conf), p);
+            if (files.isEmpty()) {
+                return List.of();
+            }
+            StructType schema = LocalParquet.schemaOf(conf, files.get(0));
+            StructType wanted = new StructType();
+            for (String c : columns) {
+                wanted = wanted.add(schema.apply(c)); // a missing column fails here, as Spark's selectExpr would
+            }
+            all = new ArrayList<>();
+            for (Path f : files) {
+                all.addAll(LocalParquet.read(conf, f, wanted));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not list " + p, e);
+        }
+        Comparator<Row> order = (a, b) -> {
+            for (int i = 0; i < keys; i++) {
+                int c = compareSql(a.get(i), b.get(i));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return 0;
+        };
+        all.sort(order);
+        return all.subList(0, Math.min(MAX_ROWS, all.size()));
+    }
+
+    /** Spark SQL's ascending order: nulls first, NaN above every number, -0.0 equal to 0.0. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static int compareSql(Object a, Object b) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? 0 : -1) : 1;
+        }
+        if (a instanceof Double x && b instanceof Double y) {
+            return x.doubleValue() == y.doubleValue() ? 0 : Double.compare(x, y);
+        }
+        return ((Comparable) a).compareTo(b);
     }
 
     /**

@@ -539,18 +539,30 @@ public final class SweepJob {
     }
 
     /**
-     * Writes the datasets from the journal with Spark, then the manifest, then compacts the journal; returns the end
+     * Writes the datasets from the journal (with Spark, or on the driver for a small journal:
+     * {@link Parts#finishesOnDriver}), then the manifest, then compacts the journal; returns the end
      * of the sweep's wall time (epoch milliseconds): the moment the datasets are written, which the manifest records
      * as {@code finished_at}.
      */
     private static long write(SparkSession spark, GridSpec spec, SweepDir dir, Tally tally, int total,
                               long startMillis, String error, String fingerprint) {
         Path parts = new Path(dir.partsPath());
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        java.util.Optional<io.gradflow.store.LocalParquet.Settings> onDriver = Parts.finishesOnDriver(spark, parts);
+        if (onDriver.isPresent()) {
+            // A small journal: read and rewritten here, the same rows and files, without a dozen Spark jobs.
+            Parts.LocalUnique unique = Parts.uniqueLocal(hadoop, parts);
+            Parts.writeDatasetsLocal(unique, dir::stagingPath, hadoop, onDriver.get());
+            long end = System.currentTimeMillis();
+            dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, tally, total, startMillis, end, error, fingerprint));
+            Parts.compactLocal(hadoop, parts, unique, spark.version());
+            return end;
+        }
         Parts.Unique unique = Parts.unique(spark, parts);
         Parts.writeDatasets(unique, dir::stagingPath);
         long end = System.currentTimeMillis();
         dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, tally, total, startMillis, end, error, fingerprint));
-        Parts.compact(fileSystem(parts, spark.sparkContext().hadoopConfiguration()), parts, unique.rows(), tally.size());
+        Parts.compact(fileSystem(parts, hadoop), parts, unique.rows(), tally.size());
         return end;
     }
 

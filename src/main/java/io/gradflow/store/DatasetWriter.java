@@ -25,4 +25,12 @@ public final class DatasetWriter {
         Dataset<Row> df = spark.createDataFrame(jsc.parallelize(rows, files), table.schema());
         df.write().mode(SaveMode.ErrorIfExists).parquet(path);
     }
+
+    /** {@link #write} on the driver, without a Spark job: the same rows in the same files ({@link LocalParquet}). */
+    public static <T> void writeLocal(org.apache.hadoop.conf.Configuration conf, Table<T> table, List<T> values,
+                                      org.apache.hadoop.fs.Path path, LocalParquet.Settings settings) {
+        List<Row> rows = table.toRows(values);
+        int files = Math.max(1, (rows.size() + ROWS_PER_FILE - 1) / ROWS_PER_FILE);
+        LocalParquet.writeDataset(conf, path, table.schema(), rows, files, settings);
+    }
 }

@@ -171,74 +171,11 @@ public final class Parts {
     }
 
     private static void fill(Group g, StructType st, Row r) {
-        StructField[] f = st.fields();
-        for (int i = 0; i < f.length; i++) {
-            Object v = r.get(i);
-            if (v == null) {
-                continue;
-            }
-            String n = f[i].name();
-            if (v instanceof String s) {
-                g.append(n, s);
-            } else if (v instanceof Integer x) {
-                g.append(n, x);
-            } else if (v instanceof Long x) {
-                g.append(n, x);
-            } else if (v instanceof Double x) {
-                g.append(n, x);
-            } else if (v instanceof Boolean x) {
-                g.append(n, x);
-            } else if (v instanceof Timestamp t) {
-                g.append(n, t.getTime() * 1000L + (t.getNanos() / 1000) % 1000);
-            } else {
-                throw new IllegalStateException("column " + n + " holds a " + v.getClass().getSimpleName()
-                        + ", which the part writer does not know");
-            }
-        }
+        LocalParquet.fill(g, st, r);
     }
 
     static MessageType parquetSchema() {
-        List<Type> fields = new ArrayList<>();
-        for (StructField f : schema().fields()) {
-            fields.add(type(f));
-        }
-        return new MessageType("gradflow_part", fields);
-    }
-
-    private static Type type(StructField f) {
-        Type.Repetition rep = f.nullable() ? Type.Repetition.OPTIONAL : Type.Repetition.REQUIRED;
-        DataType t = f.dataType();
-        if (t instanceof ArrayType a) {
-            List<Type> inner = new ArrayList<>();
-            for (StructField e : ((StructType) a.elementType()).fields()) {
-                inner.add(type(e));
-            }
-            return Types.buildGroup(rep).as(LogicalTypeAnnotation.listType())
-                    .addField(Types.repeatedGroup().addField(Types.optionalGroup().addFields(inner.toArray(Type[]::new))
-                            .named("element")).named("list"))
-                    .named(f.name());
-        }
-        PrimitiveType.PrimitiveTypeName p;
-        LogicalTypeAnnotation logical = null;
-        if (t.equals(DataTypes.StringType)) {
-            p = PrimitiveType.PrimitiveTypeName.BINARY;
-            logical = LogicalTypeAnnotation.stringType();
-        } else if (t.equals(DataTypes.IntegerType)) {
-            p = PrimitiveType.PrimitiveTypeName.INT32;
-        } else if (t.equals(DataTypes.LongType)) {
-            p = PrimitiveType.PrimitiveTypeName.INT64;
-        } else if (t.equals(DataTypes.DoubleType)) {
-            p = PrimitiveType.PrimitiveTypeName.DOUBLE;
-        } else if (t.equals(DataTypes.BooleanType)) {
-            p = PrimitiveType.PrimitiveTypeName.BOOLEAN;
-        } else if (t.equals(DataTypes.TimestampType)) {
-            p = PrimitiveType.PrimitiveTypeName.INT64;
-            logical = LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MICROS);
-        } else {
-            throw new IllegalStateException("column " + f.name() + " has type " + t + ", which the part writer does not know");
-        }
-        Types.PrimitiveBuilder<PrimitiveType> b = Types.primitive(p, rep);
-        return (logical == null ? b : b.as(logical)).named(f.name());
+        return LocalParquet.messageType("gradflow_part", schema(), LocalParquet.Timestamps.MICROS);
     }
 
     // ---------------------------------------------------------------- reading (driver side, with Spark)
@@ -400,6 +337,172 @@ public final class Parts {
                 scala.collection.JavaConverters.asScalaBuffer(List.of("trial_id", "_part")).toSeq(), "left_semi")
                 .drop("_part");
         return new Unique(once, counts(once));
+    }
+
+    // ---------------------------------------------------------------- small journals, on the driver
+
+    /**
+     * The Spark setting that says up to how many rows (trials, their layer_stats and curve rows, by the footers) a
+     * finished journal is read back and its datasets written on the driver, without Spark jobs:
+     * {@value #DEFAULT_DRIVER_MAX_ROWS} by default (a few hundred MB of driver heap at most), 0 for always Spark.
+     * The analysis reads its datasets on the driver under the same bound.
+     */
+    public static final String DRIVER_MAX_ROWS_CONF = "spark.gradflow.finish.driverMaxRows";
+    static final long DEFAULT_DRIVER_MAX_ROWS = 500_000;
+    private static final String[] NESTED_LEAVES = {LAYER_STATS + ".list.element.step", CURVES + ".list.element.step"};
+
+    /** The session's {@link #DRIVER_MAX_ROWS_CONF}. */
+    public static long driverMaxRows(SparkSession spark) {
+        String v = spark.conf().get(DRIVER_MAX_ROWS_CONF, Long.toString(DEFAULT_DRIVER_MAX_ROWS));
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(DRIVER_MAX_ROWS_CONF + " '" + v + "' is not a whole number of rows (0 or more)");
+        }
+    }
+
+    /**
+     * The rows a journal's datasets would hold, from the parts' footers alone: trials (a duplicate part counted
+     * again) plus their layer_stats and curve rows. The same trials give the same number however tasks grouped them.
+     */
+    public static long footerRows(Configuration conf, Path partsDir) {
+        try {
+            LocalParquet.FooterCount c = LocalParquet.count(conf, list(partsDir.getFileSystem(conf), partsDir), NESTED_LEAVES);
+            return c.rows() + c.values();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not list the progress journal " + partsDir, e);
+        }
+    }
+
+    /**
+     * Whether the journal at {@code partsDir} is small enough to finish on the driver ({@link #DRIVER_MAX_ROWS_CONF},
+     * counted from the footers) and the session writes Parquet as {@link LocalParquet} does: the settings to write
+     * with, or empty for Spark.
+     */
+    public static java.util.Optional<LocalParquet.Settings> finishesOnDriver(SparkSession spark, Path partsDir) {
+        long max = driverMaxRows(spark);
+        if (max == 0) {
+            return java.util.Optional.empty();
+        }
+        java.util.Optional<LocalParquet.Settings> s = LocalParquet.Settings.of(spark);
+        if (s.isEmpty()) {
+            return s;
+        }
+        return footerRows(spark.sparkContext().hadoopConfiguration(), partsDir) <= max ? s : java.util.Optional.empty();
+    }
+
+    /**
+     * The committed parts read on the driver, duplicates resolved as {@link #unique} resolves them.
+     *
+     * @param rows     one part row per trial, sorted by trial id (their layer_stats and curves as lists of rows)
+     * @param counts   the rows each dataset will hold
+     * @param partRows rows in the parts, duplicates included
+     */
+    public record LocalUnique(List<Row> rows, Counts counts, long partRows) {
+    }
+
+    /** Reads every committed part on the driver: {@link #unique} without a Spark job, for small journals. */
+    public static LocalUnique uniqueLocal(Configuration conf, Path partsDir) {
+        List<Path> files;
+        try {
+            files = list(partsDir.getFileSystem(conf), partsDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not list the progress journal " + partsDir, e);
+        }
+        files.sort(null); // a trial in two parts keeps the rows of the part whose path sorts first, as unique() does
+        StructType schema = schema();
+        int id = schema.fieldIndex("trial_id");
+        int ls = schema.fieldIndex(LAYER_STATS);
+        int cs = schema.fieldIndex(CURVES);
+        Map<String, Row> byId = new java.util.TreeMap<>();
+        long partRows = 0;
+        long layerStats = 0;
+        long curves = 0;
+        for (Path f : files) {
+            for (Row r : LocalParquet.read(conf, f, schema)) {
+                partRows++;
+                if (byId.putIfAbsent(r.getString(id), r) == null) {
+                    layerStats += r.isNullAt(ls) ? 0 : ((List<?>) r.get(ls)).size();
+                    curves += r.isNullAt(cs) ? 0 : ((List<?>) r.get(cs)).size();
+                }
+            }
+        }
+        return new LocalUnique(new ArrayList<>(byId.values()), new Counts(byId.size(), layerStats, curves), partRows);
+    }
+
+    /**
+     * Writes trials, layer_stats and curves from parts read on the driver: the rows, order and files
+     * {@link #writeDatasets} writes with Spark, written by {@link LocalParquet}.
+     */
+    public static Counts writeDatasetsLocal(LocalUnique u, Function<String, String> target, Configuration conf,
+                                            LocalParquet.Settings settings) {
+        StructType trials = Schemas.TRIALS.schema();
+        int width = trials.fields().length;
+        List<Row> trialRows = new ArrayList<>(u.rows().size());
+        List<Row> statRows = new ArrayList<>((int) u.counts().layerStats());
+        List<Row> curveRows = new ArrayList<>((int) u.counts().curves());
+        int ls = schema().fieldIndex(LAYER_STATS);
+        int cs = schema().fieldIndex(CURVES);
+        for (Row r : u.rows()) { // sorted by trial id
+            Object[] v = new Object[width];
+            for (int i = 0; i < width; i++) {
+                v[i] = r.get(i);
+            }
+            trialRows.add(new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(v, trials));
+            addNested(statRows, r, ls);
+            addNested(curveRows, r, cs);
+        }
+        // Within a trial: by step, then block, as Spark's sort (trial_id, step, block) orders them.
+        statRows.sort(java.util.Comparator.comparing((Row r) -> r.getString(0)).thenComparingInt(r -> r.getInt(1))
+                .thenComparingInt(r -> r.getInt(2)));
+        curveRows.sort(java.util.Comparator.comparing((Row r) -> r.getString(0)).thenComparingInt(r -> r.getInt(1)));
+        // Every column nullable, as Spark writes columns it read from files.
+        writeLocal(conf, target.apply(Schemas.TRIALS.name()), trials.asNullable(), trialRows, settings);
+        writeLocal(conf, target.apply(Schemas.LAYER_STATS.name()), Schemas.LAYER_STATS.schema().asNullable(), statRows, settings);
+        writeLocal(conf, target.apply(Schemas.CURVES.name()), Schemas.CURVES.schema().asNullable(), curveRows, settings);
+        return u.counts();
+    }
+
+    private static void addNested(List<Row> out, Row r, int field) {
+        if (!r.isNullAt(field)) {
+            for (Object e : (List<?>) r.get(field)) {
+                out.add((Row) e);
+            }
+        }
+    }
+
+    private static void writeLocal(Configuration conf, String path, StructType schema, List<Row> rows,
+                                   LocalParquet.Settings settings) {
+        int files = (int) Math.max(1, (rows.size() + (long) DatasetWriter.ROWS_PER_FILE - 1) / DatasetWriter.ROWS_PER_FILE);
+        LocalParquet.writeDataset(conf, new Path(path), schema, rows, files, settings);
+    }
+
+    /**
+     * {@link #compact} for a journal read on the driver: the unique rows are added as new files first, then the old
+     * parts deleted, so a crash in between leaves duplicates, never a lost trial.
+     */
+    public static void compactLocal(Configuration conf, Path partsDir, LocalUnique u, String sparkVersion) {
+        try {
+            FileSystem fs = partsDir.getFileSystem(conf);
+            List<Path> old = list(fs, partsDir);
+            long trials = u.counts().trials();
+            int files = (int) Math.max(1, (trials + TRIALS_PER_COMPACTED_FILE - 1) / TRIALS_PER_COMPACTED_FILE);
+            if (old.size() <= files && u.partRows() == trials) {
+                return; // already one row per trial in at most as many files as compaction would write
+            }
+            LocalParquet.writeFiles(conf, partsDir, schema(), u.rows(), files,
+                    new LocalParquet.Settings(sparkVersion, LocalParquet.Timestamps.MICROS));
+            for (Path p : old) {
+                fs.delete(p, false);
+            }
+            clearHidden(fs, partsDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not compact the progress journal " + partsDir, e);
+        }
     }
 
     /**

@@ -157,6 +157,109 @@ class AnalysisIT {
     }
 
     @Test
+    void theDriverAnalysisOfASmallSweepEqualsTheSparkPathOutputForOutput() throws Exception {
+        // The sweep's own analysis (16 trials) read its datasets on the driver; this one reads them with Spark.
+        Analysis.Result viaSpark;
+        String sparkHtml;
+        List<Row> sparkComparison;
+        List<Row> sparkEffects;
+        spark.conf().set(io.gradflow.store.Parts.DRIVER_MAX_ROWS_CONF, "0");
+        try {
+            viaSpark = Analysis.run(spark, dir.toString());
+            sparkHtml = Files.readString(dir.resolve(Analysis.REPORT_FILE));
+            sparkComparison = spark.read().parquet(dir.resolve("comparison").toString()).collectAsList();
+            sparkEffects = spark.read().parquet(dir.resolve("effects").toString()).collectAsList();
+        } finally {
+            spark.conf().unset(io.gradflow.store.Parts.DRIVER_MAX_ROWS_CONF);
+        }
+        Analysis.Result local = Analysis.run(spark, dir.toString());
+        assertThat(local.phases().keySet()).contains("trials", "profiles", "report");
+        assertThat(local.sweep()).isEqualTo(viaSpark.sweep()).isEqualTo("small");
+        assertThat(local.axes()).isEqualTo(viaSpark.axes());
+        assertThat(local.trials()).usingRecursiveComparison()
+                .withEqualsForType((a, b) -> Double.compare(a, b) == 0, Double.class).isEqualTo(viaSpark.trials());
+        assertThat(local.comparison()).hasSize(8).isEqualTo(viaSpark.comparison());
+        assertThat(local.effects()).isNotEmpty().isEqualTo(viaSpark.effects());
+        // the report: same profiles, loss curves, datasets and sweep name, to the byte
+        assertThat(Files.readString(dir.resolve(Analysis.REPORT_FILE))).isEqualTo(sparkHtml);
+        // the derived datasets written on the driver read back in Spark as the Spark-written ones, row for row
+        var comparison = spark.read().parquet(dir.resolve("comparison").toString());
+        assertThat(comparison.schema()).isEqualTo(Schemas.COMPARISON.schema().asNullable());
+        assertThat(comparison.collectAsList()).isEqualTo(sparkComparison);
+        assertThat(spark.read().parquet(dir.resolve("effects").toString()).collectAsList()).isEqualTo(sparkEffects);
+
+        // the trial rows: those of Spark's normalised frame, field for field
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        org.apache.hadoop.fs.Path d = new org.apache.hadoop.fs.Path(dir.toString());
+        List<TrialRow> driver = DriverSweep.read(conf, d.getFileSystem(conf), d).trials();
+        List<TrialRow> sql = Analysis.readTrials(spark, dir.resolve("trials").toString());
+        assertThat(driver).hasSize(16).usingRecursiveFieldByFieldElementComparator(
+                org.assertj.core.api.recursive.comparison.RecursiveComparisonConfiguration.builder()
+                        .withEqualsForType((a, b) -> Double.compare(a, b) == 0, Double.class).build()).isEqualTo(sql);
+        assertThat(driver).anyMatch(t -> t.verdict().equals("FAILED") && t.errorMessage() != null);
+    }
+
+    @Test
+    void theDatasetsWrittenOnTheDriverAreTheOnesSparkWritesFromTheSameJournal() throws Exception {
+        Path work = Files.createTempDirectory(root, "finish");
+        Path parts = work.resolve("_parts");
+        Files.createDirectories(parts);
+        try (Stream<Path> s = Files.list(dir.resolve("_parts"))) {
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".parquet")).toList()) {
+                Files.copy(p, parts.resolve(p.getFileName()));
+                // a retried task's duplicate of the same trials, under a name that sorts later
+                Files.copy(p, parts.resolve(p.getFileName().toString().replace("part-", "part-zz-")));
+            }
+        }
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        org.apache.hadoop.fs.Path hp = new org.apache.hadoop.fs.Path(parts.toString());
+        io.gradflow.store.Parts.Unique viaSpark = io.gradflow.store.Parts.unique(spark, hp);
+        io.gradflow.store.Parts.writeDatasets(viaSpark, name -> work.resolve("spark-" + name).toString());
+        io.gradflow.store.Parts.LocalUnique local = io.gradflow.store.Parts.uniqueLocal(conf, hp);
+        assertThat(local.partRows()).isEqualTo(32);
+        assertThat(local.counts()).isEqualTo(viaSpark.counts());
+        assertThat(local.counts().trials()).isEqualTo(16);
+        // the footers count each empty list (the failed trial's) as one value: an upper bound, exact per trial
+        long empty = local.rows().stream().mapToLong(r -> (((List<?>) r.getAs("layer_stats")).isEmpty() ? 1 : 0)
+                + (((List<?>) r.getAs("curves")).isEmpty() ? 1 : 0)).sum();
+        assertThat(empty).isEqualTo(2);
+        assertThat(io.gradflow.store.Parts.footerRows(conf, hp))
+                .isEqualTo(2 * (local.counts().trials() + local.counts().layerStats() + local.counts().curves() + empty));
+        io.gradflow.store.Parts.writeDatasetsLocal(local, name -> work.resolve("driver-" + name).toString(), conf,
+                io.gradflow.store.LocalParquet.Settings.of(spark).orElseThrow());
+        for (Table<?> t : List.of(Schemas.TRIALS, Schemas.LAYER_STATS, Schemas.CURVES)) {
+            Path a = work.resolve("spark-" + t.name());
+            Path b = work.resolve("driver-" + t.name());
+            var sa = spark.read().parquet(a.toString());
+            var sb = spark.read().parquet(b.toString());
+            assertThat(sb.schema()).as(t.name()).isEqualTo(sa.schema());
+            // one file each, so the order read is the order written: sorted by trial, step and block
+            assertThat(sb.collectAsList()).as(t.name()).isNotEmpty().isEqualTo(sa.collectAsList());
+            assertThat(physicalSchema(b)).as(t.name()).isEqualTo(physicalSchema(a));
+            assertThat(b.resolve("_SUCCESS")).exists();
+        }
+        // compaction on the driver: one file of one row per trial, the duplicate gone, nothing hidden left
+        io.gradflow.store.Parts.compactLocal(conf, hp, local, spark.version());
+        try (Stream<Path> s = Files.list(parts)) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc"))).hasSize(1)
+                    .allMatch(n -> n.startsWith("part-") && n.endsWith(".parquet"));
+        }
+        assertThat(io.gradflow.store.Parts.uniqueLocal(conf, hp).partRows()).isEqualTo(16);
+    }
+
+    /** The Parquet schema of a dataset's first data file: physical types, logical annotations and repetition. */
+    private static String physicalSchema(Path dataset) throws Exception {
+        Path file;
+        try (Stream<Path> s = Files.list(dataset)) {
+            file = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().findFirst().orElseThrow();
+        }
+        try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(file.toString()), new org.apache.hadoop.conf.Configuration()))) {
+            return r.getFooter().getFileMetaData().getSchema().toString();
+        }
+    }
+
+    @Test
     void comparisonAndEffectsAreWrittenWithTheirSchemasAndAgreeWithSparkSql() {
         assertThat(result.axes()).extracting(AxisLevels::name).containsExactly("activation", "batchnorm", "depth");
         assertThat(result.axes().get(2).levels()).containsExactly("2", "4");

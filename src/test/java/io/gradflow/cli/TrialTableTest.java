@@ -26,6 +26,21 @@ class TrialTableTest {
             """, "t.yaml", "t");
 
     @Test
+    void theDriverSideOrderIsSparkSqlsAscendingOrder() {
+        // nulls first; NaN above every number; -0.0 and 0.0 equal; false before true; strings by code point
+        List<Object> doubles = new java.util.ArrayList<>(java.util.Arrays.asList(Double.NaN, 1.0, null, -2.5,
+                Double.POSITIVE_INFINITY, 0.0));
+        doubles.sort(TrialTable::compareSql);
+        assertThat(doubles).containsExactly(null, -2.5, 0.0, 1.0, Double.POSITIVE_INFINITY, Double.NaN);
+        assertThat(TrialTable.compareSql(-0.0, 0.0)).isZero();
+        assertThat(TrialTable.compareSql(false, true)).isNegative();
+        assertThat(TrialTable.compareSql("relu", "elu")).isPositive();
+        assertThat(TrialTable.compareSql("B", "a")).isNegative();
+        assertThat(TrialTable.compareSql(3, 20)).isNegative();
+        assertThat(TrialTable.compareSql(null, null)).isZero();
+    }
+
+    @Test
     void everyVariedAxisIsAColumnAndFixedOnesAreNot() {
         assertThat(TrialTable.variedAxes(GRID)).containsExactly("optimizer", "learning_rate", "width", "batchnorm");
     }
