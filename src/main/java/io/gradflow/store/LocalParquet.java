@@ -6,12 +6,13 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.NanoTime;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -124,45 +125,159 @@ public final class LocalParquet {
 
     // ---------------------------------------------------------------- writing
 
-    /** Adds {@code row}'s non-null values to {@code g}, whose Parquet type was made by {@link #messageType}. */
-    public static void fill(Group g, StructType schema, Row row) {
-        StructField[] f = schema.fields();
-        for (int i = 0; i < f.length; i++) {
-            Object v = row.get(i);
-            if (v == null) {
-                continue;
-            }
-            String n = f[i].name();
-            if (v instanceof String s) {
-                g.append(n, s);
-            } else if (v instanceof Integer x) {
-                g.append(n, x);
-            } else if (v instanceof Long x) {
-                g.append(n, x);
-            } else if (v instanceof Double x) {
-                g.append(n, x);
-            } else if (v instanceof Boolean x) {
-                g.append(n, x);
-            } else if (v instanceof Timestamp t) {
-                long micros = micros(t);
-                if (g.getType().getType(n).asPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.INT96) {
-                    g.append(n, new NanoTime((int) (Math.floorDiv(micros, MICROS_PER_DAY) + JULIAN_DAY_OF_EPOCH),
-                            Math.floorMod(micros, MICROS_PER_DAY) * 1000L));
+    /**
+     * Writes Spark rows of one schema straight to Parquet's record consumer, with the field layout
+     * {@link #messageType} gives: no intermediate objects per value, no lookups by name. Null values are left out;
+     * an array of structs is a {@code java.util.List} of rows.
+     */
+    static final class RowWriteSupport extends WriteSupport<Row> {
+        private enum Kind { STRING, INT, LONG, DOUBLE, BOOLEAN, TIMESTAMP_INT96, TIMESTAMP_MICROS, LIST }
+
+        /** How to write each field of one struct. */
+        private record Plan(String[] names, Kind[] kinds, Plan[] elements) {
+        }
+
+        private final MessageType type;
+        private final Map<String, String> meta;
+        private final Plan plan;
+        private final byte[] int96 = new byte[12];
+        private RecordConsumer out;
+
+        RowWriteSupport(StructType schema, MessageType type, Map<String, String> meta, Timestamps timestamps) {
+            this.type = type;
+            this.meta = meta;
+            this.plan = plan(schema, timestamps);
+        }
+
+        private static Plan plan(StructType schema, Timestamps timestamps) {
+            StructField[] f = schema.fields();
+            String[] names = new String[f.length];
+            Kind[] kinds = new Kind[f.length];
+            Plan[] elements = new Plan[f.length];
+            for (int i = 0; i < f.length; i++) {
+                names[i] = f[i].name();
+                DataType t = f[i].dataType();
+                if (t instanceof ArrayType a && a.elementType() instanceof StructType e) {
+                    kinds[i] = Kind.LIST;
+                    elements[i] = plan(e, timestamps);
+                } else if (t.equals(DataTypes.StringType)) {
+                    kinds[i] = Kind.STRING;
+                } else if (t.equals(DataTypes.IntegerType)) {
+                    kinds[i] = Kind.INT;
+                } else if (t.equals(DataTypes.LongType)) {
+                    kinds[i] = Kind.LONG;
+                } else if (t.equals(DataTypes.DoubleType)) {
+                    kinds[i] = Kind.DOUBLE;
+                } else if (t.equals(DataTypes.BooleanType)) {
+                    kinds[i] = Kind.BOOLEAN;
+                } else if (t.equals(DataTypes.TimestampType)) {
+                    kinds[i] = timestamps == Timestamps.INT96 ? Kind.TIMESTAMP_INT96 : Kind.TIMESTAMP_MICROS;
                 } else {
-                    g.append(n, micros);
+                    throw new IllegalStateException("column " + names[i] + " has type " + t + ", which the Parquet writer does not know");
                 }
-            } else if (v instanceof List<?> list && f[i].dataType() instanceof ArrayType a
-                    && a.elementType() instanceof StructType element) {
-                Group lg = g.addGroup(n);
-                for (Object e : list) {
-                    Group eg = lg.addGroup("list").addGroup("element");
-                    fill(eg, element, (Row) e);
+            }
+            return new Plan(names, kinds, elements);
+        }
+
+        @Override
+        public WriteContext init(Configuration configuration) {
+            return new WriteContext(type, meta);
+        }
+
+        @Override
+        public void prepareForWrite(RecordConsumer recordConsumer) {
+            out = recordConsumer;
+        }
+
+        @Override
+        public void write(Row row) {
+            out.startMessage();
+            fields(row, plan);
+            out.endMessage();
+        }
+
+        private void fields(Row row, Plan p) {
+            for (int i = 0; i < p.names.length; i++) {
+                Object v = row.get(i);
+                if (v == null) {
+                    continue;
                 }
-            } else {
-                throw new IllegalStateException("column " + n + " holds a " + v.getClass().getSimpleName()
-                        + ", which the Parquet writer does not know");
+                String n = p.names[i];
+                out.startField(n, i);
+                switch (p.kinds[i]) {
+                    case STRING -> out.addBinary(Binary.fromString((String) v));
+                    case INT -> out.addInteger((Integer) v);
+                    case LONG -> out.addLong((Long) v);
+                    case DOUBLE -> out.addDouble((Double) v);
+                    case BOOLEAN -> out.addBoolean((Boolean) v);
+                    case TIMESTAMP_MICROS -> out.addLong(micros((Timestamp) v));
+                    case TIMESTAMP_INT96 -> {
+                        // Spark's INT96: nanoseconds of the day, then the Julian day, both little-endian
+                        long micros = micros((Timestamp) v);
+                        long nanos = Math.floorMod(micros, MICROS_PER_DAY) * 1000L;
+                        int day = (int) (Math.floorDiv(micros, MICROS_PER_DAY) + JULIAN_DAY_OF_EPOCH);
+                        java.nio.ByteBuffer.wrap(int96).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(nanos).putInt(day);
+                        out.addBinary(Binary.fromReusedByteArray(int96));
+                    }
+                    case LIST -> {
+                        out.startGroup();
+                        List<?> list = (List<?>) v;
+                        if (!list.isEmpty()) {
+                            out.startField("list", 0);
+                            for (Object e : list) {
+                                out.startGroup();
+                                if (e != null) {
+                                    out.startField("element", 0);
+                                    out.startGroup();
+                                    fields((Row) e, p.elements[i]);
+                                    out.endGroup();
+                                    out.endField("element", 0);
+                                }
+                                out.endGroup();
+                            }
+                            out.endField("list", 0);
+                        }
+                        out.endGroup();
+                    }
+                    default -> throw new IllegalStateException("unknown kind " + p.kinds[i]);
+                }
+                out.endField(n, i);
             }
         }
+    }
+
+    /** A Parquet writer of rows through {@link RowWriteSupport}. */
+    private static final class RowWriterBuilder extends ParquetWriter.Builder<Row, RowWriterBuilder> {
+        private final RowWriteSupport support;
+
+        RowWriterBuilder(org.apache.parquet.io.OutputFile file, RowWriteSupport support) {
+            super(file);
+            this.support = support;
+        }
+
+        @Override
+        protected RowWriterBuilder self() {
+            return this;
+        }
+
+        @Override
+        protected WriteSupport<Row> getWriteSupport(Configuration conf) {
+            return support;
+        }
+    }
+
+    /**
+     * A writer of {@code schema}'s rows to {@code file} (SNAPPY, overwriting), with Spark's footer keys when
+     * {@code sparkVersion} is not null.
+     */
+    public static ParquetWriter<Row> writer(Configuration conf, Path file, String messageName, StructType schema,
+                                            Timestamps timestamps, String sparkVersion) throws IOException {
+        MessageType type = messageType(messageName, schema, timestamps);
+        Map<String, String> meta = sparkVersion == null ? Map.of()
+                : Map.of(SPARK_SCHEMA_KEY, schema.json(), SPARK_VERSION_KEY, sparkVersion);
+        return new RowWriterBuilder(HadoopOutputFile.fromPath(file, conf), new RowWriteSupport(schema, type, meta, timestamps))
+                .withConf(conf).withCompressionCodec(CompressionCodecName.SNAPPY)
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE).build();
     }
 
     /**
@@ -193,9 +308,6 @@ public final class LocalParquet {
      */
     public static List<Path> writeFiles(Configuration conf, Path dir, StructType schema, List<Row> rows, int files,
                                         Settings settings) throws IOException {
-        MessageType type = messageType("spark_schema", schema, settings.timestamps());
-        SimpleGroupFactory groups = new SimpleGroupFactory(type);
-        Map<String, String> meta = Map.of(SPARK_SCHEMA_KEY, schema.json(), SPARK_VERSION_KEY, settings.sparkVersion());
         String job = UUID.randomUUID().toString();
         int n = Math.max(1, files);
         FileSystem fs = dir.getFileSystem(conf);
@@ -205,14 +317,9 @@ public final class LocalParquet {
             int to = (int) ((long) rows.size() * (k + 1) / n);
             String name = String.format(java.util.Locale.ROOT, "part-%05d-%s-c000.snappy.parquet", k, job);
             Path tmp = new Path(dir, "." + name + ".tmp");
-            try (ParquetWriter<Group> w = ExampleParquetWriter.builder(HadoopOutputFile.fromPath(tmp, conf))
-                    .withType(type).withConf(conf).withExtraMetaData(meta)
-                    .withCompressionCodec(CompressionCodecName.SNAPPY)
-                    .withWriteMode(ParquetFileWriter.Mode.OVERWRITE).build()) {
+            try (ParquetWriter<Row> w = writer(conf, tmp, "spark_schema", schema, settings.timestamps(), settings.sparkVersion())) {
                 for (int i = from; i < to; i++) {
-                    Group g = groups.newGroup();
-                    fill(g, schema, rows.get(i));
-                    w.write(g);
+                    w.write(rows.get(i));
                 }
             }
             Path target = new Path(dir, name);

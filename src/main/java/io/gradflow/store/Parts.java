@@ -9,27 +9,13 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
-import org.apache.parquet.schema.LogicalTypeAnnotation;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType;
-import org.apache.parquet.schema.Type;
-import org.apache.parquet.schema.Types;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.io.IOException;
@@ -37,7 +23,6 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -140,25 +125,29 @@ public final class Parts {
     static Path write(Configuration conf, Path dir, String sweep, List<TrialResult> results, String tag) {
         Path tmp = new Path(dir, ".part-" + tag + ".tmp");
         Path target = new Path(dir, "part-" + tag + ".parquet");
-        MessageType type = parquetSchema();
-        SimpleGroupFactory groups = new SimpleGroupFactory(type);
+        StructType trials = Schemas.TRIALS.schema();
+        int width = trials.fields().length;
         try {
             FileSystem fs = dir.getFileSystem(conf);
-            try (ParquetWriter<Group> w = ExampleParquetWriter.builder(HadoopOutputFile.fromPath(tmp, conf))
-                    .withType(type).withConf(conf).withCompressionCodec(CompressionCodecName.SNAPPY)
-                    .withWriteMode(ParquetFileWriter.Mode.OVERWRITE).build()) {
+            try (ParquetWriter<Row> w = LocalParquet.writer(conf, tmp, "gradflow_part", schema(),
+                    LocalParquet.Timestamps.MICROS, null)) {
                 for (TrialResult r : results) {
-                    Group g = groups.newGroup();
-                    fill(g, Schemas.TRIALS.schema(), Schemas.TRIALS.toRow(new Schemas.SweepTrial(sweep, r.summary())));
-                    Group ls = g.addGroup(LAYER_STATS);
+                    Row t = Schemas.TRIALS.toRow(new Schemas.SweepTrial(sweep, r.summary()));
+                    Object[] v = new Object[width + 2];
+                    for (int i = 0; i < width; i++) {
+                        v[i] = t.get(i);
+                    }
+                    List<Row> ls = new ArrayList<>(r.layerStats().size());
                     for (LayerStat l : r.layerStats()) {
-                        fill(ls.addGroup("list").addGroup("element"), Schemas.LAYER_STATS.schema(), Schemas.LAYER_STATS.toRow(l));
+                        ls.add(Schemas.LAYER_STATS.toRow(l));
                     }
-                    Group cs = g.addGroup(CURVES);
+                    List<Row> cs = new ArrayList<>(r.curve().size());
                     for (CurvePoint c : r.curve()) {
-                        fill(cs.addGroup("list").addGroup("element"), Schemas.CURVES.schema(), Schemas.CURVES.toRow(c));
+                        cs.add(Schemas.CURVES.toRow(c));
                     }
-                    w.write(g);
+                    v[width] = ls;
+                    v[width + 1] = cs;
+                    w.write(org.apache.spark.sql.RowFactory.create(v));
                 }
             }
             if (!fs.rename(tmp, target)) {
@@ -168,14 +157,6 @@ public final class Parts {
         } catch (IOException e) {
             throw new UncheckedIOException("could not commit the results of " + results.size() + " trials to " + target, e);
         }
-    }
-
-    private static void fill(Group g, StructType st, Row r) {
-        LocalParquet.fill(g, st, r);
-    }
-
-    static MessageType parquetSchema() {
-        return LocalParquet.messageType("gradflow_part", schema(), LocalParquet.Timestamps.MICROS);
     }
 
     // ---------------------------------------------------------------- reading (driver side, with Spark)
