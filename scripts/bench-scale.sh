@@ -8,7 +8,8 @@
 # --reports gives copy counts of the 1,008-trial bench-report sweep (10 → 10,080 trials, 1000 → 1,008,000).
 # --heap N starts a sweep of N near-zero trials (1000 learning rates × N/1000 seeds), reads the driver JVM's live
 # heap (jcmd GC.class_histogram, which collects fully first) once the first task has started and again HEAP_WAIT seconds (default 90) later,
-# then stops it with SIGTERM (the journal keeps what finished; nothing is resumed).
+# then stops it with SIGTERM (the journal keeps what finished; nothing is resumed). With HEAP_FULL=1 it instead
+# waits for the last trial, reads the live heap then, and lets the sweep finish (datasets, analysis, report).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SWEEPS="100 1000 10000"
@@ -99,12 +100,28 @@ if [ -n "$HEAP" ]; then
   first=$(( $(date +%s) - start ))
   pid=$(pgrep -f "io.gradflow.cli.Main sweep --grid $grid" | head -1)
   h1=$(heap_used "$pid")
-  sleep "${HEAP_WAIT:-90}"
-  done_n=$(sed -n 's/^\[gradflow\] \([0-9]*\)\/[0-9]* trials done.*/\1/p' "$OUT/heap-$HEAP.err" | tail -1)
-  h2=$(heap_used "$pid")
-  kill -TERM "$pid"; wait || true
-  echo
-  echo "| trials in the grid | launch to first task | live heap then | trials recorded | live heap then |"
-  echo "|---|---|---|---|---|"
-  echo "| $HEAP | ${first} s | $h1 | ${done_n:-0} | $h2 |"
+  if [ "${HEAP_FULL:-0}" = 1 ]; then
+    # The whole sweep: the live heap once every trial is recorded (the slot-use line follows the last trial,
+    # before the datasets are written), then the sweep left to finish.
+    until grep -q "task slots busy" "$OUT/heap-$HEAP.err" 2>/dev/null || ! kill -0 "$pid" 2>/dev/null; do
+      sleep 2
+    done
+    trials_s=$(( $(date +%s) - start ))
+    done_n=$(sed -n 's/^\[gradflow\] \([0-9]*\)\/[0-9]* trials done.*/\1/p' "$OUT/heap-$HEAP.err" | tail -1)
+    h2=$(heap_used "$pid")
+    rc=0; wait || rc=$?
+    echo
+    echo "| trials in the grid | launch to first task | live heap then | trials recorded | after (s) | live heap then | whole sweep (s) | exit |"
+    echo "|---|---|---|---|---|---|---|---|"
+    echo "| $HEAP | ${first} s | $h1 | ${done_n:-0} | $trials_s | $h2 | $(( $(date +%s) - start )) | $rc |"
+  else
+    sleep "${HEAP_WAIT:-90}"
+    done_n=$(sed -n 's/^\[gradflow\] \([0-9]*\)\/[0-9]* trials done.*/\1/p' "$OUT/heap-$HEAP.err" | tail -1)
+    h2=$(heap_used "$pid")
+    kill -TERM "$pid"; wait || true
+    echo
+    echo "| trials in the grid | launch to first task | live heap then | trials recorded | live heap then |"
+    echo "|---|---|---|---|---|"
+    echo "| $HEAP | ${first} s | $h1 | ${done_n:-0} | $h2 |"
+  fi
 fi
