@@ -416,8 +416,9 @@ public final class Parts {
     }
 
     /**
-     * Writes trials, layer_stats and curves from parts read on the driver: the rows, order and files
-     * {@link #writeDatasets} writes with Spark, written by {@link LocalParquet}.
+     * Writes trials, layer_stats and curves from parts read on the driver, by {@link LocalParquet}: the rows
+     * {@link #writeDatasets} writes with Spark, in the same order and as many files (Spark's range partitions may
+     * put a file boundary a few rows elsewhere; every file still holds a contiguous, sorted range).
      */
     public static Counts writeDatasetsLocal(LocalUnique u, Function<String, String> target, Configuration conf,
                                             LocalParquet.Settings settings) {
