@@ -29,7 +29,9 @@ import org.nd4j.linalg.activations.impl.ActivationSoftSign;
  *       with;</li>
  *   <li>identity; softsign {@code x/(1+|x|)}, backward {@code 1/(1+|x|)²}; SELU with libnd4j's λ and α.</li>
  * </ul>
- * {@code BlockActivationTest} checks every one against DL4J's own {@code IActivation} in double precision.
+ * The exponentials are {@link FastExp}'s (within 2 ulps of {@code Math.exp}; over arrays on the Vector API, with
+ * the same bits). {@code BlockActivationTest} checks every one against DL4J's own {@code IActivation} in double
+ * precision.
  */
 public final class BlockActivation {
 
@@ -90,7 +92,7 @@ public final class BlockActivation {
     public double value(double x) {
         switch (kind) {
             case SIGMOID:
-                return 1 / (1 + Math.exp(-x));
+                return 1 / (1 + FastExp.exp(-x));
             case TANH:
                 return ExactTanh.tanh(x);
             case RELU:
@@ -98,7 +100,7 @@ public final class BlockActivation {
             case LEAKYRELU:
                 return x < 0 ? alpha * x : x;
             case ELU:
-                return x > 0 ? x : alpha * (Math.exp(x) - 1);
+                return x > 0 ? x : alpha * (FastExp.exp(x) - 1);
             case GELU:
                 return x / 2 * (1 + Math.tanh(SQRT_2_OVER_PI * (x + cube(0.044715 * x))));
             case IDENTITY:
@@ -106,7 +108,7 @@ public final class BlockActivation {
             case SOFTSIGN:
                 return x / (1 + Math.abs(x));
             case SELU:
-                return x > 0 ? SELU_LAMBDA * x : SELU_LAMBDA * (SELU_ALPHA * Math.exp(x) - SELU_ALPHA);
+                return x > 0 ? SELU_LAMBDA * x : SELU_LAMBDA * (SELU_ALPHA * FastExp.exp(x) - SELU_ALPHA);
             default:
                 throw new AssertionError(kind);
         }
@@ -127,7 +129,7 @@ public final class BlockActivation {
     public double derivative(double x) {
         switch (kind) {
             case SIGMOID: {
-                double s = 1 / (1 + Math.exp(-x));
+                double s = 1 / (1 + FastExp.exp(-x));
                 return s * (1 - s);
             }
             case TANH:
@@ -138,7 +140,7 @@ public final class BlockActivation {
                 // DL4J's slope at 0 is 1, unlike ReLU's; its LeakyReLUBp op takes α as a float argument, even in double.
                 return x < 0 ? (float) alpha : 1.0; // and a NaN pre-activation passes ε on
             case ELU:
-                return x > 0 ? 1.0 : alpha * Math.exp(x);
+                return x > 0 ? 1.0 : alpha * FastExp.exp(x);
             case GELU: {
                 double u = 0.797885 * x + cube(0.0356774 * x);
                 double c = Math.cosh(u);
@@ -151,7 +153,7 @@ public final class BlockActivation {
                 return 1 / (d * d);
             }
             case SELU:
-                return x > 0 ? SELU_LAMBDA : SELU_ALPHA * SELU_LAMBDA * Math.exp(x);
+                return x > 0 ? SELU_LAMBDA : SELU_ALPHA * SELU_LAMBDA * FastExp.exp(x);
             default:
                 throw new AssertionError(kind);
         }
@@ -191,14 +193,18 @@ public final class BlockActivation {
                 }
             }
             case SIGMOID -> {
+                // exp over the whole array first (vectorized), then the same expression as value(x)
                 for (int i = 0; i < len; i++) {
-                    y[i] = 1 / (1 + Math.exp(-x[i]));
+                    y[i] = -x[i];
+                }
+                FastExp.exp(y, len);
+                for (int i = 0; i < len; i++) {
+                    y[i] = 1 / (1 + y[i]);
                 }
             }
             case TANH -> {
-                for (int i = 0; i < len; i++) {
-                    y[i] = ExactTanh.tanh(x[i]);
-                }
+                ExactTanh.tanh(x, y, len, toFloat);
+                return;
             }
             default -> {
                 for (int i = 0; i < len; i++) {
@@ -230,34 +236,43 @@ public final class BlockActivation {
      * {@code backwardCached(d, g)} gives the bits {@code backward(x, g)} gives.
      */
     public void forwardTraining(double[] x, double[] y, double[] d, int len, boolean toFloat) {
+        if (x == y || x == d || y == d) {
+            throw new IllegalArgumentException("forwardTraining needs three distinct arrays: it keeps the "
+                    + "exponentials in y while it still reads x.");
+        }
         switch (kind) {
             case SIGMOID -> {
+                // The exponentials over the whole array first (vectorized, FastExp), into y, then value's and
+                // derivative's expressions: the same bits as the two functions.
                 for (int i = 0; i < len; i++) {
-                    double s = 1 / (1 + Math.exp(-x[i]));
+                    y[i] = -x[i];
+                }
+                FastExp.exp(y, len);
+                for (int i = 0; i < len; i++) {
+                    double s = 1 / (1 + y[i]);
                     d[i] = s * (1 - s);
                     y[i] = toFloat ? (float) s : s;
                 }
             }
-            case TANH -> {
-                for (int i = 0; i < len; i++) {
-                    double t = ExactTanh.tanhAndSech2(x[i], d, i);
-                    y[i] = toFloat ? (float) t : t;
-                }
-            }
+            case TANH -> ExactTanh.tanhAndSech2(x, y, d, len, toFloat);
             case ELU -> {
                 double a = alpha;
+                System.arraycopy(x, 0, y, 0, len);
+                FastExp.exp(y, len);
                 for (int i = 0; i < len; i++) {
                     double v = x[i];
-                    double e = Math.exp(v);
+                    double e = y[i];
                     double f = v > 0 ? v : a * (e - 1);
                     d[i] = v > 0 ? 1.0 : a * e;
                     y[i] = toFloat ? (float) f : f;
                 }
             }
             case SELU -> {
+                System.arraycopy(x, 0, y, 0, len);
+                FastExp.exp(y, len);
                 for (int i = 0; i < len; i++) {
                     double v = x[i];
-                    double e = Math.exp(v);
+                    double e = y[i];
                     double f = v > 0 ? SELU_LAMBDA * v : SELU_LAMBDA * (SELU_ALPHA * e - SELU_ALPHA);
                     d[i] = v > 0 ? SELU_LAMBDA : SELU_ALPHA * SELU_LAMBDA * e;
                     y[i] = toFloat ? (float) f : f;

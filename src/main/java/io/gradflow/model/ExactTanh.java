@@ -13,12 +13,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>The backward pass multiplies the incoming gradient by sech²(x) = 1 − tanh²(x), computed as 4e/(1+e)² with
  * e = exp(−2|x|), which keeps its relative accuracy in the tails where 1 − tanh² is rounding noise. Stateless (no
- * fields, so DL4J's JSON form of a configuration is just the class name); the working arrays are per thread.
+ * fields, so DL4J's JSON form of a configuration is just the class name); the working arrays are per thread. The
+ * exponentials are {@link FastExp}'s (within 2 ulps of {@code Math.exp}, and vectorized over arrays).
  */
 public final class ExactTanh extends BaseActivationFunction {
 
     private static final long serialVersionUID = 1L;
-    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][0]);
+    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[3][0]);
     /** Below this |x| the series is used: 1 − e would cancel, and the series' next term is below 2^-53 · |x|. */
     private static final double SERIES_BELOW = 0x1.0p-5;
 
@@ -29,9 +30,63 @@ public final class ExactTanh extends BaseActivationFunction {
             double x2 = x * x;
             return x * (1 + x2 * (-1.0 / 3 + x2 * (2.0 / 15 + x2 * (-17.0 / 315 + x2 * (62.0 / 2835)))));
         }
-        double e = Math.exp(-2 * a);
+        double e = FastExp.exp(-2 * a);
         double t = (1 - e) / (1 + e);
         return x < 0 ? -t : t;
+    }
+
+    /**
+     * {@code y[i] = tanh(x[i])} for the first {@code len} values ({@code y} may be {@code x}), rounded to float if
+     * {@code toFloat}: the bits of {@link #tanh(double)}, with the exponentials computed over the array at once
+     * ({@link FastExp#exp(double[], int)}).
+     */
+    static void tanh(double[] x, double[] y, int len, boolean toFloat) {
+        double[] e = exponentials(x, len);
+        for (int i = 0; i < len; i++) {
+            double v = x[i];
+            double t;
+            if (Math.abs(v) < SERIES_BELOW) {
+                t = tanh(v);
+            } else {
+                double ei = e[i];
+                t = (1 - ei) / (1 + ei);
+                t = v < 0 ? -t : t;
+            }
+            y[i] = toFloat ? (float) t : t;
+        }
+    }
+
+    /**
+     * {@code y[i] = tanh(x[i])} (rounded to float if {@code toFloat}) and {@code d[i] = sech²(x[i])} unrounded, for
+     * the first {@code len} values: the bits of {@link #tanhAndSech2(double, double[], int)} element by element.
+     */
+    static void tanhAndSech2(double[] x, double[] y, double[] d, int len, boolean toFloat) {
+        double[] e = exponentials(x, len);
+        for (int i = 0; i < len; i++) {
+            double v = x[i];
+            double t;
+            if (Math.abs(v) < SERIES_BELOW) {
+                t = tanh(v);
+                d[i] = 1 - t * t;
+            } else {
+                double ei = e[i];
+                t = (1 - ei) / (1 + ei);
+                double dd = 1 + ei;
+                d[i] = 4 * ei / (dd * dd);
+                t = v < 0 ? -t : t;
+            }
+            y[i] = toFloat ? (float) t : t;
+        }
+    }
+
+    /** exp(−2|x[i]|) for the first {@code len} values, in this thread's working array. */
+    private static double[] exponentials(double[] x, int len) {
+        double[] e = scratch(2, len);
+        for (int i = 0; i < len; i++) {
+            e[i] = -2 * Math.abs(x[i]);
+        }
+        FastExp.exp(e, len);
+        return e;
     }
 
     /**
@@ -45,7 +100,7 @@ public final class ExactTanh extends BaseActivationFunction {
             d[i] = 1 - t * t;
             return t;
         }
-        double e = Math.exp(-2 * a);
+        double e = FastExp.exp(-2 * a);
         double t = (1 - e) / (1 + e);
         double dd = 1 + e;
         d[i] = 4 * e / (dd * dd);
@@ -59,7 +114,7 @@ public final class ExactTanh extends BaseActivationFunction {
             double t = tanh(x);
             return 1 - t * t;
         }
-        double e = Math.exp(-2 * a);
+        double e = FastExp.exp(-2 * a);
         double d = 1 + e;
         return 4 * e / (d * d);
     }
@@ -69,9 +124,7 @@ public final class ExactTanh extends BaseActivationFunction {
         INDArray c = Arrays2.rowMajor(in) ? in : in.dup('c');
         double[] x = Arrays2.readInto(c, scratch(0, c.length()));
         int n = (int) c.length();
-        for (int i = 0; i < n; i++) {
-            x[i] = tanh(x[i]);
-        }
+        tanh(x, x, n, false);
         Arrays2.writeFrom(x, c);
         if (c != in) {
             in.assign(c);
