@@ -80,7 +80,11 @@ public final class FastExp {
         warm = true;
     }
 
-    /** Whether {@link #exp(double[], int)} runs on the Vector API in this JVM (same results either way). */
+    /**
+     * Whether {@link #exp(double[], int)} runs on the Vector API in this JVM (same results either way):
+     * {@code jdk.incubator.vector} resolved, and {@code -Dgradflow.vector.off=true} not set (which forces the scalar
+     * form, for comparisons).
+     */
     public static boolean vectorized() {
         return VECTOR;
     }
