@@ -164,6 +164,16 @@ final class DirectBlas {
         }
     }
 
+    /** Copies {@code len} floats from native address {@code addr} into {@code dst} (a float array's bulk copy). */
+    static void readFloats(long addr, float[] dst, int len) {
+        THREAD.get().f[0].at(addr, len).get(dst, 0, len);
+    }
+
+    /** Copies the first {@code len} values of {@code src} to native address {@code addr}, a float array. */
+    static void writeFloats(float[] src, int len, long addr) {
+        THREAD.get().f[0].at(addr, len).put(src, 0, len);
+    }
+
     /** Writes the first {@code len} values of {@code src} to native address {@code addr}, rounded to type {@code t}. */
     static void write(DataType t, double[] src, int len, long addr) {
         PerThread p = THREAD.get();

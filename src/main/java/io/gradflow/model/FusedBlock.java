@@ -281,6 +281,12 @@ public class FusedBlock extends DenseLayer {
         private double[] u;     // the pre-activation: x·W + b, or BN(x·W)
         private double[] buf;   // the output on the way out, then δ on the way back
         private double[] dphi;  // φ'(u), for the activations that compute it with φ (BlockActivation.cachesDerivative)
+        // The float path (floatPathApplies): the pre-activation and the output, then δ, as floats.
+        private boolean floatStep;
+        private int floatRows;
+        private float[] uf;
+        private float[] yf;
+        private final float[] biasF;
         private final int n;
         private final double[] mean;
         private final double[] var;
@@ -311,6 +317,7 @@ public class FusedBlock extends DenseLayer {
             vec4 = new double[n];
             vec5 = new double[n];
             vec6 = new double[n];
+            biasF = new float[n];
         }
 
         void attach(Probe probe, int block) {
@@ -355,6 +362,11 @@ public class FusedBlock extends DenseLayer {
                 DirectBlas.write(dataType, s, len, DirectBlas.address(out));
                 return out;
             }
+            if (floatPathApplies(c)) {
+                forwardFloat(out, r, len);
+                return out;
+            }
+            floatStep = false;
             if (rows != r || u == null) {
                 rows = r;
                 u = new double[len];
@@ -393,12 +405,15 @@ public class FusedBlock extends DenseLayer {
                         + "training-mode forward pass.");
             }
             FusedBlock c = block();
-            int r = rows;
+            int r = floatStep ? floatRows : rows;
             int len = r * n;
             INDArray eps = rowMajor(epsilon.castTo(dataType));
             if (eps.length() != len) {
                 throw new IllegalStateException("The fused block " + layerId() + " got an epsilon of shape "
                         + java.util.Arrays.toString(epsilon.shape()) + " for a minibatch of " + r + " × " + n + ".");
+            }
+            if (floatStep) {
+                return backwardFloat(eps, r, len, mgr);
             }
             double[] d = buf;
             DirectBlas.read(dataType, DirectBlas.address(eps), d, len);
@@ -425,7 +440,11 @@ public class FusedBlock extends DenseLayer {
             }
             long delta = DirectBlas.work(dataType, len);
             DirectBlas.write(dataType, d, len, delta);
+            return gemmBackward(ret, delta, r, mgr);
+        }
 
+        /** dW = xᵀ·δ and dx = δ·Wᵀ from δ at native address {@code delta}: the GEMM half of the backward pass. */
+        private Pair<Gradient, INDArray> gemmBackward(Gradient ret, long delta, int r, LayerWorkspaceMgr mgr) {
             INDArray x = rowMajor(input.castTo(dataType));
             int nIn = (int) x.size(1);
             INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
@@ -443,6 +462,86 @@ public class FusedBlock extends DenseLayer {
         public boolean updaterDivideByMinibatch(String paramName) {
             // DL4J's batch-norm layer: the running statistics' "gradients" are already the updates.
             return !Params.isRunningStatistic(paramName);
+        }
+
+        /** For tests: false turns the float path off, so that both paths can be compared. */
+        static volatile boolean floatPath = true;
+
+        /**
+         * Whether this training step takes the float path: a float network, no batch norm, ReLU or identity, and the
+         * probe not armed (a sampled step records its statistics from the double arrays). Why: at width 64 the
+         * copies between float and double arrays were a tenth of a step. Same bits as the double path: the bias add
+         * is one float addition (which the double sum rounded to float equals), ReLU selects, and the bias gradient
+         * is summed in double in the same order.
+         */
+        private boolean floatPathApplies(FusedBlock c) {
+            return floatPath && dataType == DataType.FLOAT && !c.batchNorm && dphi == null
+                    && (phi.kind() == io.gradflow.grid.Activation.RELU || phi.kind() == io.gradflow.grid.Activation.IDENTITY)
+                    && !armed();
+        }
+
+        private void forwardFloat(INDArray out, int r, int len) {
+            if (uf == null || uf.length != len) {
+                uf = new float[len];
+                yf = new float[len];
+            }
+            floatRows = r;
+            float[] z = uf;
+            DirectBlas.readFloats(DirectBlas.address(out), z, len);
+            if (hasBias()) {
+                readVector(DefaultParamInitializer.BIAS_KEY, vec1);
+                float[] b = biasF;
+                for (int j = 0; j < n; j++) {
+                    b[j] = (float) vec1[j]; // exact: the parameters are floats
+                }
+                for (int row = 0; row < r; row++) {
+                    int o = row * n;
+                    for (int j = 0; j < n; j++) {
+                        z[o + j] = z[o + j] + b[j];
+                    }
+                }
+            }
+            if (phi.kind() == io.gradflow.grid.Activation.RELU) {
+                float[] y = yf;
+                for (int i = 0; i < len; i++) {
+                    y[i] = Math.max(z[i], 0f); // NaN passes, -0 becomes +0: as the double path
+                }
+                DirectBlas.writeFloats(y, len, DirectBlas.address(out));
+            } else {
+                DirectBlas.writeFloats(z, len, DirectBlas.address(out));
+            }
+            floatStep = true;
+            forwardDone = true;
+        }
+
+        private Pair<Gradient, INDArray> backwardFloat(INDArray eps, int r, int len, LayerWorkspaceMgr mgr) {
+            float[] g = yf;
+            float[] z = uf;
+            DirectBlas.readFloats(DirectBlas.address(eps), g, len);
+            if (phi.kind() == io.gradflow.grid.Activation.RELU) {
+                for (int i = 0; i < len; i++) {
+                    // x > 0 ? ε : +0 (a NaN pre-activation gives 0), as the double path, and as it without a branch:
+                    // half the units are negative, at random, and a branch mispredicts on them
+                    int b = Float.floatToRawIntBits(z[i]);
+                    int m = (-b >> 31) & ((b - 0x7F800001) >> 31);
+                    g[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[i]) & m);
+                }
+            }
+            Gradient ret = new DefaultGradient();
+            if (hasBias()) {
+                double[] sums = vec1;
+                java.util.Arrays.fill(sums, 0, n, 0.0);
+                for (int row = 0; row < r; row++) {
+                    int o = row * n;
+                    for (int j = 0; j < n; j++) {
+                        sums[j] += g[o + j]; // in double, rows in order: DenseGemm.columnSums' bits
+                    }
+                }
+                writeGradient(ret, DefaultParamInitializer.BIAS_KEY, sums);
+            }
+            long delta = DirectBlas.work(dataType, len);
+            DirectBlas.writeFloats(g, len, delta);
+            return gemmBackward(ret, delta, r, mgr);
         }
 
         /** out = x·W by BLAS, whichever of DL4J's two layouts W has. */

@@ -224,6 +224,48 @@ class FusedBlockTest {
         assertThat(after[1]).isEqualTo(after[0]);
     }
 
+    /**
+     * The float path (un-armed training steps of float ReLU and identity blocks) against the double path, bit for
+     * bit: parameters after six Adam steps with some steps armed (which take the double path) and a NaN and a −0
+     * among the inputs, in plain and residual networks.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = Activation.class, names = {"RELU", "IDENTITY"})
+    void theFloatPathGivesTheDoublePathsBits(Activation a) {
+        for (boolean residual : new boolean[]{false, true}) {
+            TrialConfig c = new TrialConfig(a, InitSpec.of(InitSpec.Kind.HE), false, residual, 3, W, 1, ROWS,
+                    Optimizer.ADAM, 0.05, Precision.FLOAT, 4, Fixtures.blobsSpec(), StatsSchedule.log2(), 0.5,
+                    HealthThresholds.defaults());
+            float[][] params = new float[2][];
+            double[][] deltas = new double[2][];
+            for (int k = 0; k < 2; k++) {
+                FusedBlock.Impl.floatPath = k == 0;
+                try {
+                    Network net = NetworkFactory.build(c, W, CLASSES, true);
+                    deltas[k] = new double[6];
+                    for (int step = 0; step < 6; step++) {
+                        DataSet ds = data(60 + step, DataType.FLOAT);
+                        if (step == 2) {
+                            ds.getFeatures().putScalar(1, 2, Double.NaN);
+                            ds.getFeatures().putScalar(3, 1, -0.0);
+                        }
+                        boolean armed = step % 3 == 1;
+                        net.probe().arm(armed);
+                        net.graph().fit(ds);
+                        net.probe().arm(false);
+                        deltas[k][step] = armed ? net.probe().deltaPre(2) : 0;
+                    }
+                    params[k] = net.graph().params().toFloatVector();
+                } finally {
+                    FusedBlock.Impl.floatPath = true;
+                }
+            }
+            assertThat(params[0]).as("%s residual=%s: parameters, float path against double path", a, residual)
+                    .containsExactly(params[1]);
+            assertThat(deltas[0]).containsExactly(deltas[1]);
+        }
+    }
+
     @Test
     void configurationSurvivesJsonAndClone() {
         for (boolean bn : new boolean[]{false, true}) {
