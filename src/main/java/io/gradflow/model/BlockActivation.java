@@ -88,11 +88,6 @@ public final class BlockActivation {
         return kind;
     }
 
-    /** Leaky ReLU's slope below 0, ELU's α; 0 for the others. */
-    double alpha() {
-        return alpha;
-    }
-
     /** φ(x). */
     public double value(double x) {
         switch (kind) {

@@ -468,18 +468,15 @@ public class FusedBlock extends DenseLayer {
         static volatile boolean floatPath = true;
 
         /**
-         * Whether this training step takes the float path: a float network, no batch norm, ReLU, leaky ReLU or
-         * identity, and the probe not armed (a sampled step records its statistics from the double arrays). Why: at
-         * width 64 the copies between float and double arrays were about a tenth of a step. Same bits as the double
-         * path: the bias add is one float addition (which the double sum rounded to float equals), ReLU selects,
-         * leaky ReLU's forward is computed in double per element and rounded, its backward product is one float
-         * multiplication by the float slope (which the double product rounded to float equals), and the bias
-         * gradient is summed in double in the same order.
+         * Whether this training step takes the float path: a float network, no batch norm, ReLU or identity, and the
+         * probe not armed (a sampled step records its statistics from the double arrays). Why: at width 64 the
+         * copies between float and double arrays were a tenth of a step. Same bits as the double path: the bias add
+         * is one float addition (which the double sum rounded to float equals), ReLU selects, and the bias gradient
+         * is summed in double in the same order.
          */
         private boolean floatPathApplies(FusedBlock c) {
             return floatPath && dataType == DataType.FLOAT && !c.batchNorm && dphi == null
-                    && (phi.kind() == io.gradflow.grid.Activation.RELU || phi.kind() == io.gradflow.grid.Activation.IDENTITY
-                        || phi.kind() == io.gradflow.grid.Activation.LEAKYRELU)
+                    && (phi.kind() == io.gradflow.grid.Activation.RELU || phi.kind() == io.gradflow.grid.Activation.IDENTITY)
                     && !armed();
         }
 
@@ -510,21 +507,6 @@ public class FusedBlock extends DenseLayer {
                     y[i] = Math.max(z[i], 0f); // NaN passes, -0 becomes +0: as the double path
                 }
                 DirectBlas.writeFloats(y, len, DirectBlas.address(out));
-            } else if (phi.kind() == io.gradflow.grid.Activation.LEAKYRELU) {
-                float[] y = yf;
-                double a = phi.alpha();
-                if (a > 0 && a < 1) {
-                    for (int i = 0; i < len; i++) {
-                        double v = z[i];
-                        y[i] = (float) Math.max(v, a * v); // BlockActivation.forward's expression, rounded
-                    }
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        double v = z[i];
-                        y[i] = (float) (v < 0 ? a * v : v);
-                    }
-                }
-                DirectBlas.writeFloats(y, len, DirectBlas.address(out));
             } else {
                 DirectBlas.writeFloats(z, len, DirectBlas.address(out));
             }
@@ -543,15 +525,6 @@ public class FusedBlock extends DenseLayer {
                     int b = Float.floatToRawIntBits(z[i]);
                     int m = (-b >> 31) & ((b - 0x7F800001) >> 31);
                     g[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[i]) & m);
-                }
-            } else if (phi.kind() == io.gradflow.grid.Activation.LEAKYRELU) {
-                float a = (float) phi.alpha(); // libnd4j's LeakyReLUBp takes α as a float, as BlockActivation.backward
-                for (int i = 0; i < len; i++) {
-                    // x < 0 ? ε·α : ε, without a branch (−0 and NaN pass ε on), as BlockActivation.backward
-                    int b = Float.floatToRawIntBits(z[i]) ^ Integer.MIN_VALUE;
-                    int m = (-b >> 31) & ((b - 0x7F800001) >> 31);
-                    float gi = g[i];
-                    g[i] = Float.intBitsToFloat((Float.floatToRawIntBits(gi * a) & m) | (Float.floatToRawIntBits(gi) & ~m));
                 }
             }
             Gradient ret = new DefaultGradient();
