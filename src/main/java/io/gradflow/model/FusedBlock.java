@@ -32,6 +32,8 @@ import java.util.Map;
  * and bias, batch norm and the activation, forward and backward, are plain Java loops in double precision over
  * per-layer working arrays, rounded to the network's type where the unfused graph (LinearLayer → FusedBatchNorm →
  * ProbedActivationLayer) had an array: the pre-activation, the output, δ at the pre-activation and δ at the GEMM.
+ * Float ReLU and identity blocks without batch norm run their un-sampled training steps on float arrays instead,
+ * with the same bits ({@code floatPathApplies}).
  *
  * <p>Why: a width-64 step was mostly the fixed cost of issuing ND4J ops (55–80 µs each, BENCHMARKS.md), about ten
  * per block and step; here a block costs three JNI crossings for the GEMMs, a few bulk copies, and DL4J's two
