@@ -69,6 +69,31 @@ final class DenseGemm {
         }
     }
 
+    /**
+     * {@code v += b} row by row in float: one float addition per element, so the bits of {@link #addRow(double[],
+     * int, int, double[], boolean)} with {@code toFloat} on the same floats (the double sum of two floats, rounded
+     * to float, is their float sum).
+     */
+    static void addRow(float[] v, int r, int n, float[] b) {
+        for (int row = 0; row < r; row++) {
+            int o = row * n;
+            for (int j = 0; j < n; j++) {
+                v[o + j] = v[o + j] + b[j];
+            }
+        }
+    }
+
+    /** {@link #columnSums(double[], int, int, double[])} over floats, summed in double in the same order: its bits. */
+    static void columnSums(float[] d, int r, int n, double[] out) {
+        java.util.Arrays.fill(out, 0, n, 0.0);
+        for (int row = 0; row < r; row++) {
+            int o = row * n;
+            for (int j = 0; j < n; j++) {
+                out[j] += d[o + j];
+            }
+        }
+    }
+
     /** {@code out[j] = Σ_row d[row][j]} over an {@code r × n} row-major array, rows in order: a bias's gradient. */
     static void columnSums(double[] d, int r, int n, double[] out) {
         java.util.Arrays.fill(out, 0, n, 0.0);

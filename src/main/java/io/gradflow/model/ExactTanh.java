@@ -41,19 +41,7 @@ public final class ExactTanh extends BaseActivationFunction {
      * ({@link FastExp#exp(double[], int)}).
      */
     static void tanh(double[] x, double[] y, int len, boolean toFloat) {
-        double[] e = exponentials(x, len);
-        for (int i = 0; i < len; i++) {
-            double v = x[i];
-            double t;
-            if (Math.abs(v) < SERIES_BELOW) {
-                t = tanh(v);
-            } else {
-                double ei = e[i];
-                t = (1 - ei) / (1 + ei);
-                t = v < 0 ? -t : t;
-            }
-            y[i] = toFloat ? (float) t : t;
-        }
+        tanhAndMaybeSech2(x, y, null, len, toFloat);
     }
 
     /**
@@ -61,18 +49,27 @@ public final class ExactTanh extends BaseActivationFunction {
      * the first {@code len} values: the bits of {@link #tanhAndSech2(double, double[], int)} element by element.
      */
     static void tanhAndSech2(double[] x, double[] y, double[] d, int len, boolean toFloat) {
+        tanhAndMaybeSech2(x, y, d, len, toFloat);
+    }
+
+    /** The two array forms above: sech² too where {@code d} is not null (a loop-invariant test the JIT hoists). */
+    private static void tanhAndMaybeSech2(double[] x, double[] y, double[] d, int len, boolean toFloat) {
         double[] e = exponentials(x, len);
         for (int i = 0; i < len; i++) {
             double v = x[i];
             double t;
             if (Math.abs(v) < SERIES_BELOW) {
                 t = tanh(v);
-                d[i] = 1 - t * t;
+                if (d != null) {
+                    d[i] = 1 - t * t;
+                }
             } else {
                 double ei = e[i];
                 t = (1 - ei) / (1 + ei);
-                double dd = 1 + ei;
-                d[i] = 4 * ei / (dd * dd);
+                if (d != null) {
+                    double dd = 1 + ei;
+                    d[i] = 4 * ei / (dd * dd);
+                }
                 t = v < 0 ? -t : t;
             }
             y[i] = toFloat ? (float) t : t;

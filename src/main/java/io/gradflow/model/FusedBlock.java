@@ -1,5 +1,6 @@
 package io.gradflow.model;
 
+import io.gradflow.grid.Activation;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -284,6 +285,7 @@ public class FusedBlock extends DenseLayer {
         private double[] buf;   // the output on the way out, then δ on the way back
         private double[] dphi;  // φ'(u), for the activations that compute it with φ (BlockActivation.cachesDerivative)
         // The float path (floatPathApplies): the pre-activation and the output, then δ, as floats.
+        private final boolean floatKind;
         private boolean floatStep;
         private int floatRows;
         private float[] uf;
@@ -320,6 +322,8 @@ public class FusedBlock extends DenseLayer {
             vec5 = new double[n];
             vec6 = new double[n];
             biasF = new float[n];
+            floatKind = dataType == DataType.FLOAT && !c.batchNorm
+                    && (phi.kind() == Activation.RELU || phi.kind() == Activation.IDENTITY);
         }
 
         void attach(Probe probe, int block) {
@@ -364,7 +368,7 @@ public class FusedBlock extends DenseLayer {
                 DirectBlas.write(dataType, s, len, DirectBlas.address(out));
                 return out;
             }
-            if (floatPathApplies(c)) {
+            if (floatPathApplies()) {
                 forwardFloat(out, r, len);
                 return out;
             }
@@ -476,10 +480,8 @@ public class FusedBlock extends DenseLayer {
          * is one float addition (which the double sum rounded to float equals), ReLU selects, and the bias gradient
          * is summed in double in the same order.
          */
-        private boolean floatPathApplies(FusedBlock c) {
-            return floatPath && dataType == DataType.FLOAT && !c.batchNorm && dphi == null
-                    && (phi.kind() == io.gradflow.grid.Activation.RELU || phi.kind() == io.gradflow.grid.Activation.IDENTITY)
-                    && !armed();
+        private boolean floatPathApplies() {
+            return floatKind && floatPath && !armed();
         }
 
         private void forwardFloat(INDArray out, int r, int len) {
@@ -496,14 +498,9 @@ public class FusedBlock extends DenseLayer {
                 for (int j = 0; j < n; j++) {
                     b[j] = (float) vec1[j]; // exact: the parameters are floats
                 }
-                for (int row = 0; row < r; row++) {
-                    int o = row * n;
-                    for (int j = 0; j < n; j++) {
-                        z[o + j] = z[o + j] + b[j];
-                    }
-                }
+                DenseGemm.addRow(z, r, n, b);
             }
-            if (phi.kind() == io.gradflow.grid.Activation.RELU) {
+            if (phi.kind() == Activation.RELU) {
                 float[] y = yf;
                 for (int i = 0; i < len; i++) {
                     y[i] = Math.max(z[i], 0f); // NaN passes, -0 becomes +0: as the double path
@@ -520,7 +517,7 @@ public class FusedBlock extends DenseLayer {
             float[] g = yf;
             float[] z = uf;
             DirectBlas.readFloats(DirectBlas.address(eps), g, len);
-            if (phi.kind() == io.gradflow.grid.Activation.RELU) {
+            if (phi.kind() == Activation.RELU) {
                 for (int i = 0; i < len; i++) {
                     // x > 0 ? ε : +0 (a NaN pre-activation gives 0), as the double path, and as it without a branch:
                     // half the units are negative, at random, and a branch mispredicts on them
@@ -531,15 +528,8 @@ public class FusedBlock extends DenseLayer {
             }
             Gradient ret = new DefaultGradient();
             if (hasBias()) {
-                double[] sums = vec1;
-                java.util.Arrays.fill(sums, 0, n, 0.0);
-                for (int row = 0; row < r; row++) {
-                    int o = row * n;
-                    for (int j = 0; j < n; j++) {
-                        sums[j] += g[o + j]; // in double, rows in order: DenseGemm.columnSums' bits
-                    }
-                }
-                writeGradient(ret, DefaultParamInitializer.BIAS_KEY, sums);
+                DenseGemm.columnSums(g, r, n, vec1);
+                writeGradient(ret, DefaultParamInitializer.BIAS_KEY, vec1);
             }
             long delta = DirectBlas.work(dataType, len);
             DirectBlas.writeFloats(g, len, delta);

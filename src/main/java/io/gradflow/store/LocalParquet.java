@@ -48,8 +48,8 @@ import java.util.UUID;
  * the same rows: the same Parquet types (timestamps as INT96, Spark's default, or as INT64 microseconds where the
  * journal uses those), SNAPPY compression, Spark's schema in the footer under Spark's key, {@code part-NNNNN-…}
  * names and a {@code _SUCCESS} marker, so Spark, DuckDB and pandas read them exactly as Spark-written ones
- * ({@code AnalysisIT} writes one journal both ways and compares schemas, rows and Parquet schemas). All file access goes through Hadoop's {@link FileSystem}, so the
- * datasets may live on HDFS or an object store as well.
+ * ({@code AnalysisIT} writes one journal both ways and compares schemas, rows and Parquet schemas). All file access
+ * goes through Hadoop's {@link FileSystem}, so the datasets may live on HDFS or an object store as well.
  *
  * <p>Rows are Spark {@link Row}s with their schema; an array of structs is held as a {@code java.util.List} of
  * rows (these rows never enter a Spark plan).

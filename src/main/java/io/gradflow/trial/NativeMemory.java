@@ -9,11 +9,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.cpu.nativecpu.workspace.CpuWorkspaceDeallocator;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.lang.reflect.Field;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Frees a trial's native (off-heap) memory as soon as the trial ends, without the full garbage collection that
@@ -58,14 +61,14 @@ public final class NativeMemory {
 
     /** How often the trials' clean-up walks the deallocator service's map: 2 s, a few MB of stale entries at most. */
     private static final long FORGET_INTERVAL_NANOS = 2_000_000_000L;
-    private static final java.util.concurrent.atomic.AtomicLong LAST_FORGET = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+    private static final AtomicLong LAST_FORGET = new AtomicLong(System.nanoTime());
 
     /** ND4J's map of registered references, or null where this ND4J keeps it elsewhere (then nothing is dropped). */
-    private static final java.lang.reflect.Field REFERENCE_MAP = referenceMapField();
+    private static final Field REFERENCE_MAP = referenceMapField();
 
-    private static java.lang.reflect.Field referenceMapField() {
+    private static Field referenceMapField() {
         try {
-            java.lang.reflect.Field f = DeallocatorService.class.getDeclaredField("referenceMap");
+            Field f = DeallocatorService.class.getDeclaredField("referenceMap");
             f.setAccessible(true);
             return Map.class.isAssignableFrom(f.getType()) ? f : null;
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -78,8 +81,8 @@ public final class NativeMemory {
      * returns how many. ND4J 1.0.0-M2.1 registers each workspace in the service's map under one id and stores
      * another in the reference ({@code CpuWorkspace.getUniqueId()} draws a new number on every call and
      * {@code pickObject} calls it twice), so the deallocator thread's removal by id never finds the entry: every
-     * workspace ever created stays in the map with its deallocator, four per trial, 1.8 KB of heap per trial for
-     * good (1.8 GB of a 2 GB driver heap after a million trials on {@code local[2]}, BENCHMARKS.md "Scale"). A
+     * workspace ever created stays in the map with its deallocator, four per trial, about 1.6 KB of heap per trial
+     * for good (1.8 GB of a 2 GB driver heap after a million trials on {@code local[2]}, BENCHMARKS.md "Scale"). A
      * cleared weak reference is already on its way to, or through, the service's reference queue, which holds it
      * strongly, so the deallocator thread still frees the workspace's native memory; only the map's stale copy goes.
      * Entries whose workspace is still reachable are kept. Safe from several threads (the map is concurrent).
@@ -91,7 +94,7 @@ public final class NativeMemory {
         try {
             Map<?, ?> map = (Map<?, ?>) REFERENCE_MAP.get(Nd4j.getDeallocatorService());
             int n = 0;
-            for (java.util.Iterator<?> it = map.values().iterator(); it.hasNext(); ) {
+            for (Iterator<?> it = map.values().iterator(); it.hasNext(); ) {
                 if (it.next() instanceof DeallocatableReference r && r.get() == null
                         && r.getDeallocator() instanceof CpuWorkspaceDeallocator) {
                     it.remove();
