@@ -368,9 +368,21 @@ public class FusedBlock extends DenseLayer {
                 DirectBlas.write(dataType, s, len, DirectBlas.address(out));
                 return out;
             }
+            trainingForward(out, r);
+            return out;
+        }
+
+        /**
+         * The training-mode forward pass from x·W, already in {@code out} (row-major {@code r × n}), to the block's
+         * output in {@code out}, keeping what the backward pass needs: DL4J's {@link #activate} and the direct step
+         * ({@link DirectStep}) both come here, so both compute the same bits.
+         */
+        void trainingForward(INDArray out, int r) {
+            FusedBlock c = block();
+            int len = r * n;
             if (floatPathApplies()) {
                 forwardFloat(out, r, len);
-                return out;
+                return;
             }
             floatStep = false;
             if (rows != r || u == null) {
@@ -400,12 +412,33 @@ public class FusedBlock extends DenseLayer {
             if (armed()) {
                 probe.recordActivation(block, buf, r);
             }
-            return out;
+        }
+
+        /** The direct step's forward pass: {@code out = φ(BN(x·W))} or {@code φ(x·W + b)} for row-major {@code x}. */
+        void trainingForward(INDArray x, INDArray out, int r) {
+            gemmForward(x, out, r);
+            trainingForward(out, r);
         }
 
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
             assertInputSet(true);
+            INDArray x = rowMajor(input.castTo(dataType));
+            INDArray eps = rowMajor(epsilon.castTo(dataType));
+            Gradient ret = new DefaultGradient();
+            // dx goes into DL4J's activation-gradient workspace, C order as the previous layer expects.
+            INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, new long[]{x.size(0), x.size(1)}, 'c');
+            trainingBackward(x, eps, dx, ret);
+            return new Pair<>(ret, dx);
+        }
+
+        /**
+         * The backward pass of the last training-mode forward pass: from ε at the block's output ({@code eps},
+         * row-major) to the parameter gradients in DL4J's gradient views and the input gradient in {@code dx}
+         * (row-major, may be {@code eps}'s own memory: ε is read before dx is written). {@code ret}, where not null,
+         * gets the gradient views as DL4J's {@code Gradient} in DL4J's order; the direct step passes null.
+         */
+        void trainingBackward(INDArray x, INDArray eps, INDArray dx, Gradient ret) {
             if (!forwardDone) {
                 throw new IllegalStateException("The fused block " + layerId() + " backpropagates only after a "
                         + "training-mode forward pass.");
@@ -413,13 +446,13 @@ public class FusedBlock extends DenseLayer {
             FusedBlock c = block();
             int r = floatStep ? floatRows : rows;
             int len = r * n;
-            INDArray eps = rowMajor(epsilon.castTo(dataType));
             if (eps.length() != len) {
                 throw new IllegalStateException("The fused block " + layerId() + " got an epsilon of shape "
-                        + java.util.Arrays.toString(epsilon.shape()) + " for a minibatch of " + r + " × " + n + ".");
+                        + java.util.Arrays.toString(eps.shape()) + " for a minibatch of " + r + " × " + n + ".");
             }
             if (floatStep) {
-                return backwardFloat(eps, r, len, mgr);
+                backwardFloat(x, eps, dx, r, len, ret);
+                return;
             }
             double[] d = buf;
             DirectBlas.read(dataType, DirectBlas.address(eps), d, len);
@@ -434,7 +467,6 @@ public class FusedBlock extends DenseLayer {
             if (armed) {
                 probe.recordDeltaPre(block, d, r, inputsFinite);
             }
-            Gradient ret = new DefaultGradient();
             if (c.batchNorm) {
                 batchNormBackward(d, r, c.bnEps); // rounded to the network's type by the write below
                 writeGradient(ret, BatchNormalizationParamInitializer.GAMMA, vec1);
@@ -446,22 +478,24 @@ public class FusedBlock extends DenseLayer {
             }
             long delta = DirectBlas.work(dataType, len);
             DirectBlas.write(dataType, d, len, delta);
-            return gemmBackward(ret, delta, r, mgr);
+            gemmBackward(x, ret, delta, r, dx);
         }
 
         /** dW = xᵀ·δ and dx = δ·Wᵀ from δ at native address {@code delta}: the GEMM half of the backward pass. */
-        private Pair<Gradient, INDArray> gemmBackward(Gradient ret, long delta, int r, LayerWorkspaceMgr mgr) {
-            INDArray x = rowMajor(input.castTo(dataType));
+        private void gemmBackward(INDArray x, Gradient ret, long delta, int r, INDArray dx) {
             int nIn = (int) x.size(1);
             INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
             INDArray dW = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
             // dW = xᵀ·δ, straight into DL4J's gradient view, in the view's own layout.
             DenseGemm.weightGradient(dataType, x, delta, dW, r, nIn, n, layerId());
-            ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, dW);
-            // dx = δ·Wᵀ, into DL4J's activation-gradient workspace, C order as the previous layer expects.
-            INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, new long[]{r, nIn}, 'c');
+            if (ret != null) {
+                ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, dW);
+            }
+            if (dx.length() != (long) r * nIn) {
+                throw new IllegalStateException("The fused block " + layerId() + " was given an input gradient array of "
+                        + dx.length() + " values for a minibatch of " + r + " × " + nIn + ".");
+            }
             DenseGemm.inputGradient(dataType, delta, W, dx, r, nIn, n);
-            return new Pair<>(ret, dx);
         }
 
         @Override
@@ -513,7 +547,7 @@ public class FusedBlock extends DenseLayer {
             forwardDone = true;
         }
 
-        private Pair<Gradient, INDArray> backwardFloat(INDArray eps, int r, int len, LayerWorkspaceMgr mgr) {
+        private void backwardFloat(INDArray x, INDArray eps, INDArray dx, int r, int len, Gradient ret) {
             float[] g = yf;
             float[] z = uf;
             DirectBlas.readFloats(DirectBlas.address(eps), g, len);
@@ -526,14 +560,13 @@ public class FusedBlock extends DenseLayer {
                     g[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[i]) & m);
                 }
             }
-            Gradient ret = new DefaultGradient();
             if (hasBias()) {
                 DenseGemm.columnSums(g, r, n, vec1);
                 writeGradient(ret, DefaultParamInitializer.BIAS_KEY, vec1);
             }
             long delta = DirectBlas.work(dataType, len);
             DirectBlas.writeFloats(g, len, delta);
-            return gemmBackward(ret, delta, r, mgr);
+            gemmBackward(x, ret, delta, r, dx);
         }
 
         /** out = x·W by BLAS, whichever of DL4J's two layouts W has. */
@@ -699,7 +732,9 @@ public class FusedBlock extends DenseLayer {
             INDArray v = gradientViews.get(key);
             requireVector(v);
             DirectBlas.write(dataType, values, n, DirectBlas.address(v));
-            ret.setGradientFor(key, v);
+            if (ret != null) {
+                ret.setGradientFor(key, v);
+            }
         }
 
         private void requireVector(INDArray v) {

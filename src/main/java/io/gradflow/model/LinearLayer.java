@@ -68,7 +68,7 @@ public class LinearLayer extends DenseLayer {
         }
 
         /** True when nothing but {@code x·W + b} with an identity activation is configured. */
-        private boolean plain() {
+        boolean plain() {
             DenseLayer c = layerConf();
             return c.getActivationFn() instanceof ActivationIdentity && !c.hasLayerNorm() && c.getIDropout() == null
                     && c.getWeightNoise() == null && maskArray == null;
@@ -92,6 +92,13 @@ public class LinearLayer extends DenseLayer {
             // A direct GEMM into the C-order activation array (DL4J's mmuli computes into a Fortran-order temporary
             // and copies; C order matters downstream, where element-wise ops on mixed orders take a slower path).
             INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{r, n}, 'c');
+            forward(x, z, r, nIn, n);
+            return new Pair<>(z, z);
+        }
+
+        /** {@code z = x·W + b} for a row-major {@code x} into the row-major {@code r × n} array {@code z}. */
+        void forward(INDArray x, INDArray z, int r, int nIn, int n) {
+            INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
             DenseGemm.forward(dataType, x, W, z, r, nIn, n, layerId());
             if (hasBias()) {
                 // z += b row by row, rounded to the network's type as DL4J's addiRowVector is.
@@ -102,7 +109,6 @@ public class LinearLayer extends DenseLayer {
                 DenseGemm.addRow(v, r, n, b, dataType == DataType.FLOAT);
                 DirectBlas.write(dataType, v, len, DirectBlas.address(z));
             }
-            return new Pair<>(z, z);
         }
 
         @Override
@@ -124,6 +130,19 @@ public class LinearLayer extends DenseLayer {
             }
             long d = DirectBlas.address(delta);
             Gradient ret = new DefaultGradient();
+            parameterGradients(x, d, r, nIn, n, ret);
+            INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
+                    new long[]{r, nIn}, 'c');
+            DenseGemm.inputGradient(dataType, d, W, epsilonNext, r, nIn, n);
+            return new Pair<>(ret, epsilonNext);
+        }
+
+        /**
+         * The bias and weight gradients from δ at native address {@code d} (row-major {@code r × n}) into DL4J's
+         * gradient views, and into {@code ret} where it is not null: the backward pass without the input gradient,
+         * which the direct step does not need for the input projection (DL4J computes it and drops it).
+         */
+        void parameterGradients(INDArray x, long d, int r, int nIn, int n, Gradient ret) {
             if (hasBias()) {
                 int len = r * n;
                 double[] v = scratch(len);
@@ -133,15 +152,15 @@ public class LinearLayer extends DenseLayer {
                 INDArray biasGrad = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
                 DenseGemm.requireVector(biasGrad, n, dataType, layerId());
                 DirectBlas.write(dataType, sum, n, DirectBlas.address(biasGrad));
-                ret.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, biasGrad);
+                if (ret != null) {
+                    ret.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, biasGrad);
+                }
             }
             INDArray weightGrad = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
             DenseGemm.weightGradient(dataType, x, d, weightGrad, r, nIn, n, layerId());
-            ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, weightGrad);
-            INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
-                    new long[]{r, nIn}, 'c');
-            DenseGemm.inputGradient(dataType, d, W, epsilonNext, r, nIn, n);
-            return new Pair<>(ret, epsilonNext);
+            if (ret != null) {
+                ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, weightGrad);
+            }
         }
 
         private double[] scratch(int len) {

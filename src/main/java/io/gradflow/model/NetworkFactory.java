@@ -119,7 +119,7 @@ public final class NetworkFactory {
     }
 
     private static Network build(TrialConfig c, ComputationGraphConfiguration conf, int nIn, int nOut) {
-        ComputationGraph graph = new ComputationGraph(conf);
+        ComputationGraph graph = new DirectGraph(conf);
         graph.init();
         ViewUpdater.install(graph);
         initialWeights(graph, c, nIn, nOut);

@@ -66,10 +66,22 @@ public class ProbedAddVertex extends org.deeplearning4j.nn.conf.graph.ElementWis
                 return super.doForward(training, workspaceMgr);
             }
             INDArray sum = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, inputs[0].shape(), 'c');
-            int n = (int) sum.length();
-            DirectBlas.copy(dataType, n, DirectBlas.address(inputs[0]), DirectBlas.address(sum));
-            DirectBlas.addTo(dataType, n, DirectBlas.address(inputs[1]), DirectBlas.address(sum));
+            add(inputs[0], inputs[1], sum);
             return sum;
+        }
+
+        /** {@code sum = a + b} for dense row-major arrays of the network's type: this vertex's forward pass. */
+        void add(INDArray a, INDArray b, INDArray sum) {
+            int n = (int) sum.length();
+            DirectBlas.copy(dataType, n, DirectBlas.address(a), DirectBlas.address(sum));
+            DirectBlas.addTo(dataType, n, DirectBlas.address(b), DirectBlas.address(sum));
+        }
+
+        /** Records ε at the block's output (the residual stream) on armed steps, as {@link #doBackward} does. */
+        void record(INDArray epsilon) {
+            if (probe != null && probe.armed()) {
+                probe.recordDeltaOut(block, epsilon);
+            }
         }
 
         @Override

@@ -82,11 +82,15 @@ public class SoftmaxOutputLayer extends OutputLayer {
 
         /** The loss when this layer computes it itself: MCXENT on a softmax, unweighted, else null. */
         private LossMCXENT plainLoss() {
+            return input != null && input.rank() == 2 ? configuredLoss() : null;
+        }
+
+        /** {@link #plainLoss}'s conditions on the configuration alone (the direct step sets no input). */
+        LossMCXENT configuredLoss() {
             var c = layerConf();
             if (c.getLossFn() instanceof LossMCXENT l && l.getWeights() == null
                     && c.getActivationFn() instanceof ActivationSoftmax && c.getIDropout() == null
-                    && c.getWeightNoise() == null && maskArray == null && DirectBlas.supported(dataType)
-                    && input != null && input.rank() == 2) {
+                    && c.getWeightNoise() == null && maskArray == null && DirectBlas.supported(dataType)) {
                 return l;
             }
             return null;
@@ -116,8 +120,17 @@ public class SoftmaxOutputLayer extends OutputLayer {
             INDArray x = DenseGemm.rowMajor(input.castTo(dataType));
             int r = (int) x.size(0);
             logits(x, r);
-            readLabels(r);
+            readLabels(labels, r);
             softmax(r);
+            score = score(loss, r, getInputMiniBatchSize(), fullNetRegTerm);
+            return score;
+        }
+
+        /**
+         * DL4J's clipped cross-entropy of the probabilities in {@link #z} against the labels in {@link #y}, over the
+         * minibatch size where DL4J divides by it, plus {@code fullNetRegTerm}.
+         */
+        private double score(LossMCXENT loss, int r, int miniBatch, double fullNetRegTerm) {
             double eps = loss.getSoftmaxClipEps();
             boolean toFloat = dataType == DataType.FLOAT;
             double sum = 0;
@@ -135,10 +148,9 @@ public class SoftmaxOutputLayer extends OutputLayer {
             }
             double s = -sum;
             if (conf().isMiniBatch()) {
-                s /= getInputMiniBatchSize();
+                s /= miniBatch;
             }
             s += fullNetRegTerm;
-            score = s;
             return s;
         }
 
@@ -151,32 +163,65 @@ public class SoftmaxOutputLayer extends OutputLayer {
             INDArray x = DenseGemm.rowMajor(input.castTo(dataType));
             int r = (int) x.size(0);
             int nIn = (int) x.size(1);
-            int len = r * k;
             logits(x, r);
-            readLabels(r);
+            readLabels(labels, r);
             softmax(r);
+            Gradient ret = new DefaultGradient();
+            INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, new long[]{r, nIn}, 'c');
+            backward(x, r, ret, dx);
+            return new Pair<>(ret, dx);
+        }
+
+        /**
+         * The direct step's pass through the output layer ({@link DirectStep}): the logits and softmax of row-major
+         * {@code x}, the score against {@code labelArray} (what {@link #computeScore} gives after the same step, with
+         * {@code fullNetRegTerm}), then the parameter gradients into DL4J's gradient views and ε for the last hidden
+         * layer into {@code dx}. One pass computes the logits once; DL4J's path computes them in the backward pass
+         * and again for the score, from the same input and parameters, so both give the same bits.
+         */
+        double trainingStep(INDArray x, INDArray labelArray, INDArray dx, double fullNetRegTerm) {
+            LossMCXENT loss = configuredLoss();
+            if (loss == null) {
+                throw new IllegalStateException("Output layer " + layerId() + " cannot take the direct step: it is "
+                        + "not a plain softmax with an unweighted cross-entropy.");
+            }
+            int r = (int) x.size(0);
+            logits(x, r);
+            readLabels(labelArray, r);
+            softmax(r);
+            double s = score(loss, r, r, fullNetRegTerm);
+            score = s;
+            backward(x, r, null, dx);
+            return s;
+        }
+
+        /** From the probabilities in {@link #z}: δ = p − y, the weight and bias gradients, and ε into {@code dx}. */
+        private void backward(INDArray x, int r, Gradient ret, INDArray dx) {
+            int nIn = (int) x.size(1);
+            int len = r * k;
             boolean toFloat = dataType == DataType.FLOAT;
             double[] d = z; // δ = p − y at the logits, in place
             for (int i = 0; i < len; i++) {
                 d[i] = toFloat ? (float) (d[i] - y[i]) : d[i] - y[i];
             }
-            Gradient ret = new DefaultGradient();
             INDArray dW = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
             long delta = DirectBlas.work(dataType, len);
             DirectBlas.write(dataType, d, len, delta);
             DenseGemm.weightGradient(dataType, x, delta, dW, r, nIn, k, layerId());
-            ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, dW);
+            if (ret != null) {
+                ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, dW);
+            }
             if (hasBias()) {
                 DenseGemm.columnSums(d, r, k, vec);
                 INDArray db = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
                 DenseGemm.requireVector(db, k, dataType, layerId());
                 DirectBlas.write(dataType, vec, k, DirectBlas.address(db));
-                ret.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, db);
+                if (ret != null) {
+                    ret.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, db);
+                }
             }
             INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
-            INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, new long[]{r, nIn}, 'c');
             DenseGemm.inputGradient(dataType, delta, W, dx, r, nIn, k);
-            return new Pair<>(ret, dx);
         }
 
         /** {@link #z} = x·W + b, rounded to the network's type after the product and after the bias. */
@@ -220,11 +265,11 @@ public class SoftmaxOutputLayer extends OutputLayer {
             }
         }
 
-        private void readLabels(int r) {
-            INDArray l = DenseGemm.rowMajor(labels.castTo(dataType));
-            if (l.size(0) != r || l.size(1) != k) {
+        private void readLabels(INDArray labelArray, int r) {
+            INDArray l = DenseGemm.rowMajor(labelArray.castTo(dataType));
+            if (l.rank() != 2 || l.size(0) != r || l.size(1) != k) {
                 throw new IllegalStateException("Output layer " + layerId() + " got labels of shape "
-                        + java.util.Arrays.toString(labels.shape()) + " for a minibatch of " + r + " × " + k + ".");
+                        + java.util.Arrays.toString(labelArray.shape()) + " for a minibatch of " + r + " × " + k + ".");
             }
             DirectBlas.read(dataType, DirectBlas.address(l), y, r * k);
         }

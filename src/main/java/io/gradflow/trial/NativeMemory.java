@@ -115,6 +115,9 @@ public final class NativeMemory {
         if (g == null) {
             return;
         }
+        if (g instanceof io.gradflow.model.DirectGraph d) {
+            d.releaseWorkingArrays();
+        }
         close(g.params(), g.getFlattenedGradients());
         var u = g.getUpdater(false);
         if (u != null) {
