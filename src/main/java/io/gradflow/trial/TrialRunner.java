@@ -12,7 +12,6 @@ import io.gradflow.theory.MeanField;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.PrintWriter;
@@ -67,12 +66,11 @@ public final class TrialRunner {
     private static TrialResult train(TrialConfig c, Dataset data, Provenance prov, long wall0, RunOptions opts) {
         DataType dt = c.dtype() == Precision.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
         INDArray trainX = matrix(data.trainX(), data.trainSize(), data.features(), dt);
-        INDArray trainY = oneHot(data.trainY(), data.classes(), dt);
         INDArray testX = matrix(data.testX(), data.testSize(), data.features(), dt);
         Network net = null;
         try {
             net = NetworkFactory.build(c, data.features(), data.classes(), opts.models());
-            TrialResult r = train(c, data, net, trainX, trainY, testX, prov, wall0, opts.statistics());
+            TrialResult r = train(c, data, net, trainX, testX, prov, wall0, opts.statistics());
             Verdict v = r.summary().verdict();
             if (opts.models() != null && opts.models().writes() && v != Verdict.DIVERGED && v != Verdict.FAILED) {
                 // before the row is committed: a row of a sweep with outputs.models has its model
@@ -82,11 +80,11 @@ public final class TrialRunner {
         } finally {
             // The trial's large buffers go now, not whenever a full collection finds them.
             NativeMemory.release(net == null ? null : net.graph());
-            NativeMemory.close(trainX, trainY, testX);
+            NativeMemory.close(trainX, testX);
         }
     }
 
-    private static TrialResult train(TrialConfig c, Dataset data, Network net, INDArray trainX, INDArray trainY,
+    private static TrialResult train(TrialConfig c, Dataset data, Network net, INDArray trainX,
                                      INDArray testX, Provenance prov, long wall0, boolean statistics) {
         int[] testY = data.testY();
         ComputationGraph g = net.graph();
@@ -123,6 +121,7 @@ public final class TrialRunner {
         // Common random numbers: the order depends on the seed and the shapes only, so paired trials share it.
         SplittableRandom rnd = new SplittableRandom(io.gradflow.model.CommonRandom.minibatches(c.seed(), n, batch));
         int[] perm = permutation(n, rnd);
+        int[] idx = new int[batch];
         int pos = 0;
         int si = 0;
         int completed = 0;
@@ -131,74 +130,78 @@ public final class TrialRunner {
         Verdict stopped = null;
         int stoppedAt = -1;
 
-        for (int step = 0; step < c.steps(); step++) {
-            boolean sampledStep = si < sampled.length && sampled[si] == step;
-            boolean armed = sampledStep && statistics;
-            double testLoss = Double.NaN;
-            double testAcc = Double.NaN;
-            if (sampledStep) {
-                long e0 = System.nanoTime();
-                double[] te = evaluate(g, testX, testY);
-                testLoss = te[0];
-                testAcc = te[1];
-                evalNanos += System.nanoTime() - e0;
-            }
-            if (pos + batch > n) {
-                perm = permutation(n, rnd);
-                pos = 0;
-            }
-            int[] idx = new int[batch];
-            System.arraycopy(perm, pos, idx, 0, batch);
-            pos += batch;
-            // One gather op per array: INDArray.getRows copies row by row, which cost more than the step itself.
-            DataSet mb = new DataSet(Nd4j.pullRows(trainX, 1, idx), Nd4j.pullRows(trainY, 1, idx));
-
-            probe.arm(armed);
-            if (armed) {
-                listener.reset();
-            }
-            long f0 = System.nanoTime();
-            g.fit(mb);
-            fitNanos += System.nanoTime() - f0;
-            probe.arm(false);
-            double loss = g.score();
-            losses[step] = loss;
-            completed = step + 1;
-
-            if (armed) {
-                Sample m = sample(id, step, depth, probe, listener, loss);
-                layerStats.addAll(m.rows());
-                nonFinite += m.nonFinite();
-                boolean stepUnderflow = m.underflow(c.residual());
-                underflow |= stepUnderflow;
-                double[] flows = m.flows(step, c.residual());
-                deltaFlows.add(flows);
-                if (!c.health().stopEarly().isOff()) {
-                    stopSamples.add(new EarlyStop.Sample(step,
-                            EarlyStop.side(judgedFlow(flows, c.residual()), stepUnderflow, m.nonFinite(), c.health()),
-                            EarlyStop.trailingMean(losses, step, TARGET_WINDOW)));
-                    stopped = Double.isFinite(loss) ? EarlyStop.decide(stopSamples, c.health()).orElse(null) : null;
+        MinibatchArrays mb = new MinibatchArrays(g.params().dataType(), batch, data.features(), data.classes());
+        try {
+            for (int step = 0; step < c.steps(); step++) {
+                boolean sampledStep = si < sampled.length && sampled[si] == step;
+                boolean armed = sampledStep && statistics;
+                double testLoss = Double.NaN;
+                double testAcc = Double.NaN;
+                if (sampledStep) {
+                    long e0 = System.nanoTime();
+                    double[] te = evaluate(g, testX, testY);
+                    testLoss = te[0];
+                    testAcc = te[1];
+                    evalNanos += System.nanoTime() - e0;
                 }
-                if (step == 0) {
-                    flowDeltaOutInit = flows[4];
+                if (pos + batch > n) {
+                    perm = permutation(n, rnd);
+                    pos = 0;
+                }
+                System.arraycopy(perm, pos, idx, 0, batch);
+                pos += batch;
+                // The rows gathered in Java into the same two arrays every step: no ND4J op, nothing allocated
+                mb.fill(data.trainX(), data.trainY(), idx);
+
+                probe.arm(armed);
+                if (armed) {
+                    listener.reset();
+                }
+                long f0 = System.nanoTime();
+                g.fit(mb.features(), mb.labels());
+                fitNanos += System.nanoTime() - f0;
+                probe.arm(false);
+                double loss = g.score();
+                losses[step] = loss;
+                completed = step + 1;
+
+                if (armed) {
+                    Sample m = sample(id, step, depth, probe, listener, loss);
+                    layerStats.addAll(m.rows());
+                    nonFinite += m.nonFinite();
+                    boolean stepUnderflow = m.underflow(c.residual());
+                    underflow |= stepUnderflow;
+                    double[] flows = m.flows(step, c.residual());
+                    deltaFlows.add(flows);
+                    if (!c.health().stopEarly().isOff()) {
+                        stopSamples.add(new EarlyStop.Sample(step,
+                                EarlyStop.side(judgedFlow(flows, c.residual()), stepUnderflow, m.nonFinite(), c.health()),
+                                EarlyStop.trailingMean(losses, step, TARGET_WINDOW)));
+                        stopped = Double.isFinite(loss) ? EarlyStop.decide(stopSamples, c.health()).orElse(null) : null;
+                    }
+                    if (step == 0) {
+                        flowDeltaOutInit = flows[4];
+                    }
+                }
+                if (sampledStep) {
+                    si++;
+                }
+                if (sampledStep || step % c.schedule().curveEvery() == 0 || step == c.steps() - 1) {
+                    curve.add(new CurvePoint(id, step, loss, testLoss, testAcc));
+                }
+                if (!Double.isFinite(loss)) {
+                    diverged = "the training loss became " + loss + " at step " + step;
+                    break;
+                }
+                if (stopped != null) {
+                    // health.stop_early: the flow stayed beyond a threshold and the loss did not improve; what was
+                    // reached by now is the trial's outcome
+                    stoppedAt = step;
+                    break;
                 }
             }
-            if (sampledStep) {
-                si++;
-            }
-            if (sampledStep || step % c.schedule().curveEvery() == 0 || step == c.steps() - 1) {
-                curve.add(new CurvePoint(id, step, loss, testLoss, testAcc));
-            }
-            if (!Double.isFinite(loss)) {
-                diverged = "the training loss became " + loss + " at step " + step;
-                break;
-            }
-            if (stopped != null) {
-                // health.stop_early: the flow stayed beyond a threshold and the loss did not improve; what was
-                // reached by now is the trial's outcome
-                stoppedAt = step;
-                break;
-            }
+        } finally {
+            mb.close();
         }
 
         double finalTrainLoss = Double.NaN;
