@@ -107,6 +107,19 @@ public class DirectGraph extends ComputationGraph {
         }
     }
 
+    /**
+     * The inference-mode output (class probabilities) for the features {@code x}: the same bits as
+     * {@code outputSingle(false, x)}, through {@link DirectStep#infer} where the direct step applies (less DL4J
+     * bookkeeping per evaluation), else through DL4J.
+     */
+    public INDArray inference(INDArray x) {
+        DirectStep s = plan();
+        if (s == null || !direct || x == null || x.rank() != 2 || x.size(1) != s.inputs()) {
+            return outputSingle(false, x);
+        }
+        return s.infer(x);
+    }
+
     /** Frees the direct step's working arrays now (a trial's end; they are rebuilt if the network trains again). */
     public void releaseWorkingArrays() {
         if (step != null) {

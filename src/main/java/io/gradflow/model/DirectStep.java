@@ -137,6 +137,11 @@ final class DirectStep {
                 (int) w.size(0), (int) w.size(1), (int) wOut.size(1));
     }
 
+    /** The network's input width. */
+    int inputs() {
+        return nIn;
+    }
+
     /** Whether this step takes features {@code x} and labels {@code y}: matrices of the network's widths. */
     boolean accepts(INDArray x, INDArray y) {
         return x != null && y != null && x.rank() == 2 && y.rank() == 2 && x.size(1) == nIn && y.size(1) == classes
@@ -177,6 +182,41 @@ final class DirectStep {
         proj.parameterGradients(x, DirectBlas.address(eps), r, nIn, width, null);
         activations.put(inputName, features);
         return score;
+    }
+
+    /**
+     * The network's inference-mode output (the class probabilities) for {@code features}, through the layers' own
+     * inference code on working arrays of this call, and the output layer's softmax as DL4J applies it: the bits of
+     * {@code ComputationGraph.outputSingle(false, features)} without DL4J's traversal and workspaces.
+     */
+    INDArray infer(INDArray features) {
+        INDArray x = DenseGemm.rowMajor(features.castTo(type));
+        int r = (int) x.size(0);
+        INDArray prev = matrix(r, width);
+        INDArray cur = matrix(r, width);
+        INDArray sum = adds != null ? matrix(r, width) : null;
+        try {
+            proj.forward(x, prev, r, nIn, width);
+            for (int l = 1; l < blocks.length; l++) {
+                blocks[l].inferenceForward(prev, cur, r);
+                INDArray next = cur;
+                if (adds != null) {
+                    adds[l].add(prev, cur, sum);
+                    next = sum;
+                    sum = prev;
+                } else {
+                    cur = prev;
+                }
+                prev = next;
+            }
+            return output.inferenceOutput(prev);
+        } finally {
+            prev.close();
+            cur.close();
+            if (sum != null) {
+                sum.close();
+            }
+        }
     }
 
     /**

@@ -347,29 +347,43 @@ public class FusedBlock extends DenseLayer {
             }
             INDArray x = rowMajor(input.castTo(dataType));
             int r = (int) x.size(0);
-            int len = r * n;
             INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{r, n}, 'c');
             gemmForward(x, out, r);
-            FusedBlock c = block();
             if (!training) {
-                forwardDone = false;
-                double[] s = inferenceScratch(len);
-                DirectBlas.read(dataType, DirectBlas.address(out), s, len);
-                if (c.batchNorm) {
-                    inferenceBatchNorm(s, r, c);
-                } else {
-                    addBias(s, r);
-                }
-                boolean toFloat = dataType == DataType.FLOAT;
-                if (toFloat) {
-                    BlockActivation.roundToFloat(s, len);
-                }
-                phi.forward(s, s, len, false); // the write rounds
-                DirectBlas.write(dataType, s, len, DirectBlas.address(out));
+                inferenceForward(out, r);
                 return out;
             }
             trainingForward(out, r);
             return out;
+        }
+
+        /** The inference-mode forward pass of row-major {@code x} into {@code out}: the direct step's inference. */
+        void inferenceForward(INDArray x, INDArray out, int r) {
+            gemmForward(x, out, r);
+            inferenceForward(out, r);
+        }
+
+        /**
+         * The inference-mode forward pass from x·W, already in {@code out}, to the block's output in {@code out}
+         * (batch norm with the running statistics); no state is kept.
+         */
+        private void inferenceForward(INDArray out, int r) {
+            int len = r * n;
+            FusedBlock c = block();
+            forwardDone = false;
+            double[] s = inferenceScratch(len);
+            DirectBlas.read(dataType, DirectBlas.address(out), s, len);
+            if (c.batchNorm) {
+                inferenceBatchNorm(s, r, c);
+            } else {
+                addBias(s, r);
+            }
+            boolean toFloat = dataType == DataType.FLOAT;
+            if (toFloat) {
+                BlockActivation.roundToFloat(s, len);
+            }
+            phi.forward(s, s, len, false); // the write rounds
+            DirectBlas.write(dataType, s, len, DirectBlas.address(out));
         }
 
         /**

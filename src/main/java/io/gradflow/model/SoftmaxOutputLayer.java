@@ -13,6 +13,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
@@ -193,6 +194,19 @@ public class SoftmaxOutputLayer extends OutputLayer {
             score = s;
             backward(x, r, null, dx);
             return s;
+        }
+
+        /**
+         * The inference-mode output for row-major {@code x}, in a new detached array: the logits as
+         * {@link #preOutputWithPreNorm} computes them, then DL4J's activation applied as DL4J's layer applies it (its
+         * softmax op), so the same bits as DL4J's inference path.
+         */
+        INDArray inferenceOutput(INDArray x) {
+            int r = (int) x.size(0);
+            INDArray out = Nd4j.createUninitializedDetached(dataType, 'c', r, k);
+            logits(x, r);
+            DirectBlas.write(dataType, z, r * k, DirectBlas.address(out));
+            return layerConf().getActivationFn().getActivation(out, false);
         }
 
         /** From the probabilities in {@link #z}: δ = p − y, the weight and bias gradients, and ε into {@code dx}. */

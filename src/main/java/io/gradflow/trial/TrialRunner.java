@@ -366,7 +366,7 @@ public final class TrialRunner {
 
     /** {mean cross-entropy, accuracy} of the network on a set, in inference mode. */
     public static double[] evaluate(ComputationGraph g, INDArray x, int[] y) {
-        INDArray p = g.outputSingle(false, x);
+        INDArray p = g instanceof io.gradflow.model.DirectGraph d ? d.inference(x) : g.outputSingle(false, x);
         double[] probs = Arrays2.toDoubles(p);
         int k = (int) p.size(1);
         double ce = 0;

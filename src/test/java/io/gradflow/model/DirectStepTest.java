@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * steps. Every step must give the same score, parameters and updater state bit for bit, the same probe records,
  * and the listeners must be called alike; for every activation, with and without batch norm and residual skips, in
  * float and double, for SGD, momentum and Adam, with global-norm and per-layer clipping, and for a minibatch size
- * that changes between steps.
+ * that changes between steps; and {@link DirectGraph#inference} gives DL4J's inference output bit for bit.
  */
 class DirectStepTest {
 
@@ -164,9 +164,12 @@ class DirectStepTest {
         }
         assertThat(directCalls.calls).isEqualTo(dl4jCalls.calls);
         assertThat(directCalls.calls).contains("backward", "gradient", "done " + (STEPS - 1) + " 0");
-        // inference afterwards (DL4J's path in both) agrees too
+        // inference afterwards: DL4J's path on both networks, and the direct inference, give the same bits
         INDArray test = batch(dt, 999, 9).getFeatures();
-        assertThat(bits(direct.graph().outputSingle(test))).isEqualTo(bits(dl4j.graph().outputSingle(test)));
+        long[] expected = bits(dl4j.graph().outputSingle(false, test));
+        assertThat(bits(direct.graph().outputSingle(false, test))).isEqualTo(expected);
+        assertThat(bits(((DirectGraph) direct.graph()).inference(test))).isEqualTo(expected);
+        assertThat(bits(((DirectGraph) dl4j.graph()).inference(test))).isEqualTo(expected);
     }
 
     @Test
