@@ -21,7 +21,7 @@ public final class ExactTanh extends BaseActivationFunction {
     private static final long serialVersionUID = 1L;
     private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[3][0]);
     /** Below this |x| the series is used: 1 − e would cancel, and the series' next term is below 2^-53 · |x|. */
-    private static final double SERIES_BELOW = 0x1.0p-5;
+    static final double SERIES_BELOW = 0x1.0p-5;
 
     /** tanh(x) to within a few ulps in double. */
     public static double tanh(double x) {
@@ -55,7 +55,18 @@ public final class ExactTanh extends BaseActivationFunction {
     /** The two array forms above: sech² too where {@code d} is not null (a loop-invariant test the JIT hoists). */
     private static void tanhAndMaybeSech2(double[] x, double[] y, double[] d, int len, boolean toFloat) {
         double[] e = exponentials(x, len);
-        for (int i = 0; i < len; i++) {
+        int i = 0;
+        if (FastExp.vectorized()) {
+            if (!vectorWarm) {
+                warmUp();
+            }
+            // the same bits as the loop below (ExactTanhTest); its tail goes on there
+            i = VectorTanh.tanh(x, e, y, d, len);
+            if (toFloat) {
+                BlockActivation.roundToFloat(y, i);
+            }
+        }
+        for (; i < len; i++) {
             double v = x[i];
             double t;
             if (Math.abs(v) < SERIES_BELOW) {
@@ -74,6 +85,31 @@ public final class ExactTanh extends BaseActivationFunction {
             }
             y[i] = toFloat ? (float) t : t;
         }
+    }
+
+    private static volatile boolean vectorWarm;
+
+    /**
+     * Runs {@link VectorTanh} until the JIT has compiled it, once per JVM, on the first vector call (as
+     * {@link FastExp} does for its exponential: Vector API code runs interpreted, an object per operation, until C2
+     * compiles it). The results are the same bits either way.
+     */
+    private static synchronized void warmUp() {
+        if (vectorWarm) {
+            return;
+        }
+        double[] x = new double[16];
+        double[] e = new double[16];
+        double[] y = new double[16];
+        double[] d = new double[16];
+        for (int call = 0; call < 6_000; call++) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (i - 8) * 0.01 + call * 1e-5;
+                e[i] = 0.5 + i * 0.01;
+            }
+            VectorTanh.tanh(x, e, y, (call & 1) == 0 ? d : null, x.length);
+        }
+        vectorWarm = true;
     }
 
     /** exp(−2|x[i]|) for the first {@code len} values, in this thread's working array. */

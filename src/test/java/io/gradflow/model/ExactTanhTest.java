@@ -42,6 +42,44 @@ class ExactTanhTest {
         assertThat(ExactTanh.sech2(1000)).isZero();
     }
 
+    /**
+     * The array forms (on the Vector API in the test JVMs, {@link VectorTanh}, with a scalar tail) give the scalar
+     * functions' bits for every element: both sides of the series threshold, ±0, NaN, ±∞, huge and tiny values,
+     * in place and not, rounded to float and not, every length up to three vectors and a long one.
+     */
+    @Test
+    void theArrayFormsGiveTheScalarFormsBits() {
+        assertThat(FastExp.vectorized()).as("the test JVMs resolve jdk.incubator.vector").isTrue();
+        SplittableRandom r = new SplittableRandom(5);
+        double t5 = ExactTanh.SERIES_BELOW;
+        double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, t5,
+                -t5, Math.nextDown(t5), -Math.nextDown(t5), 1e-300, -1e-300, 400, -400, 1e-8, 0.5, -3};
+        for (int len : new int[]{0, 1, 7, 8, 9, 15, 16, 17, 24, 25, 1000}) {
+            double[] x = new double[len];
+            for (int i = 0; i < len; i++) {
+                x[i] = i < special.length && r.nextBoolean() ? special[i]
+                        : r.nextGaussian() * (r.nextBoolean() ? 0.03 : 3);
+            }
+            for (boolean toFloat : new boolean[]{false, true}) {
+                double[] y = new double[len];
+                double[] d = new double[len];
+                ExactTanh.tanhAndSech2(x, y, d, len, toFloat);
+                double[] inPlace = x.clone();
+                ExactTanh.tanh(inPlace, inPlace, len, toFloat);
+                double[] dOne = new double[1];
+                for (int i = 0; i < len; i++) {
+                    double t = ExactTanh.tanhAndSech2(x[i], dOne, 0);
+                    double ty = toFloat ? (float) t : t;
+                    String at = "x = " + x[i] + ", length " + len + ", float " + toFloat;
+                    assertThat(Double.doubleToLongBits(y[i])).as(at).isEqualTo(Double.doubleToLongBits(ty));
+                    assertThat(Double.doubleToLongBits(inPlace[i])).as(at).isEqualTo(Double.doubleToLongBits(ty));
+                    assertThat(Double.doubleToLongBits(d[i])).as(at).isEqualTo(Double.doubleToLongBits(dOne[0]));
+                    assertThat(Double.doubleToLongBits(ExactTanh.tanh(x[i]))).as(at).isEqualTo(Double.doubleToLongBits(t));
+                }
+            }
+        }
+    }
+
     @Test
     void forwardAndBackwardEqualDl4jsTanhInDouble() {
         SplittableRandom r = new SplittableRandom(5);
