@@ -83,8 +83,20 @@ final class DenseGemm {
         }
     }
 
-    /** {@link #columnSums(double[], int, int, double[])} over floats, summed in double in the same order: its bits. */
+    /**
+     * {@link #columnSums(double[], int, int, double[])} over floats, summed in double in the same order: its bits. On
+     * the Vector API where the JVM has it ({@link VectorSums}, the same bits), else the loop below.
+     */
     static void columnSums(float[] d, int r, int n, double[] out) {
+        if (FastExp.vectorized()) {
+            VectorSums.columnSums(d, r, n, out);
+            return;
+        }
+        scalarColumnSums(d, r, n, out);
+    }
+
+    /** The scalar form of {@link #columnSums(float[], int, int, double[])}. */
+    static void scalarColumnSums(float[] d, int r, int n, double[] out) {
         java.util.Arrays.fill(out, 0, n, 0.0);
         for (int row = 0; row < r; row++) {
             int o = row * n;

@@ -52,6 +52,8 @@ class FusedBlockTest {
     private static final int ROWS = 7;
     private static final int CLASSES = 3;
     private static final double TOL = 1e-10;
+    /** For inference after training (see its use). */
+    private static final double INFERENCE_TOL = 1e-9;
 
     static Stream<Arguments> kinds() {
         return Arrays.stream(Activation.values()).flatMap(a -> Stream.of(Arguments.of(a, false), Arguments.of(a, true)));
@@ -148,9 +150,14 @@ class FusedBlockTest {
         }
         assertClose("parameters after six Adam steps", ours.params(), ref.params());
         DataSet test = data(999, DataType.DOUBLE);
-        assertClose("inference output", ours.outputSingle(false, test.getFeatures()), ref.outputSingle(false, test.getFeatures()));
+        // After six steps the parameters agree to TOL, and inference divides by the running deviations, which
+        // amplifies that: on an Intel Xeon (AVX-512) the block output of the identity/batch-norm case differed by
+        // 1.2e-10 of its norm (OpenBLAS and libnd4j pick their kernels by CPU, so DL4J's rounding differs by machine),
+        // where an AMD EPYC gave less than 1e-10. A wrong formula would differ by orders of magnitude more.
+        assertClose("inference output", ours.outputSingle(false, test.getFeatures()), ref.outputSingle(false, test.getFeatures()),
+                INFERENCE_TOL);
         assertClose("inference block output", ours.feedForward(test.getFeatures(), false).get("d2"),
-                ref.feedForward(test.getFeatures(), false).get("d2act"));
+                ref.feedForward(test.getFeatures(), false).get("d2act"), INFERENCE_TOL);
     }
 
     @ParameterizedTest(name = "{0} batchnorm={1}")
@@ -292,11 +299,15 @@ class FusedBlockTest {
     }
 
     private static void assertClose(String what, INDArray ours, INDArray ref) {
+        assertClose(what, ours, ref, TOL);
+    }
+
+    private static void assertClose(String what, INDArray ours, INDArray ref, double tol) {
         assertThat(ours).as(what).isNotNull();
         assertThat(ours.shape()).as(what).isEqualTo(ref.shape());
         double diff = ours.castTo(DataType.DOUBLE).sub(ref.castTo(DataType.DOUBLE)).norm2Number().doubleValue();
         double scale = ref.castTo(DataType.DOUBLE).norm2Number().doubleValue();
         assertThat(diff).as("%s: |fused − DL4J| = %s, |DL4J| = %s", what, diff, scale)
-                .isLessThanOrEqualTo(TOL * Math.max(scale, 1e-4)); // γ/β gradients that vanish in theory
+                .isLessThanOrEqualTo(tol * Math.max(scale, 1e-4)); // γ/β gradients that vanish in theory
     }
 }
