@@ -102,7 +102,10 @@ public final class Pretrainer {
                 graph.getParam(dense + "_b").assign(ae.getParam("0_b"));
             }
             NativeMemory.close(h, recon);
-            ae.close();
+            // Not ae.close(), which calls System.gc(): the thread would wait for a whole collection per block (about
+            // half a second each with gradflow's concurrent explicit collections). The autoencoder's buffers go now.
+            var u = ae.getUpdater(false);
+            NativeMemory.close(ae.params(), ae.getGradientsViewArray(), u == null ? null : u.getStateViewArray());
         }
         return new Outcome((System.nanoTime() - t0) / 1_000_000, Stats.meanFinite(losses), losses);
     }
