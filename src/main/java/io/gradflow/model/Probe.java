@@ -91,17 +91,24 @@ public final class Probe {
     void recordDeltaPre(int block, double[] delta, int rows, boolean inputsFinite) {
         long t0 = System.nanoTime();
         batchSize = rows;
-        boolean finite = inputsFinite && Stats.allFinite(delta);
-        deltaPre[block - 1] = finite ? Stats.l2(delta) / rows : Double.NaN;
+        deltaPre[block - 1] = inputsFinite ? finiteNorm(delta, delta.length) / rows : Double.NaN;
         nanos += System.nanoTime() - t0;
     }
 
     void recordDeltaOut(int block, INDArray epsilon) {
         long t0 = System.nanoTime();
-        double[] d = Arrays2.values(epsilon);
-        deltaOut[block - 1] = Stats.allFinite(d) ? Stats.l2(d) / epsilon.size(0) : Double.NaN;
+        buffer = Arrays2.valuesInto(epsilon, buffer);
+        deltaOut[block - 1] = finiteNorm(buffer, (int) epsilon.length()) / epsilon.size(0);
         nanos += System.nanoTime() - t0;
     }
+
+    /** ‖x‖ of the first {@code n} values when all are finite, else NaN: {@code allFinite} and {@code l2} in two passes. */
+    private static double finiteNorm(double[] x, int n) {
+        return Stats.l2GivenMax(x, n, Stats.finiteMaxAbs(x, n));
+    }
+
+    private double[] buffer;
+    private final double[] sums = new double[2];
 
     void recordActivation(int block, INDArray out) {
         long t0 = System.nanoTime();
@@ -117,9 +124,14 @@ public final class Probe {
     void recordActivation(int block, double[] a, int rows) {
         long t0 = System.nanoTime();
         int i = block - 1;
-        actMean[i] = Stats.mean(a);
-        actStd[i] = Stats.std(a);
-        actSaturated[i] = saturated(activation, a);
+        // mean and saturated share in one pass, then the deviations: the bits of Stats.mean, std, fractionOutside
+        double[] range = saturationRange(activation);
+        Stats.sumAndOutside(a, range == null ? Double.NEGATIVE_INFINITY : range[0],
+                range == null ? Double.POSITIVE_INFINITY : range[1], sums);
+        double mean = a.length == 0 ? Double.NaN : sums[0] / a.length;
+        actMean[i] = mean;
+        actStd[i] = Stats.stdGivenMean(a, mean);
+        actSaturated[i] = range == null || a.length == 0 ? Double.NaN : sums[1] / a.length;
         actDead[i] = activation.canDie() ? Stats.deadFraction(a, rows, a.length / Math.max(1, rows)) : Double.NaN;
         nanos += System.nanoTime() - t0;
     }
@@ -129,10 +141,19 @@ public final class Probe {
      * (where the derivative is below 0.02 for tanh); NaN for activations that do not saturate.
      */
     public static double saturated(Activation activation, double[] a) {
+        double[] range = saturationRange(activation);
+        return range == null ? Double.NaN : Stats.fractionOutside(a, range[0], range[1]);
+    }
+
+    private static final double[] SIGMOID_RANGE = {0.01, 0.99};
+    private static final double[] SYMMETRIC_RANGE = {-0.99, 0.99};
+
+    /** The range outside which {@link #saturated} counts an activation, or null for activations that do not saturate. */
+    private static double[] saturationRange(Activation activation) {
         return switch (activation) {
-            case SIGMOID -> Stats.fractionOutside(a, 0.01, 0.99);
-            case TANH, SOFTSIGN -> Stats.fractionOutside(a, -0.99, 0.99);
-            default -> Double.NaN;
+            case SIGMOID -> SIGMOID_RANGE;
+            case TANH, SOFTSIGN -> SYMMETRIC_RANGE;
+            default -> null;
         };
     }
 

@@ -27,7 +27,9 @@ public final class GradientFlowListener extends BaseTrainingListener {
     final long[] gradNonFinite;
     final double[] weightNorm;
     final double[] updateRatio;
-    private final double[][] weightsBefore;
+    private final double[][] weightsBefore; // each block's weights at the armed step, a buffer reused per step
+    private double[] gradient;                // one block's gradient, then ΔW: a buffer reused
+    private final double[] summary = new double[3];
 
     public GradientFlowListener(Probe probe) {
         this.probe = probe;
@@ -50,22 +52,29 @@ public final class GradientFlowListener extends BaseTrainingListener {
         ComputationGraph g = (ComputationGraph) model;
         Gradient grad = g.gradient();
         double batch = Math.max(1, probe.batchSize());
+        double[] s = summary;
         for (int l = 1; l <= depth; l++) {
-            double[] gv = Arrays2.values(grad.getGradientFor(Network.weightParam(l)));
+            INDArray ga = grad.getGradientFor(Network.weightParam(l));
+            int n = (int) ga.length();
+            double[] gv = gradient = Arrays2.valuesInto(ga, gradient);
             // DL4J's raw gradient is of the minibatch's summed loss (its updater divides by the minibatch size);
             // the statistics are defined for the mean loss.
-            for (int i = 0; i < gv.length; i++) {
+            for (int i = 0; i < n; i++) {
                 gv[i] /= batch;
             }
-            long bad = Stats.nonFiniteCount(gv);
+            // One pass for the count, max |g| and Σ|g|, one for the norm (Stats.absSummary: the bits of
+            // nonFiniteCount, maxAbs, meanAbs and l2 apart, in a third of the passes); buffers reused per step.
+            Stats.absSummary(gv, n, s);
+            long bad = (long) s[0];
             gradNonFinite[l - 1] = bad;
             // A norm of non-finite values is undefined, not infinite: the count says how many there were.
-            gradNorm[l - 1] = bad > 0 ? Double.NaN : Stats.l2(gv);
-            gradMeanAbs[l - 1] = bad > 0 ? Double.NaN : Stats.meanAbs(gv);
-            gradMaxAbs[l - 1] = bad > 0 ? Double.NaN : Stats.maxAbs(gv);
-            double[] w = Arrays2.values(g.getParam(Network.weightParam(l)));
-            weightsBefore[l - 1] = w;
-            weightNorm[l - 1] = Stats.allFinite(w) ? Stats.l2(w) : Double.NaN;
+            gradNorm[l - 1] = bad > 0 ? Double.NaN : Stats.l2GivenMax(gv, n, s[1]);
+            gradMeanAbs[l - 1] = bad > 0 ? Double.NaN : s[2] / n;
+            gradMaxAbs[l - 1] = bad > 0 ? Double.NaN : s[1];
+            INDArray wa = g.getParam(Network.weightParam(l));
+            int nw = (int) wa.length();
+            double[] w = weightsBefore[l - 1] = Arrays2.valuesInto(wa, weightsBefore[l - 1]);
+            weightNorm[l - 1] = Stats.l2GivenMax(w, nw, Stats.finiteMaxAbs(w, nw));
         }
         probeNanos(t0);
     }
@@ -79,14 +88,13 @@ public final class GradientFlowListener extends BaseTrainingListener {
         ComputationGraph g = (ComputationGraph) model;
         for (int l = 1; l <= depth; l++) {
             INDArray now = g.getParam(Network.weightParam(l));
-            double[] after = Arrays2.values(now); // same view, same layout as before
+            int n = (int) now.length();
+            double[] diff = gradient = Arrays2.valuesInto(now, gradient); // same view, same layout as before
             double[] before = weightsBefore[l - 1];
-            double[] diff = new double[after.length];
-            for (int i = 0; i < after.length; i++) {
-                diff[i] = after[i] - before[i];
+            for (int i = 0; i < n; i++) {
+                diff[i] = diff[i] - before[i];
             }
-            updateRatio[l - 1] = Stats.l2(diff) / weightNorm[l - 1];
-            weightsBefore[l - 1] = null;
+            updateRatio[l - 1] = Stats.l2(diff, n) / weightNorm[l - 1];
         }
         probeNanos(t0);
     }

@@ -26,6 +26,17 @@ public final class Stats {
             }
             max = Math.max(max, Math.abs(v));
         }
+        return l2GivenMax(x, n, max);
+    }
+
+    /**
+     * {@link #l2(double[], int)} when {@code max}, the largest |x[i]| of the first {@code n} entries (NaN if any is
+     * NaN, 0 if {@code n} is 0), is known already: its second pass alone, so the same bits.
+     */
+    public static double l2GivenMax(double[] x, int n, double max) {
+        if (Double.isNaN(max)) {
+            return Double.NaN;
+        }
         if (max == 0 || Double.isInfinite(max)) {
             return max;
         }
@@ -39,6 +50,69 @@ public final class Stats {
             ssq += t * t;
         }
         return max * Math.sqrt(ssq);
+    }
+
+    /**
+     * One pass over the first {@code n} entries for what several statistics need: {@code out[0]} the number of
+     * non-finite entries ({@link #nonFiniteCount}), {@code out[1]} max |x| (NaN if any entry is NaN or {@code n} is
+     * 0, as {@link #maxAbs(double[], int)}), {@code out[2]} Σ|x| in index order (what {@link #meanAbs} divides).
+     * Why: the statistics of an armed step went over each gradient and weight array five or six times, each pass
+     * bound by one chain of additions; the chains of one pass run side by side. The same bits as the separate
+     * functions ({@code StatsTest}).
+     */
+    public static void absSummary(double[] x, int n, double[] out) {
+        long bad = 0;
+        double max = 0;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            double a = Math.abs(v);
+            bad += Double.isFinite(v) ? 0 : 1;
+            max = Math.max(max, a); // a NaN stays NaN
+            sum += a;
+        }
+        out[0] = bad;
+        out[1] = n == 0 ? Double.NaN : max;
+        out[2] = sum;
+    }
+
+    /** max |x| over the first {@code n} entries when every one is finite, else NaN (0 for none). */
+    public static double finiteMaxAbs(double[] x, int n) {
+        double max = 0;
+        boolean finite = true;
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            finite &= Double.isFinite(v);
+            max = Math.max(max, Math.abs(v));
+        }
+        return finite ? max : Double.NaN;
+    }
+
+    /**
+     * One pass for {@link #mean} and {@link #fractionOutside}: {@code out[0]} Σx in index order, {@code out[1]} the
+     * number of entries below {@code low} or above {@code high}. The same bits as the two functions.
+     */
+    public static void sumAndOutside(double[] x, double low, double high, double[] out) {
+        double sum = 0;
+        long outside = 0;
+        for (double v : x) {
+            sum += v;
+            outside += v < low || v > high ? 1 : 0;
+        }
+        out[0] = sum;
+        out[1] = outside;
+    }
+
+    /** {@link #std} given the mean {@code m} of {@code x} (its second pass alone: the same bits). */
+    public static double stdGivenMean(double[] x, double m) {
+        if (x.length == 0) {
+            return Double.NaN;
+        }
+        double s = 0;
+        for (double v : x) {
+            s += (v - m) * (v - m);
+        }
+        return Math.sqrt(s / x.length);
     }
 
     /** mean |x|; NaN for an empty array. */
@@ -102,12 +176,7 @@ public final class Stats {
         if (x.length == 0) {
             return Double.NaN;
         }
-        double m = mean(x);
-        double s = 0;
-        for (double v : x) {
-            s += (v - m) * (v - m);
-        }
-        return Math.sqrt(s / x.length);
+        return stdGivenMean(x, mean(x));
     }
 
     /** Share of entries below {@code low} or above {@code high}; NaN for an empty array. */

@@ -27,6 +27,54 @@ class StatsTest {
         assertThat(Stats.l2(new double[]{Double.MIN_VALUE})).isEqualTo(Double.MIN_VALUE);
     }
 
+    /**
+     * The one-pass forms the statistics of an armed step use give the bits of the separate functions, on arrays
+     * with and without NaN, ±∞, −0, huge, tiny and subnormal values, empty ones included, and only over the
+     * first n entries of a longer buffer.
+     */
+    @Test
+    void theOnePassFormsGiveTheSeparateFunctionsBits() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        double[] special = {NAN, INF, -INF, -0.0, 1e300, 1e-300, Double.MIN_VALUE, 0.0};
+        for (int trial = 0; trial < 400; trial++) {
+            int n = r.nextInt(40);
+            double[] x = new double[n];
+            double scale = Math.pow(10, r.nextInt(40) - 20);
+            for (int i = 0; i < n; i++) {
+                x[i] = trial % 3 == 0 && r.nextInt(8) == 0 ? special[r.nextInt(special.length)] : r.nextGaussian() * scale;
+            }
+            double[] padded = java.util.Arrays.copyOf(x, n + 5);
+            java.util.Arrays.fill(padded, n, n + 5, NAN); // past n: never read
+            double[] s = new double[3];
+            Stats.absSummary(padded, n, s);
+            String at = java.util.Arrays.toString(x);
+            assertThat((long) s[0]).as(at).isEqualTo(Stats.nonFiniteCount(x));
+            assertThat(Double.doubleToLongBits(s[1])).as(at).isEqualTo(Double.doubleToLongBits(Stats.maxAbs(x)));
+            if (n > 0) {
+                assertThat(Double.doubleToLongBits(s[2] / n)).as(at).isEqualTo(Double.doubleToLongBits(Stats.meanAbs(x)));
+            }
+            double finiteMax = Stats.finiteMaxAbs(padded, n);
+            assertThat(Double.isNaN(finiteMax)).as(at).isEqualTo(!Stats.allFinite(x));
+            if (Stats.allFinite(x)) {
+                assertThat(Double.doubleToLongBits(Stats.l2GivenMax(padded, n, finiteMax))).as(at)
+                        .isEqualTo(Double.doubleToLongBits(Stats.l2(x)));
+            }
+            if (n > 0) { // absSummary's max of nothing is maxAbs's NaN, where l2 of nothing is 0
+                assertThat(Double.doubleToLongBits(Stats.l2GivenMax(padded, n, s[1]))).as(at)
+                        .isEqualTo(Double.doubleToLongBits(Stats.l2(x)));
+            }
+            double[] so = new double[2];
+            Stats.sumAndOutside(x, -0.99, 0.99, so);
+            if (n > 0) {
+                assertThat(Double.doubleToLongBits(so[0] / n)).as(at).isEqualTo(Double.doubleToLongBits(Stats.mean(x)));
+                assertThat(Double.doubleToLongBits(so[1] / n)).as(at)
+                        .isEqualTo(Double.doubleToLongBits(Stats.fractionOutside(x, -0.99, 0.99)));
+            }
+            assertThat(Double.doubleToLongBits(Stats.stdGivenMean(x, Stats.mean(x)))).as(at)
+                    .isEqualTo(Double.doubleToLongBits(Stats.std(x)));
+        }
+    }
+
     @Test
     void nonFiniteEntriesPropagateIntoNormsAndAreCounted() {
         assertThat(Stats.l2(new double[]{1, NAN})).isNaN();
