@@ -351,6 +351,10 @@ public final class BlockActivation {
     }
 
     static void roundToFloat(double[] v, int len) {
+        if (FastExp.vectorized()) {
+            VectorLoops.roundToFloat(v, len); // the same roundings, vectorized
+            return;
+        }
         for (int i = 0; i < len; i++) {
             v[i] = (float) v[i];
         }

@@ -85,11 +85,11 @@ final class DenseGemm {
 
     /**
      * {@link #columnSums(double[], int, int, double[])} over floats, summed in double in the same order: its bits. On
-     * the Vector API where the JVM has it ({@link VectorSums}, the same bits), else the loop below.
+     * the Vector API where the JVM has it ({@link VectorLoops}, the same bits), else the loop below.
      */
     static void columnSums(float[] d, int r, int n, double[] out) {
         if (FastExp.vectorized()) {
-            VectorSums.columnSums(d, r, n, out);
+            VectorLoops.columnSums(d, r, n, out);
             return;
         }
         scalarColumnSums(d, r, n, out);

@@ -156,8 +156,12 @@ final class DirectBlas {
         if (t == DataType.FLOAT) {
             float[] f = floats(p, len);
             p.f[0].at(addr, len).get(f, 0, len);
-            for (int i = 0; i < len; i++) {
-                dst[i] = f[i];
+            if (FastExp.vectorized()) {
+                VectorLoops.widen(f, dst, len); // the same values, vectorized
+            } else {
+                for (int i = 0; i < len; i++) {
+                    dst[i] = f[i];
+                }
             }
         } else {
             p.d[0].at(addr, len).get(dst, 0, len);
@@ -179,8 +183,12 @@ final class DirectBlas {
         PerThread p = THREAD.get();
         if (t == DataType.FLOAT) {
             float[] f = floats(p, len);
-            for (int i = 0; i < len; i++) {
-                f[i] = (float) src[i];
+            if (FastExp.vectorized()) {
+                VectorLoops.narrow(src, f, len); // the same roundings, vectorized
+            } else {
+                for (int i = 0; i < len; i++) {
+                    f[i] = (float) src[i];
+                }
             }
             p.f[0].at(addr, len).put(f, 0, len);
         } else {

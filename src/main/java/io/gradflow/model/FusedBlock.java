@@ -633,11 +633,9 @@ public class FusedBlock extends DenseLayer {
                 for (int j = 0; j < n; j++) {
                     u[o + j] = (x[o + j] - mean[j]) * scale[j] + beta[j];
                 }
-                if (toFloat) {
-                    for (int j = 0; j < n; j++) {
-                        u[o + j] = (float) u[o + j];
-                    }
-                }
+            }
+            if (toFloat) {
+                BlockActivation.roundToFloat(u, r * n);
             }
         }
 
