@@ -46,8 +46,13 @@ def category(frames):
 
 def phase(frames):
     stack = ' '.join(frames)
+    # DL4J's traversal, then the direct step's (model/DirectStep: its layers' training entry points)
     for needle, name in (('updateGradientAccordingToParams', 'updater'), ('calcBackpropGradients', 'backward'),
-                         ('ffToLayerActivationsInWS', 'forward'), ('computeScore', 'loss')):
+                         ('ffToLayerActivationsInWS', 'forward'), ('computeScore', 'loss'),
+                         ('SoftmaxOutputLayer$Impl.trainingStep', 'loss'), ('trainingBackward', 'backward'),
+                         ('parameterGradients', 'backward'), ('ProbedAddVertex$Impl.add', 'forward'),
+                         ('DirectBlas.addTo', 'backward'), ('trainingForward', 'forward'),
+                         ('LinearLayer$Impl.forward', 'forward'), ('NegativeGradientStepFunction', 'updater')):
         if needle in stack:
             return name
     return 'other'
