@@ -15,9 +15,11 @@ import java.util.Map;
  * The {@link ComputationGraph} that {@link NetworkFactory} builds: DL4J's graph, whose gradient computation runs
  * gradflow's layers directly ({@link DirectStep}) where the network is one the direct step knows, and DL4J's own
  * traversal otherwise. Everything around it is DL4J's: {@code fit}, its {@code Solver} and step function, the
- * updater, the listeners (called at the same points with the same arguments: {@code onForwardPass} with every
- * vertex's output, {@code onBackwardPass}, then the solver's {@code onGradientCalculation} and
- * {@code iterationDone}), the parameters and the flattened gradient views.
+ * updater, the listeners (called in DL4J's order with DL4J's arguments: {@code onForwardPass} with the input and
+ * every hidden vertex's output, {@code onBackwardPass}, then the solver's {@code onGradientCalculation} and
+ * {@code iterationDone}; the one difference is that {@code onForwardPass} runs once the step's backward pass is
+ * done too, which leaves the activations it is handed as they were), the parameters and the flattened gradient
+ * views.
  *
  * <p>The first training step of a network always runs on DL4J's path: its {@code Gradient} (the map from
  * parameter names to the layers' gradient views, in DL4J's order, which listeners such as gradflow's clipping sum
@@ -38,6 +40,7 @@ public class DirectGraph extends ComputationGraph {
     private transient INDArray[] labelsSet;
     private transient boolean masked;
     private transient boolean direct = ENABLED;
+    private transient boolean tookDirect;
 
     public DirectGraph(ComputationGraphConfiguration configuration) {
         super(configuration);
@@ -52,8 +55,6 @@ public class DirectGraph extends ComputationGraph {
     public boolean tookDirectStep() {
         return tookDirect;
     }
-
-    private transient boolean tookDirect;
 
     @Override
     public void setLabels(INDArray... labels) {
