@@ -64,7 +64,8 @@ class TaskPlanTest {
         double remaining = 400;
         for (int[] t : plan) {
             double cost = t[1] - t[0];
-            assertThat(cost).isLessThanOrEqualTo(Math.max(TaskPlan.MIN_TASK_SECONDS, remaining / 16));
+            // the floors aside: a task of short trials may take up to two floors' worth (its own and the tail's)
+            assertThat(cost).isLessThanOrEqualTo(Math.max(2 * TaskPlan.FLOOR_SECONDS, remaining / 16));
             remaining -= cost;
         }
     }
@@ -84,6 +85,83 @@ class TaskPlanTest {
         double[] few = new double[24];
         Arrays.fill(few, 0.7);
         assertThat(TaskPlan.plan(few, 2)).allMatch(t -> t[1] - t[0] <= 3);
+    }
+
+    /** A near-zero trial as the cost model prices it: depth 1, width 2, one step. */
+    private static final double NEAR_ZERO = GridEstimate.SECONDS_PER_TRIAL + GridEstimate.SECONDS_PER_STEP
+            + GridEstimate.SECONDS_PER_BLOCK_STEP;
+
+    @Test
+    void nearZeroTrialsMakeAtMostOnePartPerHundredTrialsAndStillSeveralTasksPerSlot() {
+        for (int n : new int[]{100, 150, 999, 1_000, 1_234, 10_000, 100_000}) {
+            double[] s = new double[n];
+            Arrays.fill(s, NEAR_ZERO);
+            List<int[]> plan = TaskPlan.plan(s, 2);
+            coversInOrder(plan, n);
+            assertThat(plan).as("%d trials", n).allMatch(t -> t[1] - t[0] >= TaskPlan.MIN_TRIALS);
+            assertThat(plan.size()).as("%d trials", n).isLessThanOrEqualTo(n / TaskPlan.MIN_TRIALS);
+        }
+        // 1,000 such trials (about 6 s of estimate) are still spread over more tasks than slots: 9 tasks, 100-125 each
+        double[] s = new double[1_000];
+        Arrays.fill(s, NEAR_ZERO);
+        List<int[]> plan = TaskPlan.plan(s, 2);
+        assertThat(plan.size()).isBetween(8, 10);
+        assertThat(plan).allMatch(t -> t[1] - t[0] <= 2 * TaskPlan.MIN_TRIALS);
+        // fewer than a hundred: one task
+        double[] few = new double[60];
+        Arrays.fill(few, NEAR_ZERO);
+        assertThat(TaskPlan.plan(few, 2)).hasSize(1);
+    }
+
+    @Test
+    void theHundredTrialFloorIsOnlyForShortTrials() {
+        double[] s = new double[1_000];
+        Arrays.fill(s, 0.1);
+        List<int[]> plan = TaskPlan.plan(s, 2);
+        coversInOrder(plan, s.length);
+        // 100 s of estimate: tasks shrink from 125 trials (12.5 s) to the 0.5 s minimum, above it only by the floors
+        // (ceil(1000 / 128) = 8 trials, and 2 s / 0.1 s = 20 trials of the short-trial floor)
+        assertThat(plan.get(0)[1] - plan.get(0)[0]).isBetween(120, 125);
+        assertThat(plan.get(plan.size() - 1)[1] - plan.get(plan.size() - 1)[0]).isLessThanOrEqualTo(40);
+        assertThat(plan.size()).isGreaterThan(10);
+    }
+
+    @Test
+    void runsPlanExactlyAsTheirTrialsWould() {
+        java.util.Random r = new java.util.Random(15);
+        for (int trial = 0; trial < 200; trial++) {
+            int runs = 1 + r.nextInt(6);
+            double[] sec = new double[runs];
+            int[] cnt = new int[runs];
+            double x = 20;
+            int n = 0;
+            for (int k = 0; k < runs; k++) {
+                x = x * r.nextDouble(); // longest first, as a sweep orders them
+                sec[k] = r.nextBoolean() ? x : NEAR_ZERO * (1 + k);
+                cnt[k] = r.nextInt(400);
+                n += cnt[k];
+            }
+            double[] each = new double[n];
+            int p = 0;
+            for (int k = 0; k < runs; k++) {
+                for (int j = 0; j < cnt[k]; j++) {
+                    each[p++] = sec[k];
+                }
+            }
+            int slots = 1 + r.nextInt(16);
+            List<int[]> byRuns = TaskPlan.planRuns(sec, cnt, slots);
+            List<int[]> byTrial = TaskPlan.plan(each, slots);
+            coversInOrder(byRuns, n);
+            assertThat(byRuns).usingElementComparator((a, b) -> Arrays.equals(a, b) ? 0 : 1).containsExactlyElementsOf(byTrial);
+        }
+    }
+
+    @Test
+    void badRunsAreRefusedNamingThem() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskPlan.planRuns(new double[]{1}, new int[]{1, 2}, 2))
+                .hasMessage("the plan needs one count per estimate: 1 estimates, 2 counts");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskPlan.planRuns(new double[]{1, 2}, new int[]{1, -2}, 2))
+                .hasMessage("run 1 of the plan has -2 trials; it must have 0 or more");
     }
 
     @Test
