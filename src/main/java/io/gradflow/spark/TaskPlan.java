@@ -14,10 +14,11 @@ import java.util.List;
  * and at most {@link #MAX_TASK_SECONDS} or {@link #MAX_TRIALS} trials, so the first tasks are large and the last
  * wave is made of small ones that finish close together.
  *
- * <p>Two floors keep the tail from turning into many tiny parts. A shared task carries at least
- * {@link #MIN_TRIALS} trials as long as they are estimated at {@link #FLOOR_SECONDS} together (trials of up to
- * 20 ms: near-zero trials), and a task that would leave fewer than that behind takes them too, so that short trials
- * make at most one part file per {@link #MIN_TRIALS} trials (a hundred trials of 5-20 ms take at least five times what
+ * <p>Two floors keep the tail from turning into many tiny parts. A shared task of short trials (estimated at
+ * {@link #SHORT_SECONDS}, 20 ms, or less) carries at least {@link #MIN_TRIALS} of them, unless that is more than
+ * {@link #FLOOR_SECONDS} or a slot's share of the sweep, and a task of a hundred or more that would leave fewer
+ * than a hundred short trials behind takes them too, so that short trials make at most one part file per
+ * {@link #MIN_TRIALS} trials once a sweep has a hundred per slot (a hundred trials of 5-20 ms take at least five times what
  * committing their part costs, 30-100 ms); the last wave can then leave a slot idle for one such
  * task, at most about 2 × {@link #FLOOR_SECONDS} of estimate. And a shared task carries at least a
  * {@code 1 / (TAIL_SHARES × slots)} share of the trials (within the caps), which bounds the tail's part count for
@@ -31,16 +32,18 @@ public final class TaskPlan {
 
     /** Estimated trial time from which a trial runs alone in its task. */
     static final double LONG_SECONDS = 5.0;
-    /** Smallest estimated time of a shared task, floors apart. */
-    static final double MIN_TASK_SECONDS = 0.5;
+    /** Smallest estimated time of a shared task, floors apart: a task's overhead (15 ms, a part's 30-100 ms) is a tenth at most. */
+    static final double MIN_TASK_SECONDS = 1.0;
     /** Largest estimated time of a shared task: bounds what a crash or a retry costs. */
     static final double MAX_TASK_SECONDS = 300.0;
     /** Most trials one task carries: bounds its part file and its memory. */
     static final int MAX_TRIALS = 2_000;
     /** Trials a shared task of short trials carries at least: at most one part file per this many trials. */
     static final int MIN_TRIALS = 100;
-    /** Estimated time up to which a shared task is filled to {@link #MIN_TRIALS} trials. */
+    /** Estimated time up to which a shared task of short trials is filled to {@link #MIN_TRIALS} trials. */
     static final double FLOOR_SECONDS = 2.0;
+    /** A trial estimated at this or less is short: {@link #MIN_TRIALS} of them fit in {@link #FLOOR_SECONDS}. */
+    static final double SHORT_SECONDS = FLOOR_SECONDS / MIN_TRIALS;
     private static final int SHARES_PER_SLOT = 4;
     /** A shared task carries at least 1 / (TAIL_SHARES × slots) of the trials. */
     static final int TAIL_SHARES = 64;
@@ -103,6 +106,7 @@ public final class TaskPlan {
             throw new IllegalArgumentException("a plan holds at most " + (Integer.MAX_VALUE - 8) + " trials, not " + total);
         }
         int n = (int) total;
+        double all = remaining;
         Cursor c = new Cursor(seconds, counts);
         List<int[]> tasks = new ArrayList<>();
         int minTrials = (int) Math.ceil(n / (double) (TAIL_SHARES * s));
@@ -115,6 +119,9 @@ public final class TaskPlan {
                 continue;
             }
             double target = Math.min(MAX_TASK_SECONDS, Math.max(MIN_TASK_SECONDS, remaining / (SHARES_PER_SLOT * s)));
+            // The short-trial floor never takes more than a slot's share of the whole plan: a small sweep still
+            // spreads over the slots (while the tail of a large one keeps its hundred trials per part).
+            double floor = Math.min(FLOOR_SECONDS, all / s);
             int start = i;
             double cost = 0;
             while (i < n && i - start < MAX_TRIALS) {
@@ -122,7 +129,7 @@ public final class TaskPlan {
                 int taken = i - start;
                 boolean fits = x < LONG_SECONDS && (cost == 0 || cost + x <= target
                         || (taken < minTrials && cost + x <= MAX_TASK_SECONDS)
-                        || (taken < MIN_TRIALS && cost + x <= FLOOR_SECONDS));
+                        || (taken < MIN_TRIALS && x <= SHORT_SECONDS && cost + x <= floor));
                 if (!fits) {
                     break;
                 }
@@ -132,7 +139,8 @@ public final class TaskPlan {
             // A task of short trials (a hundred or more) that would leave fewer than a hundred behind takes them
             // rather than leave a small last part; they are short, so it grows by at most one floor's time.
             int rest = n - i;
-            if (rest > 0 && rest < MIN_TRIALS && i - start >= MIN_TRIALS && i - start + rest <= MAX_TRIALS) {
+            if (rest > 0 && rest < MIN_TRIALS && i - start >= MIN_TRIALS && i - start + rest <= MAX_TRIALS
+                    && c.at(i) <= SHORT_SECONDS) {
                 double tail = 0;
                 for (int k = i; k < n && tail <= FLOOR_SECONDS; k++) {
                     tail += c.at(k);

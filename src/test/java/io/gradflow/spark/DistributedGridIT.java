@@ -39,10 +39,7 @@ class DistributedGridIT {
     @TempDir
     Path tmp;
 
-    /**
-     * Two cost classes (depth 10, then 8); trials priced at 0.75-0.9 s, so a task carries two (TaskPlan's floor: up to
-     * 2 s of estimate), eight tasks in all.
-     */
+    /** Two cost classes (depth 10, then 8); trials priced at 0.75-0.9 s, so a task carries one or two of them. */
     static String grid(String seeds) {
         return """
                 name: dist

@@ -64,8 +64,8 @@ class TaskPlanTest {
         double remaining = 400;
         for (int[] t : plan) {
             double cost = t[1] - t[0];
-            // the floors aside: a task of short trials may take up to two floors' worth (its own and the tail's)
-            assertThat(cost).isLessThanOrEqualTo(Math.max(2 * TaskPlan.FLOOR_SECONDS, remaining / 16));
+            // or the 1 s minimum, or the tail floor (ceil(400 / 256) = 2 trials); 1 s trials are not short
+            assertThat(cost).isLessThanOrEqualTo(Math.max(Math.max(TaskPlan.MIN_TASK_SECONDS, 2.0), remaining / 16));
             remaining -= cost;
         }
     }
@@ -101,16 +101,33 @@ class TaskPlanTest {
             assertThat(plan).as("%d trials", n).allMatch(t -> t[1] - t[0] >= TaskPlan.MIN_TRIALS);
             assertThat(plan.size()).as("%d trials", n).isLessThanOrEqualTo(n / TaskPlan.MIN_TRIALS);
         }
-        // 1,000 such trials (about 6 s of estimate) are still spread over more tasks than slots: 9 tasks, 100-125 each
+        // 1,000 such trials (about 6 s of estimate) still make at least two tasks per slot
         double[] s = new double[1_000];
         Arrays.fill(s, NEAR_ZERO);
+        assertThat(TaskPlan.plan(s, 2).size()).isBetween(4, 10);
+    }
+
+    @Test
+    void shortTrialsGoAHundredToATaskWhereTheGuidedShareWouldGiveFewer() {
+        // 15 ms trials: the guided share shrinks to the 1 s minimum (66 trials); the floor keeps 100 per task
+        double[] s = new double[3_000];
+        Arrays.fill(s, 0.015);
         List<int[]> plan = TaskPlan.plan(s, 2);
-        assertThat(plan.size()).isBetween(8, 10);
-        assertThat(plan).allMatch(t -> t[1] - t[0] <= 2 * TaskPlan.MIN_TRIALS);
-        // fewer than a hundred: one task
-        double[] few = new double[60];
-        Arrays.fill(few, NEAR_ZERO);
-        assertThat(TaskPlan.plan(few, 2)).hasSize(1);
+        coversInOrder(plan, s.length);
+        assertThat(plan).allMatch(t -> t[1] - t[0] >= TaskPlan.MIN_TRIALS);
+        assertThat(plan.get(plan.size() - 2)[1] - plan.get(plan.size() - 2)[0]).isEqualTo(TaskPlan.MIN_TRIALS);
+        assertThat(plan.size()).isLessThanOrEqualTo(s.length / TaskPlan.MIN_TRIALS);
+        // ... but not beyond a slot's share of the sweep: 300 of them on 16 slots are 0.28 s per slot
+        double[] few = new double[300];
+        Arrays.fill(few, 0.015);
+        List<int[]> wide = TaskPlan.plan(few, 16);
+        coversInOrder(wide, few.length);
+        assertThat(wide).allMatch(t -> t[1] - t[0] <= 67);
+        // 50 ms trials are not short: a task holds about a second of them, fewer than a hundred
+        double[] longer = new double[3_000];
+        Arrays.fill(longer, 0.05);
+        List<int[]> guided = TaskPlan.plan(longer, 2);
+        assertThat(guided.get(guided.size() - 2)[1] - guided.get(guided.size() - 2)[0]).isLessThan(TaskPlan.MIN_TRIALS);
     }
 
     @Test
@@ -119,10 +136,10 @@ class TaskPlanTest {
         Arrays.fill(s, 0.1);
         List<int[]> plan = TaskPlan.plan(s, 2);
         coversInOrder(plan, s.length);
-        // 100 s of estimate: tasks shrink from 125 trials (12.5 s) to the 0.5 s minimum, above it only by the floors
-        // (ceil(1000 / 128) = 8 trials, and 2 s / 0.1 s = 20 trials of the short-trial floor)
+        // 100 s of estimate: tasks shrink from 125 trials (12.5 s) to the 1 s minimum (10 trials), above it only by
+        // the tail floor (ceil(1000 / 128) = 8 trials)
         assertThat(plan.get(0)[1] - plan.get(0)[0]).isBetween(120, 125);
-        assertThat(plan.get(plan.size() - 1)[1] - plan.get(plan.size() - 1)[0]).isLessThanOrEqualTo(40);
+        assertThat(plan.get(plan.size() - 1)[1] - plan.get(plan.size() - 1)[0]).isLessThanOrEqualTo(10);
         assertThat(plan.size()).isGreaterThan(10);
     }
 
@@ -176,7 +193,7 @@ class TaskPlanTest {
 
     @Test
     void aMixOfLongAndShortKeepsTheLongOnesAlone() {
-        double[] s = {100, 50, 6, 1, 1, 1, 1, 1, 1};
+        double[] s = {100, 50, 6, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
         List<int[]> plan = TaskPlan.plan(s, 2);
         coversInOrder(plan, s.length);
         assertThat(plan.subList(0, 3)).allMatch(t -> t[1] - t[0] == 1);
