@@ -11,7 +11,7 @@ import java.util.List;
  * milliseconds cannot carry, and because each task commits one part file: fewer, larger parts mean fewer file
  * system requests. Their tasks shrink as the sweep goes on (guided self-scheduling): each takes about a
  * {@code 1 / (4 × slots)} share of the estimated time still to be handed out, at least {@link #MIN_TASK_SECONDS}
- * and at most {@link #MAX_TASK_SECONDS} or {@link #MAX_TRIALS} trials, so the first tasks are large and the last
+ * and at most {@link #MAX_TASK_SECONDS}, {@link #MAX_TRIALS} trials or a slot's share of the whole plan, so the first tasks are large and the last
  * wave is made of small ones that finish close together.
  *
  * <p>Two floors keep the tail from turning into many tiny parts. A shared task of short trials (estimated at
@@ -118,7 +118,9 @@ public final class TaskPlan {
                 tasks.add(new int[]{i, ++i});
                 continue;
             }
-            double target = Math.min(MAX_TASK_SECONDS, Math.max(MIN_TASK_SECONDS, remaining / (SHARES_PER_SLOT * s)));
+            // Never more than a slot's share of the whole plan, so that a small sweep spreads over the slots.
+            double target = Math.min(all / s,
+                    Math.min(MAX_TASK_SECONDS, Math.max(MIN_TASK_SECONDS, remaining / (SHARES_PER_SLOT * s))));
             // The short-trial floor never takes more than a slot's share of the whole plan: a small sweep still
             // spreads over the slots (while the tail of a large one keeps its hundred trials per part).
             double floor = Math.min(FLOOR_SECONDS, all / s);

@@ -93,7 +93,7 @@ class TaskPlanTest {
 
     @Test
     void nearZeroTrialsMakeAtMostOnePartPerHundredTrialsAndStillSeveralTasksPerSlot() {
-        for (int n : new int[]{100, 150, 999, 1_000, 1_234, 10_000, 100_000}) {
+        for (int n : new int[]{200, 999, 1_000, 1_234, 10_000, 100_000}) {
             double[] s = new double[n];
             Arrays.fill(s, NEAR_ZERO);
             List<int[]> plan = TaskPlan.plan(s, 2);
@@ -105,6 +105,12 @@ class TaskPlanTest {
         double[] s = new double[1_000];
         Arrays.fill(s, NEAR_ZERO);
         assertThat(TaskPlan.plan(s, 2).size()).isBetween(4, 10);
+        // fewer than a hundred per slot: one task per slot, so that no slot idles through a small sweep
+        for (int n : new int[]{10, 100, 150}) {
+            double[] small = new double[n];
+            Arrays.fill(small, NEAR_ZERO);
+            assertThat(TaskPlan.plan(small, 2)).as("%d trials", n).hasSize(2);
+        }
     }
 
     @Test
