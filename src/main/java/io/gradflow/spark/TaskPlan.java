@@ -106,7 +106,9 @@ public final class TaskPlan {
             throw new IllegalArgumentException("a plan holds at most " + (Integer.MAX_VALUE - 8) + " trials, not " + total);
         }
         int n = (int) total;
-        double all = remaining;
+        // A slot's share of the plan, a hair over so that summing n / slots equal estimates one by one (rounding up
+        // or down) still fits them: else a small sweep ends with a task of one or two trials.
+        double share = remaining / s * (1 + 1e-9);
         Cursor c = new Cursor(seconds, counts);
         List<int[]> tasks = new ArrayList<>();
         int minTrials = (int) Math.ceil(n / (double) (TAIL_SHARES * s));
@@ -119,11 +121,11 @@ public final class TaskPlan {
                 continue;
             }
             // Never more than a slot's share of the whole plan, so that a small sweep spreads over the slots.
-            double target = Math.min(all / s,
+            double target = Math.min(share,
                     Math.min(MAX_TASK_SECONDS, Math.max(MIN_TASK_SECONDS, remaining / (SHARES_PER_SLOT * s))));
             // The short-trial floor never takes more than a slot's share of the whole plan: a small sweep still
             // spreads over the slots (while the tail of a large one keeps its hundred trials per part).
-            double floor = Math.min(FLOOR_SECONDS, all / s);
+            double floor = Math.min(FLOOR_SECONDS, share);
             int start = i;
             double cost = 0;
             while (i < n && i - start < MAX_TRIALS) {

@@ -107,9 +107,11 @@ class TaskPlanTest {
         assertThat(TaskPlan.plan(s, 2).size()).isBetween(4, 10);
         // fewer than a hundred per slot: one task per slot, so that no slot idles through a small sweep
         for (int n : new int[]{10, 100, 150}) {
-            double[] small = new double[n];
-            Arrays.fill(small, NEAR_ZERO);
-            assertThat(TaskPlan.plan(small, 2)).as("%d trials", n).hasSize(2);
+            for (double x : new double[]{NEAR_ZERO, NEAR_ZERO + 1.234e-9, 0.0071, 0.013}) {
+                double[] small = new double[n];
+                Arrays.fill(small, x);
+                assertThat(TaskPlan.plan(small, 2)).as("%d trials of %s s", n, x).hasSize(2);
+            }
         }
     }
 
