@@ -48,7 +48,8 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * The sweep on Spark, and nothing else: expand the grid into eight bytes per trial, build the data once and
+ * The sweep on Spark, and nothing else: expand the grid into eight bytes per trial (or, for a large grid, on the
+ * executors: {@link DistributedGrid}), build the data once and
  * broadcast it, run the missing trials longest first as one job whose tasks carry one long trial or a batch of
  * short ones ({@link TaskPlan}), each task committing its trials' rows as a Parquet part of the journal on the
  * executor ({@link Parts}) and returning only receipts, then rewrite the parts into the datasets with Spark and
