@@ -60,7 +60,11 @@ final class DistributedGrid {
 
     /** The setting's value: {@link #DEFAULT_FROM} unless set. */
     static long threshold(SparkSession spark) {
-        String v = spark.conf().get(CONF, Long.toString(DEFAULT_FROM));
+        return threshold(spark.conf().get(CONF, Long.toString(DEFAULT_FROM)));
+    }
+
+    /** The setting's value parsed; bad input is one line naming the setting and the value. */
+    static long threshold(String v) {
         try {
             long n = Long.parseLong(v.trim());
             if (n < 0) {
