@@ -4,8 +4,10 @@
 # sweep's rows copied as extra seeds). For each: wall time, peak RSS (GNU time), and for sweeps the task count (one
 # part file each), the slots' busy share between the first trial's start and the last trial's end, and the
 # driver's phases from its log. Usage:
-#   scripts/bench-scale.sh [--sweeps "100 1000 10000"] [--reports "10 100"] [--heap N] [OUT]
+#   scripts/bench-scale.sh [--sweeps "100 1000 10000"] [--reports "10 100"] [--combos "700"] [--heap N] [OUT]
 # --reports gives copy counts of the 1,008-trial bench-report sweep (10 → 10,080 trials, 1000 → 1,008,000).
+# --combos gives copy counts for synthetic sweeps of many combinations: the bench-report sweep's first seed (144
+# combinations) copied as new values of an added batch_size axis (700 → 100,800 combinations, one trial each).
 # --heap N starts a sweep of N near-zero trials (1000 learning rates × N/1000 seeds), reads the driver JVM's live
 # heap (jcmd GC.class_histogram, which collects fully first) once the first task has started and again HEAP_WAIT seconds (default 90) later,
 # then stops it with SIGTERM (the journal keeps what finished; nothing is resumed). With HEAP_FULL=1 it instead
@@ -14,11 +16,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SWEEPS="100 1000 10000"
 REPORTS="10 100"
+COMBOS=""
 HEAP=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --sweeps) SWEEPS="$2"; shift 2 ;;
     --reports) REPORTS="$2"; shift 2 ;;
+    --combos) COMBOS="$2"; shift 2 ;;
     --heap) HEAP="$2"; shift 2 ;;
     *) break ;;
   esac
@@ -56,24 +60,27 @@ for n in $SWEEPS; do
 done
 
 SRC="$OUT/bench-report"
-if [ -n "$REPORTS" ] && [ ! -d "$SRC/trials" ]; then
+if { [ -n "$REPORTS" ] || [ -n "$COMBOS" ]; } && [ ! -d "$SRC/trials" ]; then
   "$GF" sweep --grid "$ROOT/conf/grids/bench-report.yaml" --out "$OUT" --quiet --overwrite > "$OUT/bench-report.log" 2>&1
 fi
 echo
-echo "| trials | generate | report wall | report peak RSS | result | analysis phases |"
-echo "|---|---|---|---|---|---|"
-for copies in $REPORTS; do
-  dst="$OUT/synthetic-$copies"
+echo "| trials | combinations | generate | report wall | report peak RSS | result | analysis phases |"
+echo "|---|---|---|---|---|---|---|"
+for spec in $(for c in $REPORTS; do echo "seeds:$c"; done) $(for c in $COMBOS; do echo "combinations:$c"; done); do
+  mode="${spec%%:*}"
+  copies="${spec#*:}"
+  if [ "$mode" = seeds ]; then dst="$OUT/synthetic-$copies"; else dst="$OUT/synthetic-combos-$copies"; fi
   mkdir -p "$dst"
   start=$(date +%s)
   java "${ADD_OPENS[@]}" -Xmx2g -cp "$ROOT/target/gradflow.jar:$ROOT/target/lib/*" \
-    io.gradflow.bench.SyntheticSweep "$SRC" "$dst" "$copies" > "$dst.gen.log" 2>&1 \
+    io.gradflow.bench.SyntheticSweep "$SRC" "$dst" "$copies" "$mode" > "$dst.gen.log" 2>&1 \
     || { echo "generating $dst failed; see $dst.gen.log" >&2; exit 1; }
   gen=$(( $(date +%s) - start ))
   n=$(sed -n 's/^wrote \([0-9]*\) trials.*/\1/p' "$dst.gen.log")
   if /usr/bin/time -v "$GF" report "$dst" > "$dst.report.out" 2> "$dst.report.err"; then res=ok; else res="failed (exit $?)"; fi
   phases=$(sed -n 's/^\[gradflow\] analysis: //p' "$dst.report.err" | head -1)
-  echo "| $n | ${gen} s | $(wall "$dst.report.err") | $(rss "$dst.report.err") | $res | $phases |"
+  if [ "$mode" = seeds ]; then combos=144; else combos=$n; fi
+  echo "| $n | $combos | ${gen} s | $(wall "$dst.report.err") | $(rss "$dst.report.err") | $res | $phases |"
 done
 
 if [ -n "$HEAP" ]; then

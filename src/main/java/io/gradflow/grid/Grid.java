@@ -176,6 +176,106 @@ public final class Grid {
     }
 
     /**
+     * The trials of a grid that share the values of some axes: a rectangular block of the cross product (every
+     * combination of the other axes' values, times the seeds), numbered 0 to {@code size - 1} in grid order. A task
+     * can rebuild its trials from a slice and a range of those numbers, so a large grid is expanded where its trials
+     * run, never trial by trial on the driver.
+     *
+     * @param representative the slice's trial number 0 (the other axes at their first values, the first seed): it
+     *                       carries the slice's values of the fixed axes
+     * @param size           trials in the slice
+     * @param basePoint      the point index ({@link #forEachIndexed}'s raw index divided by the seed count) that the
+     *                       fixed axes' values contribute
+     * @param strides        for each free axis, in the grid's axis order, how far one step of its value moves the
+     *                       point index
+     * @param radices        for each free axis, its number of values
+     * @param seeds          the grid's number of seeds
+     */
+    public record Slice(TrialConfig representative, long size, long basePoint, long[] strides, int[] radices, int seeds)
+            implements java.io.Serializable {
+
+        /**
+         * The raw index ({@link #forEachIndexed}) of the slice's trial number {@code k}: the seed varies fastest,
+         * then the free axes, the last fastest, so raw indices grow with {@code k}.
+         */
+        public long raw(long k) {
+            if (k < 0 || k >= size) {
+                throw new IllegalArgumentException("trial number " + k + " is outside a slice of " + size + " trials");
+            }
+            long q = k / seeds;
+            long point = basePoint;
+            for (int i = radices.length - 1; i >= 0; i--) {
+                point += (q % radices[i]) * strides[i];
+                q /= radices[i];
+            }
+            return point * seeds + k % seeds;
+        }
+    }
+
+    /**
+     * The grid cut into {@link Slice}s by the values of {@code fixed} (together with every axis an exclusion names,
+     * so that an exclusion removes a slice whole or not at all), in the grid's order: together they hold each trial
+     * of {@link #forEachIndexed} once. Time and memory are proportional to the slices, not to the trials.
+     *
+     * @return the slices, or empty when there would be more than {@code maxSlices}
+     */
+    public static java.util.Optional<List<Slice>> slices(GridSpec spec, Set<Axis> fixed, int maxSlices) {
+        List<Axis> all = new ArrayList<>(spec.axes().keySet());
+        Set<Axis> sub = new LinkedHashSet<>();
+        for (Axis a : all) {
+            if (fixed.contains(a) || spec.exclude().stream().anyMatch(ex -> ex.containsKey(a))) {
+                sub.add(a);
+            }
+        }
+        long[] stride = new long[all.size()];
+        long st = 1;
+        long shapes = 1;
+        for (int i = all.size() - 1; i >= 0; i--) {
+            stride[i] = st;
+            st = saturatedProduct(st, spec.axes().get(all.get(i)).size());
+            if (sub.contains(all.get(i))) {
+                shapes = saturatedProduct(shapes, spec.axes().get(all.get(i)).size());
+            }
+        }
+        if (shapes > maxSlices) {
+            return java.util.Optional.empty();
+        }
+        List<Integer> free = new ArrayList<>();
+        long weight = spec.seeds().size();
+        for (int i = 0; i < all.size(); i++) {
+            if (!sub.contains(all.get(i))) {
+                free.add(i);
+                weight = saturatedProduct(weight, spec.axes().get(all.get(i)).size());
+            }
+        }
+        long[] strides = new long[free.size()];
+        int[] radices = new int[free.size()];
+        for (int j = 0; j < free.size(); j++) {
+            strides[j] = stride[free.get(j)];
+            radices[j] = spec.axes().get(all.get(free.get(j))).size();
+        }
+        List<Axis> axes = new ArrayList<>(sub);
+        List<Slice> out = new ArrayList<>();
+        int[] index = new int[axes.size()];
+        do {
+            Map<Axis, Object> point = new LinkedHashMap<>();
+            for (Axis a : all) {
+                point.put(a, spec.axes().get(a).get(0));
+            }
+            long base = 0;
+            for (int i = 0; i < axes.size(); i++) {
+                point.put(axes.get(i), spec.axes().get(axes.get(i)).get(index[i]));
+                base += index[i] * stride[all.indexOf(axes.get(i))];
+            }
+            if (!excluded(spec, point)) {
+                out.add(new Slice(build(spec, point, spec.seeds().get(0)), weight, base, strides, radices,
+                        spec.seeds().size()));
+            }
+        } while (advance(index, axes, spec));
+        return java.util.Optional.of(out);
+    }
+
+    /**
      * The number of trials {@link #expand} would return, counted from the axis sizes without expanding; the full
      * cross product ({@link GridSpec#fullSize()}) when exclusions name so many axes that they cannot be walked.
      */

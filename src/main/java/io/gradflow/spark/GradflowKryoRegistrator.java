@@ -19,6 +19,7 @@ public class GradflowKryoRegistrator implements KryoRegistrator {
             "io.gradflow.grid.GridSpec",
             "io.gradflow.store.TrialReceipt",
             "io.gradflow.spark.TrialTask$Batch",
+            "io.gradflow.grid.Grid$Slice",
             "io.gradflow.grid.InitSpec",
             "io.gradflow.grid.ClipSpec",
             "io.gradflow.grid.PretrainSpec",

@@ -15,9 +15,11 @@ import java.util.Set;
  * What a grid will cost before anything runs: the trial count from the axis sizes (never by expanding the
  * grid), the task time summed over trials, and the largest off-heap memory one task needs. The time comes from
  * the cost model the scheduler orders tasks by ({@link TrialConfig#estimatedCost()}, forward multiply-adds),
- * calibrated on this project's measurements (BENCHMARKS.md, one thread, float32): about 0.25 ms of fixed
- * per-block work per step, 0.11 ns per multiply-add unit, and half a second per trial for building the
- * network and the statistics. It is a rough guide for sizing a sweep, not a promise.
+ * calibrated on this project's measurements (BENCHMARKS.md, one thread, float32): 5 ms per trial (a one-block,
+ * one-step trial takes 4-7 ms once warm, network and statistics included), 0.5 ms per step and 0.4 ms per block and
+ * step of fixed work (the updater, the output layer, the statistics and loss curve at sampled steps), and 0.11 ns per
+ * multiply-add unit. It is a rough guide for sizing a sweep and for grouping short trials into tasks
+ * ({@link TaskPlan}), not a promise: within about a factor of two of the trial times measured.
  *
  * @param trials      the exact number of trials, or the full cross product when {@code exact} is false
  * @param exact       false when exclusions name too many axes to count them without expanding
@@ -30,13 +32,17 @@ public record GridEstimate(long trials, boolean exact, double taskSeconds, long 
     /** Trials a sweep runs without {@code --max-trials}: beyond this a typo in a grid costs days of compute. */
     public static final long DEFAULT_MAX_TRIALS = 100_000;
 
-    static final double SECONDS_PER_TRIAL = 0.5;
-    static final double SECONDS_PER_BLOCK_STEP = 0.25e-3;
+    static final double SECONDS_PER_TRIAL = 0.005;
+    static final double SECONDS_PER_STEP = 0.5e-3;
+    static final double SECONDS_PER_BLOCK_STEP = 0.4e-3;
     static final double SECONDS_PER_COST_UNIT = 0.11e-9;
 
-    /** The axes that change a trial's estimated time or memory; the others only multiply the count. */
-    private static final Set<Axis> SHAPE = EnumSet.of(Axis.WIDTH, Axis.DEPTH, Axis.STEPS, Axis.BATCH_SIZE,
-            Axis.BATCHNORM, Axis.RESIDUAL, Axis.OPTIMIZER, Axis.DTYPE);
+    /**
+     * The axes that change a trial's estimated time or memory; the others only multiply the count. Trials that share
+     * these axes' values share their estimate: the cost classes of a distributed grid ({@link GridSlices}).
+     */
+    static final Set<Axis> SHAPE = EnumSet.of(Axis.WIDTH, Axis.DEPTH, Axis.STEPS, Axis.BATCH_SIZE,
+            Axis.BATCHNORM, Axis.RESIDUAL, Axis.OPTIMIZER, Axis.DTYPE, Axis.PRETRAIN);
 
     /** Estimates a validated grid; pure, needs no Spark and expands nothing. */
     public static GridEstimate of(GridSpec spec) {
@@ -64,7 +70,8 @@ public record GridEstimate(long trials, boolean exact, double taskSeconds, long 
 
     /** The estimated time of one trial on one core, in seconds. */
     static double seconds(TrialConfig t) {
-        return SECONDS_PER_TRIAL + (double) t.steps() * t.depth() * SECONDS_PER_BLOCK_STEP
+        return SECONDS_PER_TRIAL + (double) t.steps() * SECONDS_PER_STEP
+                + (double) t.steps() * t.depth() * SECONDS_PER_BLOCK_STEP
                 + t.estimatedCost() * SECONDS_PER_COST_UNIT;
     }
 

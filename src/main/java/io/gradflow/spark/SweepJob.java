@@ -48,7 +48,8 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * The sweep on Spark, and nothing else: expand the grid into eight bytes per trial, build the data once and
+ * The sweep on Spark, and nothing else: expand the grid into eight bytes per trial (or, for a large grid, on the
+ * executors: {@link DistributedGrid}), build the data once and
  * broadcast it, run the missing trials longest first as one job whose tasks carry one long trial or a batch of
  * short ones ({@link TaskPlan}), each task committing its trials' rows as a Parquet part of the journal on the
  * executor ({@link Parts}) and returning only receipts, then rewrite the parts into the datasets with Spark and
@@ -107,10 +108,30 @@ public final class SweepJob {
      */
     public static SweepOutcome run(SparkSession spark, GridSpec grid, String out, Mode mode, PrintStream progress,
                                    Interrupts interrupts) {
+        DistributedGrid.Pending[] pending = {null};
+        try {
+            return run(spark, grid, out, mode, progress, interrupts, pending);
+        } finally {
+            if (pending[0] != null) {
+                pending[0].close(); // the persisted keys and broadcasts of a distributed grid
+            }
+        }
+    }
+
+    private static SweepOutcome run(SparkSession spark, GridSpec grid, String out, Mode mode, PrintStream progress,
+                                    Interrupts interrupts, DistributedGrid.Pending[] pending) {
         long t0 = System.currentTimeMillis();
         // Warm starts name their model files and fingerprint before the trial ids are computed (the ids hash them).
         GridSpec spec = ModelStore.resolve(grid, spark.sparkContext().hadoopConfiguration());
-        Trials trials = Trials.of(spec);
+        // A large grid is expanded and identified on the executors; a smaller one on the driver, 32 bytes per trial.
+        long from = DistributedGrid.threshold(spark);
+        java.util.Optional<DistributedGrid> big = DistributedGrid.ifLarge(spec, from, mayHaveDataTrials(spec));
+        Trials trials = big.isPresent() ? null : Trials.of(spec);
+        int total = big.isPresent() ? big.get().size() : trials.size();
+        if (big.isPresent() && progress != null) {
+            progress.printf("[gradflow] %d trials in %d cost classes, expanded and matched against the journal on the "
+                    + "executors (%s=%d)%n", total, big.get().classes(), DistributedGrid.CONF, from);
+        }
         SweepDir.Mode dirMode = switch (mode) {
             case NEW -> SweepDir.Mode.NEW;
             case OVERWRITE -> SweepDir.Mode.OVERWRITE;
@@ -123,7 +144,7 @@ public final class SweepJob {
         Tally tally = new Tally();
         if (interrupts != null) {
             interrupts.attach(spark);
-            interrupts.track(trials.size(), tally::size);
+            interrupts.track(total, tally::size);
         }
         Dataset data = null;
         // A user file for a grid of data trials only is read by Spark and never collected (dp.DistributedData).
@@ -131,7 +152,7 @@ public final class SweepJob {
         io.gradflow.dp.DistributedData spread = null;
         String fingerprint = null;
         List<String> repairs = new ArrayList<>();
-        boolean[] done = new boolean[trials.size()];
+        boolean[] done = trials == null ? null : new boolean[total];
         if (dir.found() != SweepDir.Found.NOTHING) {
             checkGrid(dir, spec, mode, hadoop);
             String stored = storedFingerprint(dir);
@@ -150,8 +171,15 @@ public final class SweepJob {
             // A finished sweep's journal was checked footer by footer on opening; an interrupted one may hold a part
             // a killed writer or a damaged disk left unreadable: moved aside, its trials run again.
             Parts.Committed committed = Parts.committed(spark, fileSystem(parts, hadoop), parts,
-                    dir.found() == SweepDir.Found.INTERRUPTED);
-            int strangers = tally.addCommitted(committed, trials, done);
+                    dir.found() == SweepDir.Found.INTERRUPTED, big.isEmpty());
+            int strangers;
+            if (big.isPresent()) {
+                // The journal's ids are matched against the grid by Spark: only the missing count reaches the driver.
+                pending[0] = big.get().pending(spark, committed.trials() > 0 ? parts : null);
+                strangers = tally.addCommitted(committed, total - pending[0].count());
+            } else {
+                strangers = tally.addCommitted(committed, trials, done);
+            }
             if (strangers > 0) {
                 // Same grid text, other trials: their ids hash something that changed (a warm start's model file
                 // rewritten with other weights); mixing the two would put rows of another experiment in the sweep.
@@ -163,13 +191,13 @@ public final class SweepJob {
                 progress.println("[gradflow] " + committed.quarantined().size() + " unreadable progress parts in "
                         + parts + " moved to " + Parts.QUARANTINE + "/: their trials run again");
             }
-            if (dir.found() == SweepDir.Found.FINISHED && tally.size() == trials.size()) {
+            if (dir.found() == SweepDir.Found.FINISHED && tally.size() == total) {
                 repairs.addAll(damagedDatasets(spark, dir.path(), dir.partsPath()));
                 if (repairs.isEmpty()) {
                     List<String> missing = dir.missingInFinal(List.of(Schemas.COMPARISON.name(), Schemas.EFFECTS.name(),
                             Analysis.REPORT_FILE));
                     if (missing.isEmpty()) {
-                        return new SweepOutcome(dir.path(), trials.size(), trials.size(), tally.verdicts(), null,
+                        return new SweepOutcome(dir.path(), total, total, tally.verdicts(), null,
                                 System.currentTimeMillis() - t0, 0, null, null);
                     }
                     // Every row is there, only the derived analysis is not (e.g. interrupted while it ran): build it.
@@ -177,7 +205,7 @@ public final class SweepJob {
                     if (progress != null) {
                         progress.println("[gradflow] sweep '" + spec.name() + "' has every row but " + what);
                     }
-                    return analyse(spark, dir, trials.size(), tally, t0, List.of(what), interrupts);
+                    return analyse(spark, dir, total, tally, t0, List.of(what), interrupts);
                 }
                 if (progress != null) {
                     progress.println("[gradflow] sweep '" + spec.name() + "': " + String.join("; ", repairs)
@@ -185,16 +213,20 @@ public final class SweepJob {
                 }
             }
         }
-        int[] todo = trials.missing(done);
-        if (progress != null && tally.size() > 0 && todo.length > 0) {
+        if (big.isPresent() && pending[0] == null) {
+            pending[0] = big.get().pending(spark, null);
+        }
+        int[] todo = trials == null ? null : trials.missing(done);
+        int todoCount = trials == null ? pending[0].count() : todo.length;
+        if (progress != null && tally.size() > 0 && todoCount > 0) {
             progress.printf("[gradflow] resuming '%s': %d of %d trials already have a row, %d to run%n",
-                    spec.name(), tally.size(), trials.size(), todo.length);
+                    spec.name(), tally.size(), total, todoCount);
         }
 
-        if (distributed && spread == null && todo.length > 0) {
+        if (distributed && spread == null && todoCount > 0) {
             spread = io.gradflow.dp.DistributedData.read(spark, spec.dataset());
             fingerprint = spread.fingerprint();
-        } else if (!distributed && data == null && todo.length > 0) {
+        } else if (!distributed && data == null && todoCount > 0) {
             data = Datasets.build(spec.dataset(), spark);
             fingerprint = Fingerprint.of(data);
         }
@@ -214,10 +246,11 @@ public final class SweepJob {
                 }
             }
             todo = taskPos.stream().mapToInt(Integer::intValue).toArray();
+            todoCount = todo.length;
         }
         // What this run trains: the task trials' job and the data trials after it (what "nothing to do" counts).
-        int toRun = todo.length + dataTrials.size();
-        if (data != null && todo.length > 0) {
+        int toRun = todoCount + dataTrials.size();
+        if (data != null && todoCount > 0) {
             String refusal = io.gradflow.dp.BroadcastLimit.refusal(spec.dataset().canonical(),
                     io.gradflow.dp.BroadcastLimit.bytes(data), spark.sparkContext().getConf().getSizeAsBytes(
                             io.gradflow.dp.BroadcastLimit.CONF, String.valueOf(io.gradflow.dp.BroadcastLimit.DEFAULT_BYTES)));
@@ -234,14 +267,17 @@ public final class SweepJob {
             // before its result reaches the driver.
             org.apache.hadoop.conf.Configuration hc = spark.sparkContext().hadoopConfiguration();
             org.apache.hadoop.fs.Path partsDir = new org.apache.hadoop.fs.Path(dir.partsPath());
-            int total = trials.size();
             interrupts.track(total, () -> (int) Math.min(total, Math.max(tally.size(), Parts.committedRows(hc, partsDir))));
         }
         // Written now, not only at the end, so that an interrupted sweep records which data its trials used.
-        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, tally, trials.size(), t0,
+        dir.writeText(SweepDir.MANIFEST_FILE, manifest(spark, spec, tally, total, t0,
                 System.currentTimeMillis(), "the sweep has not finished", fingerprint));
-        String error = todo.length == 0 ? null
-                : runTrials(spark, spec, trials, todo, data, dir.partsPath(), models, tally, progress, t0);
+        Trials driverTrials = trials;
+        int[] driverTodo = todo;
+        String error = todoCount == 0 ? null
+                : runTrials(spark, spec, trials == null ? jsc -> distributedWork(pending[0], jsc)
+                        : jsc -> driverWork(driverTrials, driverTodo, jsc), data, dir.partsPath(), models, tally,
+                progress, t0);
         if (error == null && !dataTrials.isEmpty()) {
             Progress dataProgress = new Progress(progress, dataTrials.size(),
                     dataTrials.stream().mapToDouble(TrialConfig::estimatedCost).sum(), t0);
@@ -263,28 +299,28 @@ public final class SweepJob {
             spread.close(); // its persisted rows and test chunks leave the executors' storage
         }
         if (interrupted(interrupts)) {
-            return interruptedOutcome(dir.stagingDir(), trials.size(), tally, t0, toRun);
+            return interruptedOutcome(dir.stagingDir(), total, tally, t0, toRun);
         }
 
         if (tally.size() == 0) {
             dir.abandon();
-            return new SweepOutcome(dir.path(), trials.size(), 0, Map.of(),
+            return new SweepOutcome(dir.path(), total, 0, Map.of(),
                     error != null ? error : "no trial produced a row", System.currentTimeMillis() - t0, toRun,
                     null, null);
         }
-        try (SparkSettings.Scope small = SparkSettings.interpretedForSmall(spark, trials.size())) {
+        try (SparkSettings.Scope small = SparkSettings.interpretedForSmall(spark, total)) {
             // The sweep's wall time, the one duration the summary, progress clock, manifest and report all show.
-            long wallMillis = write(spark, spec, dir, tally, trials.size(), t0, error, fingerprint) - t0;
-            boolean complete = error == null && tally.size() == trials.size();
+            long wallMillis = write(spark, spec, dir, tally, total, t0, error, fingerprint) - t0;
+            boolean complete = error == null && tally.size() == total;
             if (complete) {
                 dir.commit();
-                SweepOutcome o = analyse(spark, dir, trials.size(), tally, t0, repairs, interrupts);
+                SweepOutcome o = analyse(spark, dir, total, tally, t0, repairs, interrupts);
                 return new SweepOutcome(o.directory(), o.trials(), o.rows(), o.byVerdict(), o.error(), wallMillis,
                         toRun, o.summary(), o.analysisError(), o.repaired(), o.interrupted());
             } else if (error == null) {
-                error = (trials.size() - tally.size()) + " trials have no row";
+                error = (total - tally.size()) + " trials have no row";
             }
-            return new SweepOutcome(dir.stagingDir(), trials.size(), tally.size(), tally.verdicts(), error,
+            return new SweepOutcome(dir.stagingDir(), total, tally.size(), tally.verdicts(), error,
                     wallMillis, toRun, null, null, repairs, false);
         }
     }
@@ -408,15 +444,18 @@ public final class SweepJob {
     }
 
     /**
-     * Runs the trials as one Spark job; returns the job's error, or null. Each task commits its trials' rows to the
-     * journal on the executor; only their receipts reach {@code tally} here.
+     * The trials of one run as tasks: one {@link TrialTask.Batch} per partition of {@code batches}.
+     *
+     * @param batches   the batches, one per partition
+     * @param tasks     their number
+     * @param trials    the trials they hold
+     * @param totalCost the trials' summed cost-model estimate
      */
-    private static String runTrials(SparkSession spark, GridSpec spec, Trials trials, int[] todo, Dataset data,
-                                    String partsDir, ModelFiles models, Tally tally, PrintStream progress, long t0) {
-        // What the driver and the slots spent is measured only where it is printed.
-        boolean measure = progress != null;
-        Map<String, Long> cpu0 = measure ? DriverCpu.snapshot() : Map.of();
-        int before = tally.size();
+    private record Work(JavaRDD<TrialTask.Batch> batches, int tasks, int trials, double totalCost) {
+    }
+
+    /** The driver path: the missing trials ordered longest first from their precomputed numbers, planned, parallelized. */
+    private static Work driverWork(Trials trials, int[] todo, JavaSparkContext jsc) {
         int[] order = trials.longestFirst(todo);
         double[] seconds = new double[order.length];
         double totalCost = 0;
@@ -424,7 +463,6 @@ public final class SweepJob {
             seconds[i] = trials.seconds(order[i]);
             totalCost += trials.cost(order[i]);
         }
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<int[]> plan = TaskPlan.plan(seconds, jsc.defaultParallelism());
         List<TrialTask.Batch> batches = new ArrayList<>(plan.size());
         for (int b = 0; b < plan.size(); b++) {
@@ -435,20 +473,42 @@ public final class SweepJob {
             }
             batches.add(new TrialTask.Batch(b, raw));
         }
-        jsc.setJobGroup("gradflow-" + spec.name(), "gradflow sweep " + spec.name() + " (" + order.length + " trials in "
-                + batches.size() + " tasks)");
+        return new Work(jsc.parallelize(batches, batches.size()), batches.size(), order.length, totalCost);
+    }
+
+    /** The distributed path: the pending trials grouped into batches on the executors (DistributedGrid). */
+    private static Work distributedWork(DistributedGrid.Pending pending, JavaSparkContext jsc) {
+        scala.Tuple2<JavaRDD<TrialTask.Batch>, Integer> b = pending.batches(jsc, jsc.defaultParallelism());
+        return new Work(b._1(), b._2(), pending.count(), pending.totalCost());
+    }
+
+    /**
+     * Runs the trials as one Spark job; returns the job's error, or null. Each task commits its trials' rows to the
+     * journal on the executor; only their receipts reach {@code tally} here.
+     */
+    private static String runTrials(SparkSession spark, GridSpec spec, java.util.function.Function<JavaSparkContext, Work> plan,
+                                    Dataset data, String partsDir, ModelFiles models, Tally tally, PrintStream progress,
+                                    long t0) {
+        // What the driver and the slots spent is measured only where it is printed.
+        boolean measure = progress != null;
+        Map<String, Long> cpu0 = measure ? DriverCpu.snapshot() : Map.of();
+        int before = tally.size();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Work work = plan.apply(jsc);
+        jsc.setJobGroup("gradflow-" + spec.name(), "gradflow sweep " + spec.name() + " (" + work.trials() + " trials in "
+                + work.tasks() + " tasks)");
         Broadcast<Dataset> bdata = jsc.broadcast(data);
         Broadcast<GridSpec> bgrid = jsc.broadcast(spec);
         TrialTask task = new TrialTask(bdata, bgrid, partsDir, new Parts.Conf(spark.sparkContext().hadoopConfiguration()),
                 idSet(spark.conf().get(INJECT_FAIL_CONF, "")), idSet(spark.conf().get(INJECT_CRASH_CONF, "")),
                 idSet(spark.conf().get(INJECT_CRASH_AFTER_COMMIT_CONF, "")), models);
-        JavaRDD<TrialTask.Batch> rdd = jsc.parallelize(batches, batches.size());
-        Progress prog = new Progress(progress, order.length, totalCost, t0);
+        JavaRDD<TrialTask.Batch> rdd = work.batches();
+        Progress prog = new Progress(progress, work.trials(), work.totalCost(), t0);
         if (progress != null) {
-            progress.printf("[gradflow] %d trials in %d tasks (one part file each)%n", order.length, batches.size());
+            progress.printf("[gradflow] %d trials in %d tasks (one part file each)%n", work.trials(), work.tasks());
         }
         List<Object> partitions = new ArrayList<>();
-        IntStream.range(0, batches.size()).forEach(partitions::add);
+        IntStream.range(0, work.tasks()).forEach(partitions::add);
         SlotUse slots = measure ? new SlotUse() : null;
         if (measure) {
             spark.sparkContext().addSparkListener(slots);

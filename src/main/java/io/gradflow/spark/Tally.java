@@ -20,7 +20,6 @@ final class Tally {
     private final Set<String> executors = new TreeSet<>();
     private int size;
 
-    /** Counts the trials of {@code trials} that the journal already holds, and marks them in {@code done}. */
     /**
      * Counts the journal's trials that belong to the grid and marks them done.
      *
@@ -47,6 +46,19 @@ final class Tally {
             }
         }
         return distinct - found;
+    }
+
+    /**
+     * Counts the journal's trials for a distributed grid, whose ids Spark matched against the grid.
+     *
+     * @param found how many distinct trials of the journal the grid has
+     * @return how many distinct trials of the journal the grid does not have
+     */
+    synchronized int addCommitted(Parts.Committed c, int found) {
+        size += found;
+        c.verdicts().forEach((v, n) -> verdicts.merge(v, n, Integer::sum));
+        executors.addAll(c.executors());
+        return c.trials() - found;
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.Arrays;
  * The driver's view of a grid's trials: for each, its raw grid index (from which a task rebuilds it), its trial id
  * as a number, its cost-model estimate and its estimated seconds, in primitive arrays. That is 32 bytes per trial
  * however large the configuration, and it is all the scheduler needs: ids and costs are computed once here, so
- * ordering compares numbers and never hashes a configuration.
+ * ordering compares numbers and never hashes a configuration. Used below {@link DistributedGrid#CONF} trials; a larger
+ * grid is walked by the executors instead.
  */
 final class Trials {
 

@@ -179,6 +179,11 @@ public final class Parts {
         public int size() {
             return ids.length;
         }
+
+        /** Distinct trials in the journal (their ids may not have been collected: {@link #committed}). */
+        public int trials() {
+            return verdicts.values().stream().mapToInt(Integer::intValue).sum();
+        }
     }
 
     /** A trial id as the number its 16 hex digits spell. */
@@ -235,11 +240,28 @@ public final class Parts {
     }
 
     /**
+     * The trial ids of the committed parts, one row each (a retried task's duplicate part gives a duplicate row), as a
+     * dataset Spark reads on the executors: what a distributed grid's anti-join skips.
+     */
+    public static Dataset<Row> trialIds(SparkSession spark, Path partsDir) {
+        return read(spark, partsDir, false).select("trial_id");
+    }
+
+    /**
      * Reads which trials the committed parts hold, with Spark. With {@code quarantine}, parts that cannot be read
      * (truncated, corrupt) are first found, by which files yield no rows, and moved to {@code _parts/_corrupt/}:
      * their trials then count as not done and run again.
      */
     public static Committed committed(SparkSession spark, FileSystem fs, Path partsDir, boolean quarantine) {
+        return committed(spark, fs, partsDir, quarantine, true);
+    }
+
+    /**
+     * As {@link #committed(SparkSession, FileSystem, Path, boolean)}; without {@code withIds} the ids are not
+     * collected to the driver ({@link Committed#ids()} is empty, {@link Committed#trials()} still counts them).
+     */
+    public static Committed committed(SparkSession spark, FileSystem fs, Path partsDir, boolean quarantine,
+                                      boolean withIds) {
         List<Path> files = list(fs, partsDir);
         List<String> moved = new ArrayList<>();
         if (files.isEmpty()) {
@@ -277,6 +299,9 @@ public final class Parts {
         Set<String> executors = new TreeSet<>();
         parts.select("executor_id").distinct().collectAsList().forEach(r -> executors.add(r.getString(0)));
         int n = verdicts.values().stream().mapToInt(Integer::intValue).sum();
+        if (!withIds) {
+            return new Committed(new long[0], verdicts, executors, moved);
+        }
         long[] ids = new long[n];
         int k = 0;
         // Streamed, not collected: a million ids cost 8 MB here instead of a list of strings.

@@ -319,4 +319,60 @@ class GridTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Grid.at(spec, 36))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside grid");
     }
+
+    @Test
+    void slicesHoldEachTrialOnceAndShareTheirFixedAxesValues() {
+        GridSpec spec = parse("""
+                seeds: [1, 2, 3]
+                axes:
+                  activation: [sigmoid, tanh, relu]
+                  depth: [2, 4, 8]
+                  width: [8, 16]
+                  init: [xavier, he]
+                exclude:
+                  - {activation: sigmoid, init: he}
+                  - {depth: 8, width: 16}
+                dataset: {kind: spirals}
+                """);
+        java.util.Map<Long, TrialConfig> byRaw = new java.util.LinkedHashMap<>();
+        Grid.forEachIndexed(spec, byRaw::put);
+        List<Grid.Slice> slices = Grid.slices(spec, Set.of(Axis.DEPTH), 1_000).orElseThrow();
+        // depth, and the axes the exclusions name (activation, init, width), are fixed per slice; seeds vary inside
+        assertThat(slices).allMatch(sl -> sl.size() == 3);
+        List<Long> raws = new java.util.ArrayList<>();
+        for (Grid.Slice sl : slices) {
+            long previous = -1;
+            for (long k = 0; k < sl.size(); k++) {
+                long raw = sl.raw(k);
+                assertThat(raw).as("raw indices grow with k").isGreaterThan(previous);
+                previous = raw;
+                raws.add(raw);
+                TrialConfig t = byRaw.get(raw);
+                assertThat(t).as("raw %d is a trial of the grid", raw).isNotNull();
+                assertThat(Grid.at(spec, raw)).isEqualTo(t);
+                assertThat(t.depth()).isEqualTo(sl.representative().depth());
+                assertThat(t.width()).isEqualTo(sl.representative().width());
+                assertThat(t.activation()).isEqualTo(sl.representative().activation());
+            }
+        }
+        assertThat(raws).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(byRaw.keySet());
+        // a slice per value of a free axis is more than the limit allows: refused, not truncated
+        assertThat(Grid.slices(spec, Set.of(Axis.DEPTH), 10)).isEmpty();
+        // with no fixed axis and no exclusion a slice is the whole grid, in grid order
+        GridSpec plain = parse("""
+                seeds: [1, 2]
+                axes:
+                  activation: [tanh, relu]
+                  depth: [2, 4]
+                dataset: {kind: spirals}
+                """);
+        List<Grid.Slice> one = Grid.slices(plain, Set.of(), 1).orElseThrow();
+        assertThat(one).hasSize(1);
+        List<TrialConfig> expanded = Grid.expand(plain);
+        for (int k = 0; k < expanded.size(); k++) {
+            assertThat(Grid.at(plain, one.get(0).raw(k))).isEqualTo(expanded.get(k));
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> one.get(0).raw(8))
+                .hasMessage("trial number 8 is outside a slice of 8 trials");
+    }
 }

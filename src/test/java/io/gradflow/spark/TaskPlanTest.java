@@ -64,7 +64,8 @@ class TaskPlanTest {
         double remaining = 400;
         for (int[] t : plan) {
             double cost = t[1] - t[0];
-            assertThat(cost).isLessThanOrEqualTo(Math.max(TaskPlan.MIN_TASK_SECONDS, remaining / 16));
+            // or the 1 s minimum, or the tail floor (ceil(400 / 256) = 2 trials); 1 s trials are not short
+            assertThat(cost).isLessThanOrEqualTo(Math.max(Math.max(TaskPlan.MIN_TASK_SECONDS, 2.0), remaining / 16));
             remaining -= cost;
         }
     }
@@ -86,6 +87,108 @@ class TaskPlanTest {
         assertThat(TaskPlan.plan(few, 2)).allMatch(t -> t[1] - t[0] <= 3);
     }
 
+    /** A near-zero trial as the cost model prices it: depth 1, width 2, one step. */
+    private static final double NEAR_ZERO = GridEstimate.SECONDS_PER_TRIAL + GridEstimate.SECONDS_PER_STEP
+            + GridEstimate.SECONDS_PER_BLOCK_STEP;
+
+    @Test
+    void nearZeroTrialsMakeAtMostOnePartPerHundredTrialsAndStillSeveralTasksPerSlot() {
+        for (int n : new int[]{200, 999, 1_000, 1_234, 10_000, 100_000}) {
+            double[] s = new double[n];
+            Arrays.fill(s, NEAR_ZERO);
+            List<int[]> plan = TaskPlan.plan(s, 2);
+            coversInOrder(plan, n);
+            assertThat(plan).as("%d trials", n).allMatch(t -> t[1] - t[0] >= TaskPlan.MIN_TRIALS);
+            assertThat(plan.size()).as("%d trials", n).isLessThanOrEqualTo(n / TaskPlan.MIN_TRIALS);
+        }
+        // 1,000 such trials (about 6 s of estimate) still make at least two tasks per slot
+        double[] s = new double[1_000];
+        Arrays.fill(s, NEAR_ZERO);
+        assertThat(TaskPlan.plan(s, 2).size()).isBetween(4, 10);
+        // fewer than a hundred per slot: one task per slot, so that no slot idles through a small sweep
+        for (int n : new int[]{10, 100, 150}) {
+            for (double x : new double[]{NEAR_ZERO, NEAR_ZERO + 1.234e-9, 0.0071, 0.013}) {
+                double[] small = new double[n];
+                Arrays.fill(small, x);
+                assertThat(TaskPlan.plan(small, 2)).as("%d trials of %s s", n, x).hasSize(2);
+            }
+        }
+    }
+
+    @Test
+    void shortTrialsGoAHundredToATaskWhereTheGuidedShareWouldGiveFewer() {
+        // 15 ms trials: the guided share shrinks to the 1 s minimum (66 trials); the floor keeps 100 per task
+        double[] s = new double[3_000];
+        Arrays.fill(s, 0.015);
+        List<int[]> plan = TaskPlan.plan(s, 2);
+        coversInOrder(plan, s.length);
+        assertThat(plan).allMatch(t -> t[1] - t[0] >= TaskPlan.MIN_TRIALS);
+        assertThat(plan.get(plan.size() - 2)[1] - plan.get(plan.size() - 2)[0]).isEqualTo(TaskPlan.MIN_TRIALS);
+        assertThat(plan.size()).isLessThanOrEqualTo(s.length / TaskPlan.MIN_TRIALS);
+        // ... but not beyond a slot's share of the sweep: 300 of them on 16 slots are 0.28 s per slot
+        double[] few = new double[300];
+        Arrays.fill(few, 0.015);
+        List<int[]> wide = TaskPlan.plan(few, 16);
+        coversInOrder(wide, few.length);
+        assertThat(wide).allMatch(t -> t[1] - t[0] <= 67);
+        // 50 ms trials are not short: a task holds about a second of them, fewer than a hundred
+        double[] longer = new double[3_000];
+        Arrays.fill(longer, 0.05);
+        List<int[]> guided = TaskPlan.plan(longer, 2);
+        assertThat(guided.get(guided.size() - 2)[1] - guided.get(guided.size() - 2)[0]).isLessThan(TaskPlan.MIN_TRIALS);
+    }
+
+    @Test
+    void theHundredTrialFloorIsOnlyForShortTrials() {
+        double[] s = new double[1_000];
+        Arrays.fill(s, 0.1);
+        List<int[]> plan = TaskPlan.plan(s, 2);
+        coversInOrder(plan, s.length);
+        // 100 s of estimate: tasks shrink from 125 trials (12.5 s) to the 1 s minimum (10 trials), above it only by
+        // the tail floor (ceil(1000 / 128) = 8 trials)
+        assertThat(plan.get(0)[1] - plan.get(0)[0]).isBetween(120, 125);
+        assertThat(plan.get(plan.size() - 1)[1] - plan.get(plan.size() - 1)[0]).isLessThanOrEqualTo(10);
+        assertThat(plan.size()).isGreaterThan(10);
+    }
+
+    @Test
+    void runsPlanExactlyAsTheirTrialsWould() {
+        java.util.Random r = new java.util.Random(15);
+        for (int trial = 0; trial < 200; trial++) {
+            int runs = 1 + r.nextInt(6);
+            double[] sec = new double[runs];
+            int[] cnt = new int[runs];
+            double x = 20;
+            int n = 0;
+            for (int k = 0; k < runs; k++) {
+                x = x * r.nextDouble(); // longest first, as a sweep orders them
+                sec[k] = r.nextBoolean() ? x : NEAR_ZERO * (1 + k);
+                cnt[k] = r.nextInt(400);
+                n += cnt[k];
+            }
+            double[] each = new double[n];
+            int p = 0;
+            for (int k = 0; k < runs; k++) {
+                for (int j = 0; j < cnt[k]; j++) {
+                    each[p++] = sec[k];
+                }
+            }
+            int slots = 1 + r.nextInt(16);
+            List<int[]> byRuns = TaskPlan.planRuns(sec, cnt, slots);
+            List<int[]> byTrial = TaskPlan.plan(each, slots);
+            coversInOrder(byRuns, n);
+            assertThat(byRuns).usingElementComparator((a, b) -> Arrays.equals(a, b) ? 0 : 1).containsExactlyElementsOf(byTrial);
+        }
+    }
+
+    @Test
+    void badRunsAreRefusedNamingThem() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskPlan.planRuns(new double[]{1}, new int[]{1, 2}, 2))
+                .hasMessage("the plan needs one count per estimate: 1 estimates, 2 counts");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskPlan.planRuns(new double[]{1, 2}, new int[]{1, -2}, 2))
+                .hasMessage("run 1 of the plan has -2 trials; it must have 0 or more");
+    }
+
     @Test
     void aTaskNeverCarriesMoreThanTheCap() {
         double[] s = new double[10_000];
@@ -98,7 +201,7 @@ class TaskPlanTest {
 
     @Test
     void aMixOfLongAndShortKeepsTheLongOnesAlone() {
-        double[] s = {100, 50, 6, 1, 1, 1, 1, 1, 1};
+        double[] s = {100, 50, 6, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
         List<int[]> plan = TaskPlan.plan(s, 2);
         coversInOrder(plan, s.length);
         assertThat(plan.subList(0, 3)).allMatch(t -> t[1] - t[0] == 1);
