@@ -343,12 +343,7 @@ public final class Analysis {
     static final long DEFAULT_DRIVER_MAX_TRIALS = 5_000;
 
     static long driverMaxTrials(SparkSession spark) {
-        String v = spark.conf().get(DRIVER_MAX_TRIALS_CONF, Long.toString(DEFAULT_DRIVER_MAX_TRIALS));
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(DRIVER_MAX_TRIALS_CONF + " '" + v + "' is not a whole number of trials");
-        }
+        return io.gradflow.store.Settings.count(spark, DRIVER_MAX_TRIALS_CONF, DEFAULT_DRIVER_MAX_TRIALS, "trials");
     }
 
     /** Each setting's distinct values over the rows. */

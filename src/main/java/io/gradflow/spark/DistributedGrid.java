@@ -60,20 +60,12 @@ final class DistributedGrid {
 
     /** The setting's value: {@link #DEFAULT_FROM} unless set. */
     static long threshold(SparkSession spark) {
-        return threshold(spark.conf().get(CONF, Long.toString(DEFAULT_FROM)));
+        return io.gradflow.store.Settings.count(spark, CONF, DEFAULT_FROM, "trials");
     }
 
     /** The setting's value parsed; bad input is one line naming the setting and the value. */
     static long threshold(String v) {
-        try {
-            long n = Long.parseLong(v.trim());
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(CONF + " '" + v + "' is not a whole number of trials (0 or more)");
-        }
+        return io.gradflow.store.Settings.count(CONF, v, "trials");
     }
 
     /**

@@ -359,16 +359,7 @@ public final class Parts {
 
     /** The session's {@link #DRIVER_MAX_ROWS_CONF}. */
     public static long driverMaxRows(SparkSession spark) {
-        String v = spark.conf().get(DRIVER_MAX_ROWS_CONF, Long.toString(DEFAULT_DRIVER_MAX_ROWS));
-        try {
-            long n = Long.parseLong(v.trim());
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(DRIVER_MAX_ROWS_CONF + " '" + v + "' is not a whole number of rows (0 or more)");
-        }
+        return Settings.count(spark, DRIVER_MAX_ROWS_CONF, DEFAULT_DRIVER_MAX_ROWS, "rows");
     }
 
     /**
