@@ -87,20 +87,20 @@ public class DirectGraph extends ComputationGraph {
         double regularization = calcRegularizationScore(true);
         double sc = s.run(in[0], lab[0], regularization);
         Collection<TrainingListener> listeners = getListeners();
-        if (listeners != null && !listeners.isEmpty()) {
-            try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+        boolean listening = listeners != null && !listeners.isEmpty();
+        // One scope out of the workspaces for both listener calls (DL4J opens one for each).
+        try (MemoryWorkspace ws = listening ? Nd4j.getMemoryManager().scopeOutOfWorkspaces() : null) {
+            if (listening) {
                 Map<String, INDArray> acts = s.activations();
                 for (TrainingListener l : listeners) {
                     l.onForwardPass(this, acts);
                 }
             }
-        }
-        // As DL4J's path: the score starts at 0 and the output layer's score is added to it.
-        score = 0;
-        score += sc;
-        gradient = kept;
-        if (listeners != null && !listeners.isEmpty()) {
-            try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            // As DL4J's path: the score starts at 0 and the output layer's score is added to it.
+            score = 0;
+            score += sc;
+            gradient = kept;
+            if (listening) {
                 for (TrainingListener l : listeners) {
                     l.onBackwardPass(this);
                 }

@@ -39,8 +39,6 @@ final class DirectStep {
     private final FusedBlock.Impl[] blocks;
     private final ProbedAddVertex.Impl[] adds; // null in plain networks
     private final SoftmaxOutputLayer.Impl output;
-    private final String[] streamNames;
-    private final String[] blockNames;
     private final int nIn;
     private final int width;
     private final int classes;
@@ -53,16 +51,13 @@ final class DirectStep {
     private final Map<String, INDArray> activations = new LinkedHashMap<>();
 
     private DirectStep(DataType type, String inputName, LinearLayer.Impl proj, FusedBlock.Impl[] blocks,
-                       ProbedAddVertex.Impl[] adds, SoftmaxOutputLayer.Impl output, String[] streamNames,
-                       String[] blockNames, int nIn, int width, int classes) {
+                       ProbedAddVertex.Impl[] adds, SoftmaxOutputLayer.Impl output, int nIn, int width, int classes) {
         this.type = type;
         this.inputName = inputName;
         this.proj = proj;
         this.blocks = blocks;
         this.adds = adds;
         this.output = output;
-        this.streamNames = streamNames;
-        this.blockNames = blockNames;
         this.nIn = nIn;
         this.width = width;
         this.classes = classes;
@@ -103,10 +98,7 @@ final class DirectStep {
         }
         FusedBlock.Impl[] blocks = new FusedBlock.Impl[depth + 1];
         ProbedAddVertex.Impl[] adds = residual ? new ProbedAddVertex.Impl[depth + 1] : null;
-        String[] streamNames = new String[depth + 1];
-        String[] blockNames = new String[depth + 1];
         String prev = NetworkFactory.PROJECTION;
-        streamNames[0] = prev;
         for (int l = 1; l <= depth; l++) {
             String dense = NetworkFactory.denseName(l);
             if (!(g.getLayer(dense) instanceof FusedBlock.Impl b) || !(vertices.get(dense) instanceof LayerVertex)
@@ -114,7 +106,6 @@ final class DirectStep {
                 return null;
             }
             blocks[l] = b;
-            blockNames[l] = dense;
             String next = dense;
             if (residual) {
                 String add = NetworkFactory.addName(l);
@@ -125,7 +116,6 @@ final class DirectStep {
                 adds[l] = a;
                 next = add;
             }
-            streamNames[l] = next;
             prev = next;
         }
         if (!List.of(prev).equals(inputsOf.get(NetworkFactory.OUTPUT))) {
@@ -133,7 +123,7 @@ final class DirectStep {
         }
         INDArray w = g.getParam(NetworkFactory.PROJECTION + "_W");
         INDArray wOut = g.getParam(NetworkFactory.OUTPUT + "_W");
-        return new DirectStep(t, input, p, blocks, adds, out, streamNames, blockNames,
+        return new DirectStep(t, input, p, blocks, adds, out,
                 (int) w.size(0), (int) w.size(1), (int) wOut.size(1));
     }
 
@@ -265,11 +255,14 @@ final class DirectStep {
         }
         eps = matrix(r, width);
         spare = matrix(r, width);
+        // The names NetworkFactory gives the vertices (checked by of): a plain block's output is the stream itself.
         activations.put(inputName, null);
-        activations.put(streamNames[0], stream[0]);
+        activations.put(NetworkFactory.PROJECTION, stream[0]);
         for (int l = 1; l <= depth; l++) {
-            activations.put(blockNames[l], branch[l]);
-            activations.put(streamNames[l], stream[l]);
+            activations.put(NetworkFactory.denseName(l), branch[l]);
+            if (adds != null) {
+                activations.put(NetworkFactory.addName(l), stream[l]);
+            }
         }
         rows = r;
     }
