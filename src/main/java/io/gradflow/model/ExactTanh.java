@@ -57,9 +57,7 @@ public final class ExactTanh extends BaseActivationFunction {
         double[] e = exponentials(x, len);
         int i = 0;
         if (FastExp.vectorized()) {
-            if (!vectorWarm) {
-                warmUp();
-            }
+            WARM.ensure();
             // the same bits as the loop below (ExactTanhTest); its tail goes on there
             i = VectorTanh.tanh(x, e, y, d, len);
             if (toFloat) {
@@ -87,17 +85,8 @@ public final class ExactTanh extends BaseActivationFunction {
         }
     }
 
-    private static volatile boolean vectorWarm;
-
-    /**
-     * Runs {@link VectorTanh} until the JIT has compiled it, once per JVM, on the first vector call (as
-     * {@link FastExp} does for its exponential: Vector API code runs interpreted, an object per operation, until C2
-     * compiles it). The results are the same bits either way.
-     */
-    private static synchronized void warmUp() {
-        if (vectorWarm) {
-            return;
-        }
+    /** {@link VectorTanh}'s warm-up ({@link VectorWarmUp}). */
+    private static final VectorWarmUp WARM = new VectorWarmUp(() -> {
         double[] x = new double[16];
         double[] e = new double[16];
         double[] y = new double[16];
@@ -109,8 +98,7 @@ public final class ExactTanh extends BaseActivationFunction {
             }
             VectorTanh.tanh(x, e, y, (call & 1) == 0 ? d : null, x.length);
         }
-        vectorWarm = true;
-    }
+    });
 
     /** exp(−2|x[i]|) for the first {@code len} values, in this thread's working array. */
     private static double[] exponentials(double[] x, int len) {

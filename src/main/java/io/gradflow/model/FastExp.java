@@ -36,7 +36,7 @@ public final class FastExp {
     static final double[] C = coefficients();
 
     private static final boolean VECTOR = vectorAvailable();
-    private static volatile boolean warm;
+    private static final VectorWarmUp WARM = new VectorWarmUp(FastExp::warmUpBody);
 
     private FastExp() {
     }
@@ -59,17 +59,8 @@ public final class FastExp {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
-    /**
-     * Runs the vector form until the JIT has compiled it, once per JVM, on the first call of the array form (not in
-     * a static initializer: code compiled while its class is being initialized is thrown away after). Why:
-     * until C2 compiles it, Vector API code runs interpreted, each operation an object: the first 100 calls on a
-     * 64 × 64 block took about 530 ms (2,100 ns per element at first), where 6,000 calls on 16 elements take
-     * about 200 ms and leave it compiled (2.9–3.9 ns per element right after). The results are the same bits either way.
-     */
-    private static synchronized void warmUp() {
-        if (warm) {
-            return;
-        }
+    /** The vector form's warm-up ({@link VectorWarmUp}: once per JVM, before the first real call). */
+    private static void warmUpBody() {
         double[] a = new double[16];
         for (int call = 0; call < 6_000; call++) {
             for (int i = 0; i < a.length; i++) {
@@ -77,7 +68,6 @@ public final class FastExp {
             }
             VectorExp.exp(a, a.length);
         }
-        warm = true;
     }
 
     /**
@@ -110,9 +100,7 @@ public final class FastExp {
     /** In place, {@code a[i] = exp(a[i])} for the first {@code len} values: the same bits as {@link #exp(double)}. */
     public static void exp(double[] a, int len) {
         if (VECTOR) {
-            if (!warm) {
-                warmUp();
-            }
+            WARM.ensure();
             VectorExp.exp(a, len);
         } else {
             scalar(a, 0, len);

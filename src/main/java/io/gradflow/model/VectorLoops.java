@@ -23,16 +23,8 @@ final class VectorLoops {
     /** Whether one float vector converts to one double vector of the same lane count (it does on x86 and ARM). */
     private static final boolean PAIRED = F.length() == D.length();
 
-    private static volatile boolean warm;
-
-    private VectorLoops() {
-    }
-
-    /** Runs the loops until the JIT has compiled them, once per JVM (see {@link FastExp}'s warm-up for why). */
-    private static synchronized void warmUp() {
-        if (warm) {
-            return;
-        }
+    /** The loops' warm-up ({@link VectorWarmUp}: once per JVM, before the first real call). */
+    private static final VectorWarmUp WARM = new VectorWarmUp(() -> {
         float[] f = new float[4 * 32];
         double[] d = new double[4 * 32];
         double[] out = new double[32];
@@ -43,36 +35,32 @@ final class VectorLoops {
             narrowLoop(d, f, f.length);
             roundLoop(d, d.length);
         }
-        warm = true;
-    }
+    });
 
-    private static void ensureWarm() {
-        if (!warm) {
-            warmUp();
-        }
+    private VectorLoops() {
     }
 
     /** {@code out[j] = Σ_row d[row][j]} in double over an {@code r × n} row-major float array. */
     static void columnSums(float[] d, int r, int n, double[] out) {
-        ensureWarm();
+        WARM.ensure();
         sums(d, r, n, out);
     }
 
     /** {@code dst[i] = src[i]} (exact) for the first {@code len} values. */
     static void widen(float[] src, double[] dst, int len) {
-        ensureWarm();
+        WARM.ensure();
         widenLoop(src, dst, len);
     }
 
     /** {@code dst[i] = (float) src[i]} for the first {@code len} values. */
     static void narrow(double[] src, float[] dst, int len) {
-        ensureWarm();
+        WARM.ensure();
         narrowLoop(src, dst, len);
     }
 
     /** {@code v[i] = (float) v[i]}, in place, for the first {@code len} values. */
     static void roundToFloat(double[] v, int len) {
-        ensureWarm();
+        WARM.ensure();
         roundLoop(v, len);
     }
 
