@@ -120,9 +120,7 @@ public class SoftmaxOutputLayer extends OutputLayer {
             }
             INDArray x = DenseGemm.rowMajor(input.castTo(dataType));
             int r = (int) x.size(0);
-            logits(x, r);
-            readLabels(labels, r);
-            softmax(r);
+            probabilities(x, labels, r);
             score = score(loss, r, getInputMiniBatchSize(), fullNetRegTerm);
             return score;
         }
@@ -164,9 +162,7 @@ public class SoftmaxOutputLayer extends OutputLayer {
             INDArray x = DenseGemm.rowMajor(input.castTo(dataType));
             int r = (int) x.size(0);
             int nIn = (int) x.size(1);
-            logits(x, r);
-            readLabels(labels, r);
-            softmax(r);
+            probabilities(x, labels, r);
             Gradient ret = new DefaultGradient();
             INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, new long[]{r, nIn}, 'c');
             backward(x, r, ret, dx);
@@ -187,9 +183,7 @@ public class SoftmaxOutputLayer extends OutputLayer {
                         + "not a plain softmax with an unweighted cross-entropy.");
             }
             int r = (int) x.size(0);
-            logits(x, r);
-            readLabels(labelArray, r);
-            softmax(r);
+            probabilities(x, labelArray, r);
             double s = score(loss, r, r, fullNetRegTerm);
             score = s;
             backward(x, r, null, dx);
@@ -236,6 +230,13 @@ public class SoftmaxOutputLayer extends OutputLayer {
             }
             INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
             DenseGemm.inputGradient(dataType, delta, W, dx, r, nIn, k);
+        }
+
+        /** {@link #z} = the softmax of x·W + b and {@link #y} = the labels: what the score and the gradient start from. */
+        private void probabilities(INDArray x, INDArray labelArray, int r) {
+            logits(x, r);
+            readLabels(labelArray, r);
+            softmax(r);
         }
 
         /** {@link #z} = x·W + b, rounded to the network's type after the product and after the bias. */
