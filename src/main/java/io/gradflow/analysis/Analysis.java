@@ -56,7 +56,10 @@ public final class Analysis {
      * @param axes       the varied axes in grid order (levels in grid order, the first is the baseline)
      * @param trials     what was counted over the trials
      * @param comparison one row per combination, by rank
-     * @param effects    every effect row written
+     * @param effects    every main and interaction effect and the conditional effects the report shows; every
+     *                   conditional effect too where the analysis ran on the driver (a few thousand trials), while a
+     *                   larger sweep's conditional rows, millions for a grid of many combinations, are only in the
+     *                   {@code effects} dataset that Spark wrote
      * @param reportPath the report written
      * @param phases     wall time of each phase in milliseconds, in the order they ran (for the log and the scale
      *                   benchmark)
@@ -105,6 +108,7 @@ public final class Analysis {
         Dataset<Row> f = SparkAnalysis.frame(trialsFrame(spark, trialsPath.toString()))
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         Phases phases = new Phases();
+        SparkAnalysis.SparkEffects sparkEffects = null;
         try {
             long n = f.count();
             if (n == 0) {
@@ -115,6 +119,7 @@ public final class Analysis {
             List<AxisLevels> axes;
             List<ComparisonRow> comparison;
             List<EffectRow> effects;
+            Dataset<Row> allEffects = null;
             if (n <= driverMaxTrials(spark)) {
                 // A few thousand rows: the pure functions on the driver, without a dozen Spark jobs. Same bits as the
                 // Spark path (exact sums; AnalysisIT checks both).
@@ -132,15 +137,27 @@ public final class Analysis {
                 phases.done("trials");
                 comparison = SparkAnalysis.comparison(f, axes);
                 phases.done("comparison");
-                effects = SparkAnalysis.effects(spark, f, axes);
+                sparkEffects = SparkAnalysis.effects(spark, f, axes, Report.shownStrata(axes, comparison));
+                effects = sparkEffects.listed();
+                allEffects = sparkEffects.all();
                 phases.done("effects");
             }
+            Dataset<Row> everyEffect = allEffects;
 
             // Aggregated by Spark where the rows are: only one value per combination × block or step reaches the driver.
             Source spark_ = new Source() {
                 @Override
                 public <T> void write(Table<T> table, List<T> values, Path path) {
                     DatasetWriter.write(spark, table, values, path.toString());
+                }
+
+                @Override
+                public void writeEffects(List<EffectRow> values, Path path) {
+                    if (everyEffect == null) {
+                        write(Schemas.EFFECTS, values, path);
+                    } else {
+                        everyEffect.write().mode(org.apache.spark.sql.SaveMode.ErrorIfExists).parquet(path.toString());
+                    }
                 }
 
                 @Override
@@ -166,6 +183,9 @@ public final class Analysis {
             };
             return writeStaged(fs, dir, summary, axes, comparison, effects, phases, spark_);
         } finally {
+            if (sparkEffects != null) {
+                sparkEffects.unpersist();
+            }
             f.unpersist();
         }
     }
@@ -197,6 +217,11 @@ public final class Analysis {
             }
 
             @Override
+            public void writeEffects(List<EffectRow> values, Path path) {
+                write(Schemas.EFFECTS, values, path);
+            }
+
+            @Override
             public Map<String, Profiles.Profile> profiles() {
                 return sweep.deltaProfiles();
             }
@@ -223,6 +248,9 @@ public final class Analysis {
     private interface Source {
         <T> void write(Table<T> table, List<T> values, Path path);
 
+        /** Writes the effects dataset: {@code values}, or every row where the driver holds only some of them. */
+        void writeEffects(List<EffectRow> values, Path path);
+
         Map<String, Profiles.Profile> profiles();
 
         Map<String, java.util.TreeMap<Integer, Double>> losses();
@@ -247,7 +275,7 @@ public final class Analysis {
     private static Result write(FileSystem fs, Path dir, Path staging, TrialSummary trials, List<AxisLevels> axes,
                                 List<ComparisonRow> comparison, List<EffectRow> effects, Phases phases, Source src) {
         src.write(Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()));
-        src.write(Schemas.EFFECTS, effects, new Path(staging, Schemas.EFFECTS.name()));
+        src.writeEffects(effects, new Path(staging, Schemas.EFFECTS.name()));
         phases.done("write");
 
         Map<String, Profiles.Profile> profiles = src.profiles();

@@ -19,6 +19,16 @@ import java.util.stream.Collectors;
 public final class Report {
 
     static final int MAX_COLUMNS = 80;
+    /**
+     * The most panels a section draws, lines or series a chart draws, bars an effects chart has and rows the ranking
+     * lists. A grid of 10^4 combinations made a report of 127 MB without them (280 heatmaps, a panel per level of a
+     * 70-level axis, every combination ranked), 3 × 10^4 one the driver could not hold; what is left out is in the
+     * datasets, and the report says so where it cuts.
+     */
+    static final int MAX_PANELS = 24;
+    static final int MAX_LINES = 24;
+    static final int MAX_BARS = 60;
+    static final int MAX_RANKED = 500;
     private static final List<Outcome> MAIN_EFFECT_OUTCOMES = List.of(Outcome.FLOW_DELTA_INIT, Outcome.FLOW_DELTA_TRAIN,
             Outcome.TEST_ACCURACY);
 
@@ -204,7 +214,12 @@ public final class Report {
         if (!ends) {
             b.append("<p class=\"empty\">").append(NO_END).append("</p>\n");
         }
-        for (Map.Entry<String, List<ComparisonRow>> facet : heatmapFacets().entrySet()) {
+        Map<String, List<ComparisonRow>> facets = heatmapFacets();
+        int facetsDrawn = 0;
+        for (Map.Entry<String, List<ComparisonRow>> facet : facets.entrySet()) {
+            if (facetsDrawn++ == MAX_PANELS) {
+                break;
+            }
             List<ComparisonRow> rows = facet.getValue();
             int depth = rows.stream().mapToInt(r -> ((Number) r.settings().get("depth")).intValue()).max().orElse(1);
             Map<String, String> shortLabels = shortLabels(rows, facetAxes());
@@ -225,7 +240,21 @@ public final class Report {
             }
             b.append("</div>\n");
         }
+        leftOut(b, Math.min(MAX_PANELS, facets.size()), facets.size(), "heatmap panels",
+                "SELECT combination_id, block, avg(log10(delta_norm)) FROM layer_stats JOIN trials USING (trial_id) WHERE step = 0 GROUP BY 1, 2 ORDER BY 1, 2");
         b.append("</section>\n");
+    }
+
+    /**
+     * A note where the report shows only the first {@code shown} of {@code total} things, with a query that lists
+     * all of them.
+     */
+    private static void leftOut(StringBuilder b, int shown, int total, String what, String sql) {
+        if (shown < total) {
+            b.append("<p class=\"note\">The first ").append(shown).append(" of ").append(total).append(' ').append(esc(what))
+                    .append(" are shown; the datasets hold all of them, e.g. <code>gradflow sql SWEEP \"")
+                    .append(esc(sql)).append("\"</code>.</p>\n");
+        }
     }
 
     private static final String NO_END = "No training step after step 0 was sampled (a one-step sweep, or every trial "
@@ -259,9 +288,11 @@ public final class Report {
             if (rows.size() <= MAX_COLUMNS || split == null) {
                 out.put(k, rows);
             } else {
+                Map<String, List<ComparisonRow>> byLevel = new java.util.HashMap<>();
+                rows.forEach(r -> byLevel.computeIfAbsent(String.valueOf(r.settings().get(split.name())), x -> new ArrayList<>()).add(r));
                 for (String level : split.levels()) {
-                    List<ComparisonRow> sub = rows.stream().filter(r -> String.valueOf(r.settings().get(split.name())).equals(level)).toList();
-                    if (!sub.isEmpty()) {
+                    List<ComparisonRow> sub = byLevel.get(level);
+                    if (sub != null) {
                         out.put(k + " · " + split.name() + "=" + level, sub);
                     }
                 }
@@ -325,7 +356,8 @@ public final class Report {
         if (!ends) {
             b.append("<p class=\"empty\">").append(NO_END).append("</p>");
         }
-        for (Panel p : panels()) {
+        Panels panels = panels();
+        for (Panel p : panels.shown()) {
             for (boolean end : ends ? new boolean[]{false, true} : new boolean[]{false}) {
                 Map<String, double[][]> series = new LinkedHashMap<>();
                 for (Map.Entry<String, ComparisonRow> e : p.lines().entrySet()) {
@@ -345,13 +377,16 @@ public final class Report {
         if (drawn == 0) {
             b.append("<p class=\"empty\">No combination to draw.</p>");
         }
-        b.append("</div></section>\n");
+        b.append("</div>");
+        panels.note(b, "SELECT combination, flow_log10_delta_init_mean, flow_log10_delta_train_mean FROM comparison ORDER BY rank");
+        b.append("</section>\n");
     }
 
     private void losses(StringBuilder b) {
         b.append("<section id=\"losses\"><h2>Loss curves</h2>\n<p class=\"note\">Minibatch cross-entropy (mean over seeds) against the training step; same panels and lines as the profiles. A line that stops ")
                 .append("early diverged.</p>\n<div class=\"grid\">");
-        for (Panel p : panels()) {
+        Panels panels = panels();
+        for (Panel p : panels.shown()) {
             Map<String, double[][]> series = new LinkedHashMap<>();
             for (Map.Entry<String, ComparisonRow> e : p.lines().entrySet()) {
                 TreeMap<Integer, Double> curve = in.losses().getOrDefault(e.getValue().combinationId(), new TreeMap<>());
@@ -362,7 +397,9 @@ public final class Report {
             figure(b, () -> Charts.lines(p.title() + " · training loss", "step", "minibatch loss", series, 470, 360, false),
                     p.title() + " training loss");
         }
-        b.append("</div></section>\n");
+        b.append("</div>");
+        panels.note(b, "SELECT combination_id, step, avg(train_loss) FROM curves JOIN trials USING (trial_id) GROUP BY 1, 2 ORDER BY 1, 2");
+        b.append("</section>\n");
     }
 
     private void effects(StringBuilder b) {
@@ -376,11 +413,14 @@ public final class Report {
             return;
         }
         b.append("<div class=\"grid\">");
+        int mostBars = 0;
         for (Outcome o : MAIN_EFFECT_OUTCOMES) {
-            List<EffectRow> rows = main.stream().filter(e -> e.outcome() == o).toList();
-            if (rows.isEmpty()) {
+            List<EffectRow> all = main.stream().filter(e -> e.outcome() == o).toList();
+            if (all.isEmpty()) {
                 continue;
             }
+            mostBars = Math.max(mostBars, all.size());
+            List<EffectRow> rows = all.subList(0, Math.min(MAX_BARS, all.size()));
             List<String> cats = rows.stream().map(e -> e.axis() + ": " + e.baseline() + "→" + e.level()).toList();
             double[][] m = {rows.stream().mapToDouble(e -> e.diff().mean()).toArray()};
             double[][] hw = {rows.stream().mapToDouble(e -> e.diff().halfWidth()).toArray()};
@@ -389,6 +429,8 @@ public final class Report {
                     m, hw, Math.max(470, Math.min(1400, 120 + 60 * cats.size())), 400), title);
         }
         b.append("</div>\n");
+        leftOut(b, MAX_BARS, mostBars, "main effects of a chart",
+                "SELECT axis, level, outcome, mean_diff, ci_low, ci_high FROM effects WHERE kind = 'main'");
         conditional(b);
         b.append("<h3>Largest effects</h3>\n<p class=\"note\">How to read a row: <b>main</b> is the mean change of the ")
                 .append("outcome when the axis goes from the baseline to the level, over all pairs of trials that differ only ")
@@ -404,33 +446,43 @@ public final class Report {
                 .append("WHERE kind = 'conditional' AND outcome = 'flow_log10_delta_init'\"</code>.</p></section>\n");
     }
 
-    /** Remedy effects within each level of the first axis (at the deepest depth when depth varies). */
+    /**
+     * Remedy effects within each level of the first axis (at the deepest depth when depth varies): at most
+     * {@link #MAX_PANELS} levels and {@link #MAX_LINES} remedies, the first in grid order.
+     */
     private void conditional(StringBuilder b) {
         if (in.axes().size() < 2) {
             return;
         }
         AxisLevels first = in.axes().get(0);
-        String depthPart = hasAxis("depth") && !first.name().equals("depth") ? ", depth=" + maxDepth() : "";
-        List<String> remedies = new ArrayList<>();
+        String depthPart = depthPart(in.axes(), in.comparison());
+        List<String> allRemedies = new ArrayList<>();
         for (AxisLevels a : in.axes()) {
             if (a == first || a.name().equals("depth")) {
                 continue;
             }
-            a.levels().subList(1, a.levels().size()).forEach(l -> remedies.add(a.name() + "=" + l));
+            a.levels().subList(1, a.levels().size()).forEach(l -> allRemedies.add(a.name() + "=" + l));
         }
-        if (remedies.isEmpty()) {
+        if (allRemedies.isEmpty()) {
             return;
+        }
+        List<String> remedies = allRemedies.subList(0, Math.min(MAX_LINES, allRemedies.size()));
+        List<String> levels = first.levels().subList(0, Math.min(MAX_PANELS, first.levels().size()));
+        // One lookup per bar: a grid of many levels has tens of thousands of effect rows here.
+        Map<String, EffectRow> byKey = new java.util.HashMap<>();
+        for (EffectRow e : in.effects()) {
+            if (e.kind().equals(EffectRow.CONDITIONAL)) {
+                byKey.put(e.outcome() + "\u0000" + e.axis() + "=" + e.level() + "\u0000" + e.stratum(), e);
+            }
         }
         b.append("<div class=\"grid\">");
         for (Outcome o : List.of(Outcome.FLOW_DELTA_INIT, Outcome.FLOW_DELTA_TRAIN)) {
-            double[][] m = new double[remedies.size()][first.levels().size()];
-            double[][] hw = new double[remedies.size()][first.levels().size()];
+            double[][] m = new double[remedies.size()][levels.size()];
+            double[][] hw = new double[remedies.size()][levels.size()];
             boolean any = false;
             for (int i = 0; i < remedies.size(); i++) {
-                String[] al = remedies.get(i).split("=", 2);
-                for (int k = 0; k < first.levels().size(); k++) {
-                    String stratum = first.name() + "=" + first.levels().get(k) + depthPart;
-                    EffectRow e = Effects.find(in.effects(), EffectRow.CONDITIONAL, o, al[0], al[1], stratum);
+                for (int k = 0; k < levels.size(); k++) {
+                    EffectRow e = byKey.get(o + "\u0000" + remedies.get(i) + "\u0000" + shownStratum(first, k, depthPart));
                     m[i][k] = e == null ? Double.NaN : e.diff().mean();
                     hw[i][k] = e == null ? Double.NaN : e.diff().halfWidth();
                     any |= e != null;
@@ -440,10 +492,39 @@ public final class Report {
                 continue;
             }
             String title = "effect on " + o.column() + " per " + first.name() + (depthPart.isEmpty() ? "" : " at depth " + maxDepth());
-            figure(b, () -> Charts.bars(title, "Δ " + o.column() + " (decades)", first.levels(), remedies, m, hw,
-                    Math.max(600, Math.min(1200, 200 + 40 * remedies.size() * first.levels().size())), 440), title);
+            figure(b, () -> Charts.bars(title, "Δ " + o.column() + " (decades)", levels, remedies, m, hw,
+                    Math.max(600, Math.min(1200, 200 + 40 * remedies.size() * levels.size())), 440), title);
         }
         b.append("</div>\n");
+        String sql = "SELECT axis, level, stratum, mean_diff, ci_low, ci_high FROM effects WHERE kind = 'conditional'";
+        leftOut(b, levels.size(), first.levels().size(), "levels of " + first.name() + " (conditional effects)", sql);
+        leftOut(b, remedies.size(), allRemedies.size(), "remedy levels (conditional effects)", sql);
+    }
+
+    /** ", depth=D" (the deepest depth) when depth varies and is not the first axis, else "". */
+    private static String depthPart(List<AxisLevels> axes, List<ComparisonRow> comparison) {
+        boolean depth = axes.stream().anyMatch(a -> a.name().equals("depth"));
+        return depth && !axes.get(0).name().equals("depth") ? ", depth=" + maxDepth(comparison) : "";
+    }
+
+    private static String shownStratum(AxisLevels first, int level, String depthPart) {
+        return first.name() + "=" + first.levels().get(level) + depthPart;
+    }
+
+    /**
+     * The strata whose conditional effects the report shows (each of the first {@link #MAX_PANELS} levels of the
+     * first axis, at the deepest depth when depth varies): the analysis collects these conditional rows and leaves the others in the effects dataset.
+     */
+    static java.util.Set<String> shownStrata(List<AxisLevels> axes, List<ComparisonRow> comparison) {
+        if (axes.size() < 2) {
+            return java.util.Set.of();
+        }
+        String depthPart = depthPart(axes, comparison);
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (int k = 0; k < Math.min(MAX_PANELS, axes.get(0).levels().size()); k++) {
+            out.add(shownStratum(axes.get(0), k, depthPart));
+        }
+        return out;
     }
 
     private String effectsTable(List<EffectRow> rows) {
@@ -471,7 +552,7 @@ public final class Report {
                 .append("<th>flow ∂W train</th><th>slope init</th><th>final train loss</th><th>test accuracy</th>")
                 .append("<th>steps to target</th>").append(clipAxis ? "<th>clipped steps</th>" : "")
                 .append("</tr></thead><tbody>\n");
-        for (ComparisonRow r : in.comparison()) {
+        for (ComparisonRow r : in.comparison().subList(0, Math.min(MAX_RANKED, in.comparison().size()))) {
             b.append("<tr><td class=\"n\">").append(r.rank()).append("</td><td>").append(esc(r.label()))
                     .append("</td><td class=\"n\">").append(r.nSeeds()).append("</td><td class=\"n\">").append(r.nFailed())
                     .append("</td><td class=\"n\">").append(r.nDiverged()).append("</td><td><span class=\"v ")
@@ -495,7 +576,10 @@ public final class Report {
             }
             b.append("</tr>\n");
         }
-        b.append("</tbody></table></div></section>\n");
+        b.append("</tbody></table></div>");
+        leftOut(b, Math.min(MAX_RANKED, in.comparison().size()), in.comparison().size(), "combinations by rank",
+                "SELECT rank, combination, majority_verdict, flow_log10_delta_init_mean, test_accuracy_mean FROM comparison ORDER BY rank");
+        b.append("</section>\n");
     }
 
     private void failures(StringBuilder b) {
@@ -533,17 +617,29 @@ public final class Report {
     }
 
     /**
+     * The panels drawn (at most {@link #MAX_PANELS}) out of how many the sweep has (the first axis' levels), and how
+     * many lines the busiest panel had before {@link #MAX_LINES} cut it.
+     */
+    record Panels(List<Panel> shown, int total, int mostLines) {
+
+        void note(StringBuilder b, String sql) {
+            leftOut(b, shown.size(), total, "panels", sql);
+            leftOut(b, MAX_LINES, mostLines, "lines of a panel", sql);
+        }
+    }
+
+    /**
      * Panels per level of the first axis (if at least two axes vary), at the deepest depth when depth varies;
      * lines: the baseline of the other axes and each single switch away from it.
      */
-    List<Panel> panels() {
+    Panels panels() {
         List<AxisLevels> axes = in.axes();
         List<Panel> out = new ArrayList<>();
         if (axes.isEmpty()) {
             if (!in.comparison().isEmpty()) {
                 out.add(new Panel("all trials", Map.of("all", in.comparison().get(0))));
             }
-            return out;
+            return new Panels(out, out.size(), 1);
         }
         boolean depthFixed = hasAxis("depth") && axes.size() > 1;
         AxisLevels panelAxis = axes.size() >= 2 ? axes.stream().filter(a -> !a.name().equals("depth")).findFirst().orElse(null) : null;
@@ -553,7 +649,11 @@ public final class Report {
             fixed.put("depth", Integer.toString(maxDepth()));
         }
         List<String> levels = panelAxis == null ? List.of("") : panelAxis.levels();
+        int mostLines = 0;
         for (String level : levels) {
+            if (out.size() == MAX_PANELS) {
+                break;
+            }
             Map<String, String> f = new LinkedHashMap<>(fixed);
             if (panelAxis != null) {
                 f.put(panelAxis.name(), level);
@@ -562,11 +662,17 @@ public final class Report {
             if (lines.isEmpty()) {
                 continue;
             }
+            mostLines = Math.max(mostLines, lines.size());
+            if (lines.size() > MAX_LINES) {
+                Map<String, ComparisonRow> first = new LinkedHashMap<>();
+                lines.entrySet().stream().limit(MAX_LINES).forEach(e -> first.put(e.getKey(), e.getValue()));
+                lines = first;
+            }
             String title = (panelAxis == null ? "all" : panelAxis.name() + "=" + level)
                     + (depthFixed ? " · depth " + maxDepth() : "");
             out.add(new Panel(title, lines));
         }
-        return out;
+        return new Panels(out, Math.max(out.size(), levels.size()), mostLines);
     }
 
     private String panelNote() {
@@ -586,7 +692,11 @@ public final class Report {
     }
 
     private int maxDepth() {
-        return in.comparison().stream().mapToInt(r -> ((Number) r.settings().get("depth")).intValue()).max().orElse(0);
+        return maxDepth(in.comparison());
+    }
+
+    private static int maxDepth(List<ComparisonRow> comparison) {
+        return comparison.stream().mapToInt(r -> ((Number) r.settings().get("depth")).intValue()).max().orElse(0);
     }
 
     // ---------------------------------------------------------------- html helpers

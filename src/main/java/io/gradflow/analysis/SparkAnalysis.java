@@ -92,13 +92,10 @@ final class SparkAnalysis {
         }
     }
 
-    /** Registers both aggregates in the session once (registering again would only log a warning per analysis). */
+    /** Registers the aggregate in the session once (registering again would only log a warning per analysis). */
     static void register(SparkSession spark) {
         if (!spark.catalog().functionExists(MOMENTS)) {
             spark.udf().register(MOMENTS, org.apache.spark.sql.functions.udaf(new ExactMoments(), Encoders.DOUBLE()));
-        }
-        if (!spark.catalog().functionExists(BUFFER)) {
-            spark.udf().register(BUFFER, org.apache.spark.sql.functions.udaf(new ExactBuffer(), Encoders.DOUBLE()));
         }
     }
 
@@ -243,32 +240,6 @@ final class SparkAnalysis {
     // ---------------------------------------------------------------- effects
 
     /**
-     * The exact sums of a column themselves (Java-serialized), so that cells aggregated by Spark can be merged further,
-     * exactly, on the driver.
-     */
-    static final class ExactBuffer extends ExactAggregate<ExactSum> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public ExactSum finish(ExactSum r) {
-            return r;
-        }
-
-        @Override
-        public Encoder<ExactSum> outputEncoder() {
-            return Encoders.javaSerialization(ExactSum.class);
-        }
-    }
-
-    private static ExactSum buffer(Row r, int i) {
-        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream((byte[]) r.get(i)))) {
-            return (ExactSum) in.readObject();
-        } catch (java.io.IOException | ClassNotFoundException e) {
-            throw new IllegalStateException("an exact sum from Spark could not be read back", e);
-        }
-    }
-
-    /**
      * The distinct combinations of settings, numbered: for each, its level index on every axis (−1 outside the
      * axis' levels) and, for every axis, the number of its settings with that axis masked. Two trials pair on axis a
      * exactly when their masked numbers on a and their seeds are equal, so the joins run on three small numbers
@@ -336,16 +307,39 @@ final class SparkAnalysis {
     }
 
     /**
-     * {@link Effects#compute} over the normalised frame. Every trial is paired, for every axis at once, with the
-     * trial at that axis' baseline that shares its other settings and its seed (one join); Spark sums the pairs
-     * exactly per (axis, combination), and the driver merges those cells into the main and conditional rows. The
-     * pairs of axis a are paired once more, on the settings with a later axis b masked too, b at a level against b at
-     * its baseline: the interaction quadruples, summed per (a, b, combination) and merged per (a level, b level).
+     * What {@link #effects} computed.
+     *
+     * @param listed every main and interaction row and the conditional rows of the strata asked for, in the pure
+     *               function's order: what the report and the terminal summary read, collected to the driver
+     * @param all    every row, conditional ones included, in {@link io.gradflow.store.Schemas#EFFECTS}' schema and the
+     *               pure function's order, to be written by Spark: a grid of many combinations has millions of
+     *               conditional rows, which the driver never holds
+     * @param cached what {@code all} is computed from, persisted until {@link #unpersist}
      */
-    static List<EffectRow> effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes) {
+    record SparkEffects(List<EffectRow> listed, Dataset<Row> all, Dataset<Row> cached) {
+
+        /** Frees the persisted cells once {@code all} is written. */
+        void unpersist() {
+            if (cached != null) {
+                cached.unpersist();
+            }
+        }
+    }
+
+    /**
+     * {@link Effects#compute} over the normalised frame. Every trial is paired, for every axis at once, with the
+     * trial at that axis' baseline that shares its other settings and its seed (one join); each pair is counted in
+     * its axis level's main row and in every stratum of one or two other axes it lies in (one exploded row per
+     * stratum), and Spark sums the pairs exactly per (axis, level, stratum): one row per effect, however many
+     * combinations there are, so that only the rows the report shows ({@code listedStrata}) reach the driver. The
+     * pairs of axis a are paired once more, on the settings with a later axis b masked too, b at a level against b at
+     * its baseline: the interaction quadruples, summed per (a level, b level).
+     */
+    static SparkEffects effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, java.util.Set<String> listedStrata) {
         List<Outcome> outcomes = List.of(Outcome.values()).stream().filter(Outcome::key).toList();
+        EffectCells cells = new EffectCells(axes, outcomes);
         if (axes.isEmpty()) {
-            return List.of();
+            return new SparkEffects(List.of(), spark.createDataFrame(List.of(), io.gradflow.store.Schemas.EFFECTS.schema()), null);
         }
         register(spark);
         Combos combos = Combos.of(f, axes);
@@ -366,7 +360,8 @@ final class SparkAnalysis {
         outcomes.forEach(x -> baseCols.add(col(o(x)).as("b" + x.ordinal())));
         Dataset<Row> base = exploded.where(col("x.lvl").equalTo(0)).select(baseCols.toArray(Column[]::new));
         Dataset<Row> alt = exploded.where(col("x.lvl").gt(0));
-        List<Column> pairCols = new ArrayList<>(List.of(col("x.ax").as("ax"), col("seed"), col("c"), col("masked"), col("levels")));
+        List<Column> pairCols = new ArrayList<>(List.of(col("x.ax").as("ax"), col("x.lvl").as("alvl"), col("seed"), col("c"),
+                col("masked"), col("levels")));
         for (Outcome x : outcomes) {
             Column ya = col(o(x));
             Column yb = col("b" + x.ordinal());
@@ -378,102 +373,88 @@ final class SparkAnalysis {
         // partial sums per partition and cell cost more than joining twice.
         Dataset<Row> pairs = alt.join(base, col("x.ax").equalTo(col("b_ax")).and(col("x.g").equalTo(col("b_g")))
                 .and(col("seed").equalTo(col("b_seed")))).select(pairCols.toArray(Column[]::new));
-        Map<String, EffectRow> found = new HashMap<>();
-        mainAndConditional(pairs, axes, outcomes, combos, found);
-        if (axes.size() > 1) {
-            interactions(pairs, axes, outcomes, combos, found);
+        Dataset<Row> strata = stratified(pairs, axes.size(), outcomes)
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        try {
+            List<Row> shown = strata.filter(cells.shown(listedStrata)).collectAsList();
+            List<Row> quads = axes.size() > 1 ? interactionCells(pairs, axes, outcomes) : List.of();
+            List<Row> keyedQuads = new ArrayList<>();
+            quads.forEach(r -> keyedQuads.addAll(cells.keyedInteractions(r)));
+            List<EffectRow> listed = new ArrayList<>();
+            EffectCells.sorted(shown, false).forEach(r -> listed.addAll(cells.conditional(r)));
+            EffectCells.sorted(quads, true).forEach(r -> listed.addAll(cells.interactions(r)));
+            org.apache.spark.sql.types.StructType keyed = EffectCells.keyedSchema();
+            Dataset<Row> rows = strata.flatMap((org.apache.spark.api.java.function.FlatMapFunction<Row, Row>) r ->
+                            cells.keyedConditional(r).iterator(), Encoders.row(keyed))
+                    .union(spark.createDataFrame(keyedQuads, keyed));
+            long n = rows.count();
+            Column[] order = java.util.Arrays.stream(EffectCells.KEYS).map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+            // Sorted, then adjacent partitions merged: the files hold the rows in the pure function's order, at most
+            // about as many per file as the other datasets (DatasetWriter).
+            Dataset<Row> all = rows.orderBy(order).coalesce((int) Math.max(1, (n + 49_999) / 50_000)).drop(EffectCells.KEYS);
+            return new SparkEffects(listed, all, strata);
+        } catch (RuntimeException | Error e) {
+            strata.unpersist();
+            throw e;
         }
-        return ordered(axes, outcomes, found);
     }
 
-    /** The registered name of {@link ExactBuffer}. */
-    static final String BUFFER = "gradflow_exact_buffer";
-
-    private static Column buffer(Column c) {
-        return org.apache.spark.sql.functions.call_function(BUFFER, c);
-    }
-
-    private static ExactSum[] zeros(int n) {
-        ExactSum[] z = new ExactSum[n];
-        for (int j = 0; j < n; j++) {
-            z[j] = new ExactSum();
+    /**
+     * The pairs, each once in its (axis, level) main cell ({@code fam} 0) and once in every stratum of one other axis
+     * ({@code fam} 1: axis b at level lb) and of two other axes ({@code fam} 2: b at lb, c2 at lc) its combination
+     * lies in, summed exactly per cell: columns ax, alvl, fam, b, lb, c2, lc, then (count, mean, variance) of the
+     * difference, the baseline and the level per outcome.
+     */
+    private static Dataset<Row> stratified(Dataset<Row> pairs, int nAxes, List<Outcome> outcomes) {
+        List<Column> keys = new ArrayList<>();
+        keys.add(stratumKey(lit(0), lit(-1), lit(-1), lit(-1), lit(-1)));
+        for (int b = 0; b < nAxes; b++) {
+            Column lb = col("levels").getItem(b);
+            keys.add(when(col("ax").notEqual(b).and(lb.isNotNull()), stratumKey(lit(1), lit(b), lb, lit(-1), lit(-1))));
         }
-        return z;
-    }
-
-    /** Spark's exact sums per cell (the grouping columns, then 3 per outcome), merged into {@code into[key]}. */
-    private static void mergeCell(Row r, int at, int n, Map<String, ExactSum[]> into, List<String> keys) {
-        ExactSum[] cell = new ExactSum[n];
-        for (int j = 0; j < n; j++) {
-            cell[j] = buffer(r, at + j);
-        }
-        for (String key : keys) {
-            ExactSum[] acc = into.computeIfAbsent(key, x -> zeros(n));
-            for (int j = 0; j < n; j++) {
-                acc[j].merge(cell[j]);
+        for (int b = 0; b < nAxes; b++) {
+            for (int c = b + 1; c < nAxes; c++) {
+                Column lb = col("levels").getItem(b);
+                Column lc = col("levels").getItem(c);
+                keys.add(when(col("ax").notEqual(b).and(col("ax").notEqual(c)).and(lb.isNotNull()).and(lc.isNotNull()),
+                        stratumKey(lit(2), lit(b), lb, lit(c), lc)));
             }
         }
+        List<Column> ex = new ArrayList<>(List.of(col("ax"), col("alvl"),
+                org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.array(keys.toArray(Column[]::new))).as("k")));
+        List<Column> flat = new ArrayList<>(List.of(col("ax"), col("alvl"), col("k.fam").as("fam"), col("k.b").as("b"),
+                col("k.lb").as("lb"), col("k.c2").as("c2"), col("k.lc").as("lc")));
+        for (Outcome x : outcomes) {
+            for (String p : new String[]{"d", "yb", "yl"}) {
+                ex.add(col(p + x.ordinal()));
+                flat.add(col(p + x.ordinal()));
+            }
+        }
+        Column[] aggs = momentsOf(outcomes, "d", "yb", "yl");
+        return pairs.select(ex.toArray(Column[]::new)).where(col("k").isNotNull()).select(flat.toArray(Column[]::new))
+                .groupBy("ax", "alvl", "fam", "b", "lb", "c2", "lc").agg(aggs[0], java.util.Arrays.copyOfRange(aggs, 1, aggs.length));
     }
 
-    private static Column[] sums(List<Outcome> outcomes, String d, String low, String high) {
+    private static Column stratumKey(Column fam, Column b, Column lb, Column c2, Column lc) {
+        return org.apache.spark.sql.functions.struct(fam.as("fam"), b.as("b"), lb.as("lb"), c2.as("c2"), lc.as("lc"));
+    }
+
+    /** (count, mean, variance) per outcome of the difference, the low and the high side. */
+    private static Column[] momentsOf(List<Outcome> outcomes, String d, String low, String high) {
         List<Column> aggs = new ArrayList<>();
         for (Outcome x : outcomes) {
-            aggs.add(buffer(col(d + x.ordinal())));
-            aggs.add(buffer(col(low + x.ordinal())));
-            aggs.add(buffer(col(high + x.ordinal())));
+            aggs.add(moments(d + x.ordinal()));
+            aggs.add(moments(low + x.ordinal()));
+            aggs.add(moments(high + x.ordinal()));
         }
         return aggs.toArray(Column[]::new);
     }
 
-    private static void mainAndConditional(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes, Combos combos,
-                                           Map<String, EffectRow> found) {
-        Column[] aggs = sums(outcomes, "d", "yb", "yl");
-        int k = outcomes.size();
-        // (axis, level, stratum label) → 3k exact sums (difference, baseline, level per outcome).
-        Map<String, ExactSum[]> strata = new LinkedHashMap<>();
-        for (Row r : pairs.groupBy("ax", "c").agg(aggs[0], java.util.Arrays.copyOfRange(aggs, 1, aggs.length)).collectAsList()) {
-            int ia = r.getInt(0);
-            int[] lv = combos.levels()[r.getInt(1)];
-            String prefix = ia + "\u0000" + lv[ia] + "\u0000";
-            List<Integer> others = new ArrayList<>();
-            for (int b = 0; b < axes.size(); b++) {
-                if (b != ia && lv[b] >= 0) {
-                    others.add(b);
-                }
-            }
-            List<String> keys = new ArrayList<>(List.of(prefix + EffectRow.ALL));
-            for (int p = 0; p < others.size(); p++) {
-                keys.add(prefix + stratumPart(axes, others.get(p), lv));
-                for (int q = p + 1; q < others.size(); q++) {
-                    keys.add(prefix + stratumPart(axes, others.get(p), lv) + ", " + stratumPart(axes, others.get(q), lv));
-                }
-            }
-            mergeCell(r, 2, 3 * k, strata, keys);
-        }
-        strata.forEach((key, acc) -> {
-            String[] parts = key.split("\u0000", 3);
-            AxisLevels a = axes.get(Integer.parseInt(parts[0]));
-            String level = a.levels().get(Integer.parseInt(parts[1]));
-            String label = parts[2];
-            String kind = label.equals(EffectRow.ALL) ? EffectRow.MAIN : EffectRow.CONDITIONAL;
-            for (int n = 0; n < k; n++) {
-                Estimate d = Estimate.of(acc[3 * n]);
-                if (d.n() > 0) {
-                    Outcome x = outcomes.get(n);
-                    found.put(key(kind, x, a.name(), level, label, null, null), new EffectRow(kind, x, a.name(), level,
-                            a.baseline(), label, null, null, null, d, acc[3 * n + 1].mean(), acc[3 * n + 2].mean()));
-                }
-            }
-        });
-    }
-
-    private static String stratumPart(List<AxisLevels> axes, int b, int[] levels) {
-        AxisLevels x = axes.get(b);
-        return x.name() + "=" + x.levels().get(levels[b]);
-    }
-
-    private static void interactions(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes, Combos combos,
-                                     Map<String, EffectRow> found) {
+    /**
+     * The interaction quadruples summed per (axis a, a's level, later axis b, b's level): columns ax, alvl, by, blvl,
+     * then (count, mean, variance) of the contrast, the effect at b's baseline and at b's level per outcome.
+     */
+    private static List<Row> interactionCells(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes) {
         // The pairs of axis i once per later axis j: pairs with j at a level meet those with j at its baseline when
         // their alternatives' settings agree but for j (equal masked numbers on j) and their seeds are equal.
         Column[] perAxis = new Column[axes.size()];
@@ -481,7 +462,7 @@ final class SparkAnalysis {
             perAxis[j] = org.apache.spark.sql.functions.struct(lit(j).as("by"), col("masked").getItem(j).as("g"),
                     col("levels").getItem(j).as("blvl"));
         }
-        List<Column> c = new ArrayList<>(List.of(col("ax"), col("seed"), col("c"),
+        List<Column> c = new ArrayList<>(List.of(col("ax"), col("alvl"), col("seed"),
                 org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.array(perAxis)).as("y")));
         outcomes.forEach(x -> c.add(col("d" + x.ordinal())));
         Dataset<Row> byAxis = pairs.select(c.toArray(Column[]::new))
@@ -490,12 +471,13 @@ final class SparkAnalysis {
                 col("seed").as("q_seed")));
         outcomes.forEach(x -> lowCols.add(col("d" + x.ordinal()).as("q" + x.ordinal())));
         Dataset<Row> low = byAxis.where(col("y.blvl").equalTo(0)).select(lowCols.toArray(Column[]::new));
-        List<Column> highCols = new ArrayList<>(List.of(col("ax"), col("y.by").as("by"), col("y.g").as("g"), col("seed"), col("c")));
+        List<Column> highCols = new ArrayList<>(List.of(col("ax"), col("alvl"), col("y.by").as("by"), col("y.blvl").as("blvl"),
+                col("y.g").as("g"), col("seed")));
         for (Outcome x : outcomes) {
             highCols.add(col("d" + x.ordinal()).as("h" + x.ordinal()));
         }
         Dataset<Row> high = byAxis.where(col("y.blvl").gt(0)).select(highCols.toArray(Column[]::new));
-        List<Column> quadCols = new ArrayList<>(List.of(col("ax"), col("by"), col("c")));
+        List<Column> quadCols = new ArrayList<>(List.of(col("ax"), col("alvl"), col("by"), col("blvl")));
         for (Outcome x : outcomes) {
             Column q0 = col("q" + x.ordinal()); // y(level, by baseline) − y(baseline, by baseline)
             Column q1 = col("h" + x.ordinal()); // y(level, by level) − y(baseline, by level)
@@ -505,31 +487,132 @@ final class SparkAnalysis {
         }
         Dataset<Row> quads = high.join(low, col("ax").equalTo(col("q_ax")).and(col("by").equalTo(col("q_by")))
                 .and(col("g").equalTo(col("q_g"))).and(col("seed").equalTo(col("q_seed")))).select(quadCols.toArray(Column[]::new));
-        Column[] aggs = sums(outcomes, "i", "i0_", "i1_");
-        int k = outcomes.size();
-        Map<String, ExactSum[]> cells = new LinkedHashMap<>();
-        for (Row r : quads.groupBy("ax", "by", "c").agg(aggs[0], java.util.Arrays.copyOfRange(aggs, 1, aggs.length)).collectAsList()) {
-            int ia = r.getInt(0);
-            int ib = r.getInt(1);
-            int[] lv = combos.levels()[r.getInt(2)];
-            mergeCell(r, 3, 3 * k, cells, List.of(ia + "\u0000" + lv[ia] + "\u0000" + ib + "\u0000" + lv[ib]));
+        Column[] aggs = momentsOf(outcomes, "i", "i0_", "i1_");
+        return quads.groupBy("ax", "alvl", "by", "blvl").agg(aggs[0], java.util.Arrays.copyOfRange(aggs, 1, aggs.length)).collectAsList();
+    }
+
+    /**
+     * The summed cells of {@link #stratified} and {@link #interactionCells} turned into effect rows, on the driver
+     * (what the report lists) and on the executors (every row, to write), so it is serializable and holds only the
+     * axes' names and levels. The sort keys put the rows in {@link Effects#compute}'s order: main rows by axis,
+     * level and outcome; conditional rows by axis, level, then the strata of one other axis (by axis, level) before
+     * those of two (by the axes, then their levels), then outcome; interaction rows by the two axes, their levels and
+     * outcome.
+     */
+    static final class EffectCells implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        static final String[] KEYS = {"_k0", "_k1", "_k2", "_k3", "_k4", "_k5", "_k6", "_k7", "_k8"};
+        private static final int MOMENTS_AT = 7;
+
+        private final String[] names;
+        private final String[][] levels;
+        private final Outcome[] outcomes;
+
+        EffectCells(List<AxisLevels> axes, List<Outcome> outcomes) {
+            names = axes.stream().map(AxisLevels::name).toArray(String[]::new);
+            levels = axes.stream().map(a -> a.levels().toArray(String[]::new)).toArray(String[][]::new);
+            this.outcomes = outcomes.toArray(Outcome[]::new);
         }
-        cells.forEach((key, acc) -> {
-            String[] parts = key.split("\u0000");
-            AxisLevels a = axes.get(Integer.parseInt(parts[0]));
-            AxisLevels b = axes.get(Integer.parseInt(parts[2]));
-            String levelA = a.levels().get(Integer.parseInt(parts[1]));
-            String levelB = b.levels().get(Integer.parseInt(parts[3]));
-            for (int n = 0; n < k; n++) {
-                Estimate d = Estimate.of(acc[3 * n]);
-                if (d.n() > 0) {
-                    Outcome x = outcomes.get(n);
-                    found.put(key(EffectRow.INTERACTION, x, a.name(), levelA, EffectRow.ALL, b.name(), levelB),
-                            new EffectRow(EffectRow.INTERACTION, x, a.name(), levelA, a.baseline(), EffectRow.ALL, b.name(),
-                                    levelB, b.baseline(), d, acc[3 * n + 1].mean(), acc[3 * n + 2].mean()));
+
+        static org.apache.spark.sql.types.StructType keyedSchema() {
+            org.apache.spark.sql.types.StructType s = io.gradflow.store.Schemas.EFFECTS.schema();
+            for (String k : KEYS) {
+                s = s.add(k, org.apache.spark.sql.types.DataTypes.IntegerType, false);
+            }
+            return s;
+        }
+
+        /** The stratum label of a {@link #stratified} cell: "all", "b=lb" or "b=lb, c2=lc". */
+        String label(Row r) {
+            int fam = r.getInt(2);
+            if (fam == 0) {
+                return EffectRow.ALL;
+            }
+            String one = names[r.getInt(3)] + "=" + levels[r.getInt(3)][r.getInt(4)];
+            return fam == 1 ? one : one + ", " + names[r.getInt(5)] + "=" + levels[r.getInt(5)][r.getInt(6)];
+        }
+
+        /** Main cells and the conditional cells of the strata listed. */
+        org.apache.spark.api.java.function.FilterFunction<Row> shown(java.util.Set<String> listedStrata) {
+            java.util.Set<String> listed = java.util.Set.copyOf(listedStrata);
+            return r -> r.getInt(2) == 0 || listed.contains(label(r));
+        }
+
+        /** The main or conditional rows of a {@link #stratified} cell, one per outcome with a pair. */
+        List<EffectRow> conditional(Row r) {
+            int a = r.getInt(0);
+            String kind = r.getInt(2) == 0 ? EffectRow.MAIN : EffectRow.CONDITIONAL;
+            String label = label(r);
+            List<EffectRow> out = new ArrayList<>();
+            for (int n = 0; n < outcomes.length; n++) {
+                Row d = r.getStruct(MOMENTS_AT + 3 * n);
+                if (d.getLong(0) > 0) {
+                    out.add(new EffectRow(kind, outcomes[n], names[a], levels[a][r.getInt(1)], levels[a][0], label, null, null,
+                            null, estimate(d), r.getStruct(MOMENTS_AT + 3 * n + 1).getDouble(1),
+                            r.getStruct(MOMENTS_AT + 3 * n + 2).getDouble(1)));
                 }
             }
-        });
+            return out;
+        }
+
+        /** The interaction rows of an {@link #interactionCells} cell, one per outcome with a quadruple. */
+        List<EffectRow> interactions(Row r) {
+            int a = r.getInt(0);
+            int b = r.getInt(2);
+            List<EffectRow> out = new ArrayList<>();
+            for (int n = 0; n < outcomes.length; n++) {
+                Row d = r.getStruct(4 + 3 * n);
+                if (d.getLong(0) > 0) {
+                    out.add(new EffectRow(EffectRow.INTERACTION, outcomes[n], names[a], levels[a][r.getInt(1)], levels[a][0],
+                            EffectRow.ALL, names[b], levels[b][r.getInt(3)], levels[b][0], estimate(d),
+                            r.getStruct(4 + 3 * n + 1).getDouble(1), r.getStruct(4 + 3 * n + 2).getDouble(1)));
+                }
+            }
+            return out;
+        }
+
+        /** A cell's sort key (see the class comment), without the outcome. */
+        static int[] key(Row r, boolean interaction) {
+            if (interaction) { // a, b, a's level, b's level
+                return new int[]{2, r.getInt(0), r.getInt(2), r.getInt(1), r.getInt(3), 0, 0, 0};
+            }
+            int fam = r.getInt(2);
+            // a, a's level, one-axis strata before two-axis ones, b, c2, lb, lc
+            return new int[]{fam == 0 ? 0 : 1, r.getInt(0), r.getInt(1), fam, r.getInt(3), r.getInt(5), r.getInt(4), r.getInt(6)};
+        }
+
+        /** Cells of one kind in their rows' order. */
+        static List<Row> sorted(List<Row> cells, boolean interaction) {
+            List<Row> out = new ArrayList<>(cells);
+            out.sort((x, y) -> java.util.Arrays.compare(key(x, interaction), key(y, interaction)));
+            return out;
+        }
+
+        List<Row> keyedConditional(Row r) {
+            return keyed(conditional(r), key(r, false));
+        }
+
+        List<Row> keyedInteractions(Row r) {
+            return keyed(interactions(r), key(r, true));
+        }
+
+        /** The effect rows in the dataset's schema, each followed by the cell's key and the outcome's position. */
+        private List<Row> keyed(List<EffectRow> rows, int[] key) {
+            List<Row> out = new ArrayList<>(rows.size());
+            for (EffectRow e : rows) {
+                Row v = io.gradflow.store.Schemas.EFFECTS.toRow(e);
+                Object[] cells = new Object[v.length() + KEYS.length];
+                for (int i = 0; i < v.length(); i++) {
+                    cells[i] = v.get(i);
+                }
+                for (int i = 0; i < key.length; i++) {
+                    cells[v.length() + i] = key[i];
+                }
+                cells[v.length() + key.length] = java.util.Arrays.asList(outcomes).indexOf(e.outcome());
+                out.add(org.apache.spark.sql.RowFactory.create(cells));
+            }
+            return out;
+        }
     }
 
     private static Column[] cols(List<String> names, List<Outcome> outcomes) {
@@ -542,53 +625,5 @@ final class SparkAnalysis {
     /** y − x where both are present, else null; and x or y themselves under the same condition. */
     private static Column both(Column x, Column y, Column value) {
         return when(x.isNotNull().and(y.isNotNull()), value);
-    }
-
-    private static String key(String kind, Outcome x, String axis, String level, String stratum, String byAxis, String byLevel) {
-        return kind + '\u0000' + x + '\u0000' + axis + '\u0000' + level + '\u0000' + stratum + '\u0000' + byAxis + '\u0000' + byLevel;
-    }
-
-    /** The rows found, in the pure function's order: main, conditional (by stratum), interaction. */
-    private static List<EffectRow> ordered(List<AxisLevels> axes, List<Outcome> outcomes, Map<String, EffectRow> found) {
-        List<EffectRow> out = new ArrayList<>();
-        for (AxisLevels a : axes) {
-            for (String level : a.levels().subList(1, a.levels().size())) {
-                for (Outcome x : outcomes) {
-                    add(out, found, key(EffectRow.MAIN, x, a.name(), level, EffectRow.ALL, null, null));
-                }
-            }
-        }
-        for (AxisLevels a : axes) {
-            List<AxisLevels> others = axes.stream().filter(y -> y != a).toList();
-            for (String level : a.levels().subList(1, a.levels().size())) {
-                for (List<Map.Entry<String, String>> stratum : Effects.strata(others)) {
-                    String label = Effects.stratumLabel(stratum);
-                    for (Outcome x : outcomes) {
-                        add(out, found, key(EffectRow.CONDITIONAL, x, a.name(), level, label, null, null));
-                    }
-                }
-            }
-        }
-        for (int i = 0; i < axes.size(); i++) {
-            for (int j = i + 1; j < axes.size(); j++) {
-                AxisLevels a = axes.get(i);
-                AxisLevels b = axes.get(j);
-                for (String la : a.levels().subList(1, a.levels().size())) {
-                    for (String lb : b.levels().subList(1, b.levels().size())) {
-                        for (Outcome x : outcomes) {
-                            add(out, found, key(EffectRow.INTERACTION, x, a.name(), la, EffectRow.ALL, b.name(), lb));
-                        }
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    private static void add(List<EffectRow> out, Map<String, EffectRow> found, String key) {
-        EffectRow r = found.get(key);
-        if (r != null) {
-            out.add(r);
-        }
     }
 }

@@ -132,8 +132,18 @@ class AnalysisIT {
         List<EffectRow> pureEffects = Effects.compute(rows, axes);
         // Records compare doubles bit for bit (Double.compare), NaN included: no tolerance anywhere.
         assertThat(viaSpark.comparison()).hasSize(8).isEqualTo(pureComparison).isEqualTo(result.comparison());
-        assertThat(viaSpark.effects()).isEqualTo(pureEffects).isEqualTo(result.effects());
+        // The Spark path keeps on the driver only the conditional rows the report shows; it writes every row.
+        java.util.Set<String> shown = Report.shownStrata(axes, pureComparison);
+        assertThat(shown).containsExactly("activation=sigmoid, depth=4", "activation=relu, depth=4");
+        List<EffectRow> pureListed = pureEffects.stream()
+                .filter(e -> !e.kind().equals(EffectRow.CONDITIONAL) || shown.contains(e.stratum())).toList();
+        assertThat(viaSpark.effects()).isEqualTo(pureListed).hasSizeLessThan(pureEffects.size());
+        assertThat(viaSpark.effects()).extracting(EffectRow::kind).contains(EffectRow.CONDITIONAL);
+        assertThat(result.effects()).isEqualTo(pureEffects);
         assertThat(pureEffects).extracting(EffectRow::kind).contains(EffectRow.MAIN, EffectRow.CONDITIONAL, EffectRow.INTERACTION);
+        // every row written, in the pure function's order (one file at this size), nulls where the driver writes them
+        assertThat(spark.read().parquet(dir.resolve("effects").toString()).collectAsList())
+                .isEqualTo(Schemas.EFFECTS.toRows(pureEffects));
 
         TrialSummary pure = TrialSummary.of(rows);
         TrialSummary sql = viaSpark.trials();
@@ -153,7 +163,13 @@ class AnalysisIT {
         var f = SparkAnalysis.frame(Analysis.trialsFrame(spark, dir.resolve("trials").toString()))
                 .repartition(5, org.apache.spark.sql.functions.col("seed")).sortWithinPartitions(org.apache.spark.sql.functions.col("trial_id").desc());
         assertThat(SparkAnalysis.comparison(f, axes)).isEqualTo(pureComparison);
-        assertThat(SparkAnalysis.effects(spark, f, axes)).isEqualTo(pureEffects);
+        SparkAnalysis.SparkEffects again = SparkAnalysis.effects(spark, f, axes, shown);
+        try {
+            assertThat(again.listed()).isEqualTo(pureListed);
+            assertThat(again.all().collectAsList()).isEqualTo(Schemas.EFFECTS.toRows(pureEffects));
+        } finally {
+            again.unpersist();
+        }
     }
 
     @Test

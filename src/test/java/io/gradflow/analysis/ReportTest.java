@@ -84,6 +84,68 @@ class ReportTest {
         assertThat(html).contains("<td class=\"n\">1</td><td>activation=");
     }
 
+    @Test
+    void aGridOfManyCombinationsGetsAReportOfBoundedSizeThatSaysWhatItLeftOut() {
+        // 32 learning rates × 32 batch sizes × 2 depths, one seed: 2,048 combinations, every section over its cap.
+        List<String> rates = new ArrayList<>();
+        List<String> batches = new ArrayList<>();
+        for (int i = 1; i <= 32; i++) {
+            rates.add(Double.toString(0.01 * i));
+            batches.add(Integer.toString(i));
+        }
+        List<AxisLevels> axes = List.of(new AxisLevels("learning_rate", rates), new AxisLevels("batch_size", batches),
+                new AxisLevels("depth", List.of("2", "3")));
+        List<TrialRow> trials = new ArrayList<>();
+        List<Profiles.BlockDelta> deltas = new ArrayList<>();
+        List<Profiles.LossPoint> losses = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            for (int j = 0; j < 32; j++) {
+                for (int depth : List.of(2, 3)) {
+                    Map<String, Object> s = settings("relu", "he", false, false, depth);
+                    s.put("learning_rate", 0.01 * (i + 1));
+                    s.put("batch_size", j + 1);
+                    TrialRow t = trial(s, 1, "HEALTHY", -0.01 * (i + j) - depth, 0.5 + 0.01 * i, 1.0 - 0.01 * j);
+                    trials.add(t);
+                    for (int b = 1; b <= depth; b++) {
+                        deltas.add(new Profiles.BlockDelta(t.trialId(), false, b, Math.pow(10, -depth + b)));
+                        deltas.add(new Profiles.BlockDelta(t.trialId(), true, b, Math.pow(10, -depth + 0.5 * b)));
+                    }
+                    losses.add(new Profiles.LossPoint(t.trialId(), 0, 1.1));
+                    losses.add(new Profiles.LossPoint(t.trialId(), 10, 0.9 - 0.001 * i));
+                }
+            }
+        }
+        List<ComparisonRow> comparison = Comparison.compute(trials, axes);
+        List<EffectRow> effects = Effects.compute(trials, axes);
+        String html = Report.render(new Report.Input("many", Map.of(), trials, axes, comparison, effects,
+                Profiles.meanLog10Delta(trials, deltas), Profiles.meanLoss(trials, losses)));
+
+        assertThat(figures(html, "heatmaps")).isEqualTo(2 * Report.MAX_PANELS);
+        assertThat(html).contains("The first 24 of 64 heatmap panels are shown");
+        assertThat(figures(html, "profiles")).isEqualTo(2 * Report.MAX_PANELS);
+        assertThat(figures(html, "losses")).isEqualTo(Report.MAX_PANELS);
+        assertThat(html).contains("The first 24 of 32 panels are shown").contains("The first 24 of 32 lines of a panel are shown");
+        assertThat(html).contains("The first 60 of 63 main effects of a chart are shown")
+                .contains("The first 24 of 32 levels of learning_rate (conditional effects) are shown")
+                .contains("The first 24 of 31 remedy levels (conditional effects) are shown");
+        String ranking = section(html, "ranking");
+        assertThat(ranking.split("<tr><td class=\"n\">", -1).length - 1).isEqualTo(Report.MAX_RANKED);
+        assertThat(ranking).contains("The first 500 of 2048 combinations by rank are shown");
+        assertThat(Report.shownStrata(axes, comparison)).hasSize(Report.MAX_PANELS).contains("learning_rate=0.01, depth=3");
+        assertThat(html.length()).isLessThan(20_000_000);
+        // a sweep within every cap says nothing was left out
+        assertThat(overviewReport()).doesNotContain(" are shown; the datasets hold all of them");
+    }
+
+    private static String section(String html, String id) {
+        int at = html.indexOf("<section id=\"" + id + "\">");
+        return html.substring(at, html.indexOf("</section>", at));
+    }
+
+    private static int figures(String html, String id) {
+        return section(html, id).split("<figure", -1).length - 1;
+    }
+
     /** Two activations × two depths × three seeds, accuracies near 1, a loss curve of 2000 steps. */
     private static String overviewReport() {
         List<AxisLevels> axes = List.of(new AxisLevels("activation", List.of("sigmoid", "relu")),
