@@ -92,10 +92,74 @@ final class SparkAnalysis {
         }
     }
 
-    /** Registers the aggregate in the session once (registering again would only log a warning per analysis). */
+    /**
+     * The exact sums of a column themselves (Java-serialized), so that cells summed by Spark can be merged again,
+     * exactly, by {@link ExactMerge}.
+     */
+    static final class ExactBuffer extends ExactAggregate<ExactSum> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ExactSum finish(ExactSum r) {
+            return r;
+        }
+
+        @Override
+        public Encoder<ExactSum> outputEncoder() {
+            return Encoders.javaSerialization(ExactSum.class);
+        }
+    }
+
+    /** {@link ExactBuffer}s merged, out as (count, mean, variance): what {@link ExactMoments} gives for their values. */
+    static final class ExactMerge extends Aggregator<ExactSum, ExactSum, Tuple3<Long, Double, Double>> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ExactSum zero() {
+            return new ExactSum();
+        }
+
+        @Override
+        public ExactSum reduce(ExactSum b, ExactSum v) {
+            return b.merge(v);
+        }
+
+        @Override
+        public ExactSum merge(ExactSum a, ExactSum b) {
+            return a.merge(b);
+        }
+
+        @Override
+        public Tuple3<Long, Double, Double> finish(ExactSum r) {
+            return new Tuple3<>(r.count(), r.mean(), r.variance());
+        }
+
+        @Override
+        public Encoder<ExactSum> bufferEncoder() {
+            return Encoders.javaSerialization(ExactSum.class);
+        }
+
+        @Override
+        public Encoder<Tuple3<Long, Double, Double>> outputEncoder() {
+            return Encoders.tuple(Encoders.LONG(), Encoders.DOUBLE(), Encoders.DOUBLE());
+        }
+    }
+
+    /** The registered names of {@link ExactBuffer} and {@link ExactMerge}. */
+    static final String BUFFER = "gradflow_exact_buffer";
+    static final String MERGE = "gradflow_exact_merge";
+
+    /** Registers the aggregates in the session once (registering again would only log a warning per analysis). */
     static void register(SparkSession spark) {
         if (!spark.catalog().functionExists(MOMENTS)) {
             spark.udf().register(MOMENTS, org.apache.spark.sql.functions.udaf(new ExactMoments(), Encoders.DOUBLE()));
+        }
+        if (!spark.catalog().functionExists(BUFFER)) {
+            spark.udf().register(BUFFER, org.apache.spark.sql.functions.udaf(new ExactBuffer(), Encoders.DOUBLE()));
+        }
+        if (!spark.catalog().functionExists(MERGE)) {
+            spark.udf().register(MERGE, org.apache.spark.sql.functions.udaf(new ExactMerge(),
+                    Encoders.javaSerialization(ExactSum.class)));
         }
     }
 
@@ -336,6 +400,19 @@ final class SparkAnalysis {
      * its baseline: the interaction quadruples, summed per (a level, b level).
      */
     static SparkEffects effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, java.util.Set<String> listedStrata) {
+        return effects(spark, f, axes, listedStrata, null);
+    }
+
+    /**
+     * Seeds per combination from which the pairs are first summed per (axis, combination) and those cells merged per
+     * stratum ({@link #stratified}): with many seeds that is far fewer rows to explode; with one or two, about as many
+     * rows, each carrying heavy exact-sum buffers instead of three doubles.
+     */
+    static final int CELLS_FROM_SEEDS = 4;
+
+    /** {@link #effects} with the route forced ({@code viaCells} true or false) or chosen by the seeds (null). */
+    static SparkEffects effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, java.util.Set<String> listedStrata,
+                                Boolean viaCells) {
         List<Outcome> outcomes = List.of(Outcome.values()).stream().filter(Outcome::key).toList();
         EffectCells cells = new EffectCells(axes, outcomes);
         if (axes.isEmpty()) {
@@ -373,7 +450,8 @@ final class SparkAnalysis {
         // partial sums per partition and cell cost more than joining twice.
         Dataset<Row> pairs = alt.join(base, col("x.ax").equalTo(col("b_ax")).and(col("x.g").equalTo(col("b_g")))
                 .and(col("seed").equalTo(col("b_seed")))).select(pairCols.toArray(Column[]::new));
-        Dataset<Row> strata = stratified(pairs, axes.size(), outcomes)
+        boolean cellsFirst = viaCells != null ? viaCells : f.count() >= (long) CELLS_FROM_SEEDS * combos.levels().length;
+        Dataset<Row> strata = stratified(pairs, axes.size(), outcomes, cellsFirst)
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
             List<Row> shown = strata.filter(cells.shown(listedStrata)).collectAsList();
@@ -405,7 +483,21 @@ final class SparkAnalysis {
      * lies in, summed exactly per cell: columns ax, alvl, fam, b, lb, c2, lc, then (count, mean, variance) of the
      * difference, the baseline and the level per outcome.
      */
-    private static Dataset<Row> stratified(Dataset<Row> pairs, int nAxes, List<Outcome> outcomes) {
+    private static Dataset<Row> stratified(Dataset<Row> pairs, int nAxes, List<Outcome> outcomes, boolean cellsFirst) {
+        Column[] aggs = momentsOf(outcomes, "d", "yb", "yl");
+        if (cellsFirst) {
+            // Summed per (axis, combination) first: the strata below merge these cells' exact sums, the same bits.
+            List<Column> buffers = new ArrayList<>();
+            List<Column> merged = new ArrayList<>();
+            for (Outcome x : outcomes) {
+                for (String p : new String[]{"d", "yb", "yl"}) {
+                    buffers.add(org.apache.spark.sql.functions.call_function(BUFFER, col(p + x.ordinal())).as(p + x.ordinal()));
+                    merged.add(org.apache.spark.sql.functions.call_function(MERGE, col(p + x.ordinal())));
+                }
+            }
+            pairs = pairs.groupBy("ax", "alvl", "c", "levels").agg(buffers.get(0), buffers.subList(1, buffers.size()).toArray(Column[]::new));
+            aggs = merged.toArray(Column[]::new);
+        }
         List<Column> keys = new ArrayList<>();
         keys.add(stratumKey(lit(0), lit(-1), lit(-1), lit(-1), lit(-1)));
         for (int b = 0; b < nAxes; b++) {
@@ -430,7 +522,6 @@ final class SparkAnalysis {
                 flat.add(col(p + x.ordinal()));
             }
         }
-        Column[] aggs = momentsOf(outcomes, "d", "yb", "yl");
         return pairs.select(ex.toArray(Column[]::new)).where(col("k").isNotNull()).select(flat.toArray(Column[]::new))
                 .groupBy("ax", "alvl", "fam", "b", "lb", "c2", "lc").agg(aggs[0], java.util.Arrays.copyOfRange(aggs, 1, aggs.length));
     }

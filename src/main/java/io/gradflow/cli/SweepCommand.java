@@ -95,9 +95,10 @@ public final class SweepCommand implements Callable<Integer> {
                     }
                     return report(out, spark, g, o);
                 });
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 // A job cancelled by the signal fails wherever the driver was (reading data, writing a dataset):
-                // that is the interruption, not an error to show with its stack trace.
+                // that is the interruption, not an error to show with its stack trace. (Catching Exception, not
+                // RuntimeException: the cancelled job's SparkException is checked, thrown unchecked by Scala.)
                 if (interrupts.requested()) {
                     return interrupted(interrupts);
                 }

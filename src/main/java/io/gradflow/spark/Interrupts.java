@@ -30,6 +30,7 @@ public final class Interrupts implements AutoCloseable {
     private volatile SparkSession spark;
     private volatile IntSupplier kept = () -> 0;
     private volatile long total;
+    private volatile boolean started;
 
     private Interrupts(PrintStream err) {
         this.err = err;
@@ -60,13 +61,24 @@ public final class Interrupts implements AutoCloseable {
         this.kept = keptTrials;
     }
 
+    /** The sweep folder exists (a sweep resumed, or a new one begun): from now on a rerun needs --resume. */
+    void started() {
+        this.started = true;
+    }
+
     /** True once a signal arrived. */
     public boolean requested() {
         return requested.get();
     }
 
-    /** {@code interrupted: N of M trials kept; rerun with --resume}. */
+    /**
+     * {@code interrupted: N of M trials kept; rerun with --resume}, or, before the sweep folder existed (Spark still
+     * starting, the grid still being prepared), that nothing was written: {@code --resume} would find no sweep.
+     */
     public String message() {
+        if (!started) {
+            return "interrupted before the sweep began; nothing was written, so run the same command again";
+        }
         return "interrupted: " + kept.getAsInt() + " of " + total + " trials kept; rerun with --resume";
     }
 
@@ -78,19 +90,20 @@ public final class Interrupts implements AutoCloseable {
         }
     }
 
+    /**
+     * Signal handling that no signal reaches: {@link #request()} stands for the first signal (tests of what the sweep
+     * does when interrupted at a given moment, in the test's own JVM).
+     */
+    static Interrupts unhandled(PrintStream err) {
+        return new Interrupts(err);
+    }
+
     private void signalled() {
         if (!requested.compareAndSet(false, true)) {
             report();
             Runtime.getRuntime().halt(EXIT_CODE);
         }
-        SparkSession s = spark;
-        if (s != null) {
-            try {
-                s.sparkContext().cancelAllJobs();
-            } catch (RuntimeException e) {
-                // the context is already stopping: the driver returns on its own
-            }
-        }
+        cancelJobs();
         Thread watchdog = new Thread(() -> {
             try {
                 Thread.sleep(GRACE_MILLIS);
@@ -102,6 +115,23 @@ public final class Interrupts implements AutoCloseable {
         }, "gradflow-interrupt-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
+    }
+
+    /** What the first signal does, without the watchdog that would halt the JVM. */
+    void request() {
+        requested.set(true);
+        cancelJobs();
+    }
+
+    private void cancelJobs() {
+        SparkSession s = spark;
+        if (s != null) {
+            try {
+                s.sparkContext().cancelAllJobs();
+            } catch (RuntimeException e) {
+                // the context is already stopping: the driver returns on its own
+            }
+        }
     }
 
     @Override

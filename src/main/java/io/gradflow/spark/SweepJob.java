@@ -154,6 +154,9 @@ public final class SweepJob {
         List<String> repairs = new ArrayList<>();
         boolean[] done = trials == null ? null : new boolean[total];
         if (dir.found() != SweepDir.Found.NOTHING) {
+            if (interrupts != null) {
+                interrupts.started();
+            }
             checkGrid(dir, spec, mode, hadoop);
             String stored = storedFingerprint(dir);
             if (stored != null) {
@@ -175,7 +178,12 @@ public final class SweepJob {
             int strangers;
             if (big.isPresent()) {
                 // The journal's ids are matched against the grid by Spark: only the missing count reaches the driver.
-                pending[0] = big.get().pending(spark, committed.trials() > 0 ? parts : null);
+                pending[0] = prepared(interrupts, () -> big.get().pending(spark, committed.trials() > 0 ? parts : null));
+                if (pending[0] == null) {
+                    // Ctrl-C while Spark matched the journal against the grid: nothing was changed, the journal is kept.
+                    tally.addCommitted(committed, committed.trials());
+                    return interruptedOutcome(dir.stagingDir(), total, tally, t0, 0);
+                }
                 strangers = tally.addCommitted(committed, total - pending[0].count());
             } else {
                 strangers = tally.addCommitted(committed, trials, done);
@@ -214,7 +222,10 @@ public final class SweepJob {
             }
         }
         if (big.isPresent() && pending[0] == null) {
-            pending[0] = big.get().pending(spark, null);
+            pending[0] = prepared(interrupts, () -> big.get().pending(spark, null));
+            if (pending[0] == null) {
+                return interruptedOutcome(dir.path(), total, tally, t0, 0); // nothing was written yet
+            }
         }
         int[] todo = trials == null ? null : trials.missing(done);
         int todoCount = trials == null ? pending[0].count() : todo.length;
@@ -259,6 +270,9 @@ public final class SweepJob {
             }
         }
         dir.begin(spec.source());
+        if (interrupts != null) {
+            interrupts.started();
+        }
         // Where warm starts read their models and, with outputs.models, trained networks go (moved with the folder).
         ModelFiles models = new ModelStore(new Parts.Conf(hadoop),
                 spec.outputs().models() ? new Path(dir.stagingDir(), ModelStore.DIR).toString() : null);
@@ -343,6 +357,28 @@ public final class SweepJob {
         }
         return new SweepOutcome(dir.path(), total, tally.size(), tally.verdicts(), null,
                 System.currentTimeMillis() - t0, 0, summary, analysisError, repairs, false);
+    }
+
+    /**
+     * A distributed grid's preparation (its Spark jobs expand the grid and match the journal), which a signal cancels:
+     * null when the sweep was interrupted during it or before it returned, so that no trial job starts after the
+     * signal and the command ends as any interrupted sweep does, not with the cancelled job's error.
+     */
+    private static DistributedGrid.Pending prepared(Interrupts interrupts, java.util.function.Supplier<DistributedGrid.Pending> step) {
+        DistributedGrid.Pending p;
+        try {
+            p = step.get();
+        } catch (Exception e) { // a cancelled job's SparkException is a checked exception Scala throws unchecked
+            if (interrupted(interrupts)) {
+                return null;
+            }
+            throw e;
+        }
+        if (interrupted(interrupts)) {
+            p.close();
+            return null;
+        }
+        return p;
     }
 
     private static boolean interrupted(Interrupts interrupts) {

@@ -163,12 +163,15 @@ class AnalysisIT {
         var f = SparkAnalysis.frame(Analysis.trialsFrame(spark, dir.resolve("trials").toString()))
                 .repartition(5, org.apache.spark.sql.functions.col("seed")).sortWithinPartitions(org.apache.spark.sql.functions.col("trial_id").desc());
         assertThat(SparkAnalysis.comparison(f, axes)).isEqualTo(pureComparison);
-        SparkAnalysis.SparkEffects again = SparkAnalysis.effects(spark, f, axes, shown);
-        try {
-            assertThat(again.listed()).isEqualTo(pureListed);
-            assertThat(again.all().collectAsList()).isEqualTo(Schemas.EFFECTS.toRows(pureEffects));
-        } finally {
-            again.unpersist();
+        // both routes to the strata: the pairs exploded, and the pairs summed per (axis, combination) first
+        for (boolean viaCells : new boolean[]{false, true}) {
+            SparkAnalysis.SparkEffects again = SparkAnalysis.effects(spark, f, axes, shown, viaCells);
+            try {
+                assertThat(again.listed()).as("via cells: %s", viaCells).isEqualTo(pureListed);
+                assertThat(again.all().collectAsList()).as("via cells: %s", viaCells).isEqualTo(Schemas.EFFECTS.toRows(pureEffects));
+            } finally {
+                again.unpersist();
+            }
         }
     }
 

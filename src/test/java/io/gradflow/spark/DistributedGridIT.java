@@ -146,6 +146,67 @@ class DistributedGridIT {
     }
 
     @Test
+    void aSignalBeforeThePreparationReturnsStartsNoTrialWritesNothingAndSaysSo() {
+        spark.conf().set(DistributedGrid.CONF, "1");
+        // The signal is in before the executors have expanded the grid: the preparation's jobs finish, no trial job
+        // starts (it used to run every trial and only then report the interruption).
+        Interrupts interrupts = Interrupts.unhandled(new PrintStream(java.io.OutputStream.nullOutputStream()));
+        interrupts.request();
+        SweepOutcome o = SweepJob.run(spark, spec(SEEDS), tmp.toString(), SweepJob.Mode.NEW, null, interrupts);
+        assertThat(o.interrupted()).isTrue();
+        assertThat(o.ran()).isZero();
+        assertThat(o.rows()).isZero();
+        assertThat(Files.exists(tmp.resolve("dist"))).isFalse();
+        assertThat(Files.exists(tmp.resolve(".dist.incomplete"))).isFalse();
+        // so the line does not send the user to --resume, which would find no sweep
+        assertThat(interrupts.message()).isEqualTo("interrupted before the sweep began; nothing was written, so run the same command again");
+        SweepOutcome r = SweepJob.run(spark, spec(SEEDS), tmp.toString(), SweepJob.Mode.NEW, null);
+        assertThat(r.complete()).isTrue();
+        assertThat(r.ran()).isEqualTo(16);
+        sameRowsAsTheDriverPath(tmp.resolve("dist"));
+    }
+
+    @Test
+    void aSignalWhileTheExecutorsExpandAGridEndsTheSweepAsInterruptedNotWithTheCancelledJobsError() {
+        spark.conf().set(DistributedGrid.CONF, "1");
+        // 100,000 one-step trials: the signal comes as the first job (the grid's expansion) starts and cancels it.
+        String seeds = java.util.stream.IntStream.rangeClosed(1, 2_500).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(", "));
+        String rates = java.util.stream.IntStream.rangeClosed(1, 40).mapToObj(i -> Double.toString(i / 1000.0))
+                .collect(java.util.stream.Collectors.joining(", "));
+        GridSpec g = GridParser.parse("""
+                name: huge
+                seeds: [%s]
+                axes:
+                  learning_rate: [%s]
+                training: {depth: 1, width: 2, steps: 1, batch_size: 8}
+                dataset: {kind: blobs, samples: 40, classes: 2, features: 2}
+                """.formatted(seeds, rates), "huge.yaml", "huge");
+        Interrupts interrupts = Interrupts.unhandled(new PrintStream(java.io.OutputStream.nullOutputStream()));
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
+        org.apache.spark.scheduler.SparkListener signal = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart e) {
+                if (first.compareAndSet(false, true)) {
+                    interrupts.request();
+                }
+            }
+        };
+        interrupts.attach(spark);
+        spark.sparkContext().addSparkListener(signal);
+        SweepOutcome o;
+        try {
+            o = SweepJob.run(spark, g, tmp.toString(), SweepJob.Mode.NEW, null, interrupts);
+        } finally {
+            spark.sparkContext().removeSparkListener(signal);
+        }
+        assertThat(first.get()).isTrue();
+        assertThat(o.interrupted()).isTrue();
+        assertThat(o.trials()).isEqualTo(100_000);
+        assertThat(o.rows()).isLessThan(100_000);
+    }
+
+    @Test
     void extendingWithMoreSeedsRunsOnlyTheNewTrials() throws Exception {
         spark.conf().set(DistributedGrid.CONF, "1");
         assertThat(SweepJob.run(spark, spec("1"), tmp.toString(), SweepJob.Mode.NEW, null).complete()).isTrue();
