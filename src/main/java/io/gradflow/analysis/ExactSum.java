@@ -16,7 +16,7 @@ import java.util.Arrays;
  * hi + lo of {@link Math#fma}. The mean and variance are rounded once, from the exact integers, to the nearest
  * double (the subnormal range aside, where a second rounding can occur).
  */
-public final class ExactSum implements Serializable {
+public final class ExactSum implements Serializable, com.esotericsoftware.kryo.KryoSerializable {
 
     private static final long serialVersionUID = 1L;
     /** Positions up to 2045 plus a 53-bit mantissa shifted by up to 31 bits, plus room for carries. */
@@ -117,15 +117,64 @@ public final class ExactSum implements Serializable {
         squares = readChunks(in);
     }
 
-    private static void writeChunks(java.io.ObjectOutputStream out, long[] c) throws java.io.IOException {
+    /**
+     * The same compact form for Spark's Kryo encoder (what the Spark aggregates use for their buffers): Java
+     * serialization builds a stream and a class descriptor per value, which cost about 30 µs a buffer where cells'
+     * sums are merged by the thousand.
+     */
+    @Override
+    public void write(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Output out) {
+        normalise();
+        out.writeLong(n);
+        out.writeBoolean(squaresOverflow);
+        for (long[] c : new long[][]{sum, squares}) {
+            int lo = firstUsed(c);
+            int hi = endUsed(c, lo);
+            out.writeByte(lo);
+            out.writeByte(hi - lo);
+            for (int i = lo; i < hi; i++) {
+                out.writeLong(c[i]);
+            }
+        }
+    }
+
+    @Override
+    public void read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in) {
+        n = in.readLong();
+        squaresOverflow = in.readBoolean();
+        pending = 0;
+        for (long[] c : new long[][]{sum, squares}) {
+            java.util.Arrays.fill(c, 0);
+            int lo = in.readByte() & 0xff;
+            int len = in.readByte() & 0xff;
+            if (lo + len > CHUNKS) {
+                throw new IllegalStateException("an exact sum's chunks " + lo + "+" + len + " exceed " + CHUNKS);
+            }
+            for (int i = 0; i < len; i++) {
+                c[lo + i] = in.readLong();
+            }
+        }
+    }
+
+    private static int firstUsed(long[] c) {
         int lo = 0;
         while (lo < CHUNKS && c[lo] == 0) {
             lo++;
         }
+        return lo;
+    }
+
+    private static int endUsed(long[] c, int lo) {
         int hi = CHUNKS;
         while (hi > lo && c[hi - 1] == 0) {
             hi--;
         }
+        return hi;
+    }
+
+    private static void writeChunks(java.io.ObjectOutputStream out, long[] c) throws java.io.IOException {
+        int lo = firstUsed(c);
+        int hi = endUsed(c, lo);
         out.writeByte(lo);
         out.writeByte(hi - lo);
         for (int i = lo; i < hi; i++) {

@@ -73,7 +73,7 @@ final class SparkAnalysis {
 
         @Override
         public Encoder<ExactSum> bufferEncoder() {
-            return Encoders.javaSerialization(ExactSum.class);
+            return Encoders.kryo(ExactSum.class);
         }
     }
 
@@ -93,7 +93,7 @@ final class SparkAnalysis {
     }
 
     /**
-     * The exact sums of a column themselves (Java-serialized), so that cells summed by Spark can be merged again,
+     * The exact sums of a column themselves (Kryo-encoded), so that cells summed by Spark can be merged again,
      * exactly, by {@link ExactMerge}.
      */
     static final class ExactBuffer extends ExactAggregate<ExactSum> {
@@ -106,7 +106,7 @@ final class SparkAnalysis {
 
         @Override
         public Encoder<ExactSum> outputEncoder() {
-            return Encoders.javaSerialization(ExactSum.class);
+            return Encoders.kryo(ExactSum.class);
         }
     }
 
@@ -136,7 +136,7 @@ final class SparkAnalysis {
 
         @Override
         public Encoder<ExactSum> bufferEncoder() {
-            return Encoders.javaSerialization(ExactSum.class);
+            return Encoders.kryo(ExactSum.class);
         }
 
         @Override
@@ -159,7 +159,7 @@ final class SparkAnalysis {
         }
         if (!spark.catalog().functionExists(MERGE)) {
             spark.udf().register(MERGE, org.apache.spark.sql.functions.udaf(new ExactMerge(),
-                    Encoders.javaSerialization(ExactSum.class)));
+                    Encoders.kryo(ExactSum.class)));
         }
     }
 
@@ -451,8 +451,16 @@ final class SparkAnalysis {
         Dataset<Row> pairs = alt.join(base, col("x.ax").equalTo(col("b_ax")).and(col("x.g").equalTo(col("b_g")))
                 .and(col("seed").equalTo(col("b_seed")))).select(pairCols.toArray(Column[]::new));
         boolean cellsFirst = viaCells != null ? viaCells : f.count() >= (long) CELLS_FROM_SEEDS * combos.levels().length;
-        Dataset<Row> strata = stratified(pairs, axes.size(), outcomes, cellsFirst)
-                .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        // Set before persist(): a cached plan is planned, its shuffle partitions fixed, when it is persisted.
+        String partitionsBefore = shufflePartitions(spark, strataBound(axes));
+        Dataset<Row> strata;
+        try {
+            strata = stratified(pairs, axes.size(), outcomes, cellsFirst)
+                    .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        } catch (RuntimeException | Error e) {
+            restoreShufflePartitions(spark, partitionsBefore);
+            throw e;
+        }
         try {
             List<Row> shown = strata.filter(cells.shown(listedStrata)).collectAsList();
             List<Row> quads = axes.size() > 1 ? interactionCells(pairs, axes, outcomes) : List.of();
@@ -474,6 +482,60 @@ final class SparkAnalysis {
         } catch (RuntimeException | Error e) {
             strata.unpersist();
             throw e;
+        } finally {
+            restoreShufflePartitions(spark, partitionsBefore);
+        }
+    }
+
+    private static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
+    /** Strata per shuffle partition of the effects' aggregations. */
+    private static final long STRATA_PER_PARTITION = 5_000;
+
+    /**
+     * At most how many (axis level, stratum) cells {@link #stratified} can have: every level but the baseline of every
+     * axis, in all pairs, in each level of every other axis, and in each pair of levels of every two other axes.
+     */
+    static long strataBound(List<AxisLevels> axes) {
+        long total = 0;
+        for (int a = 0; a < axes.size(); a++) {
+            long cells = 1;
+            for (int b = 0; b < axes.size(); b++) {
+                if (b == a) {
+                    continue;
+                }
+                cells += axes.get(b).levels().size();
+                for (int c = b + 1; c < axes.size(); c++) {
+                    if (c != a) {
+                        cells += (long) axes.get(b).levels().size() * axes.get(c).levels().size();
+                    }
+                }
+            }
+            total += (axes.get(a).levels().size() - 1) * cells;
+        }
+        return total;
+    }
+
+    /**
+     * Sets the shuffle partitions of the effects' aggregations to about one per {@value #STRATA_PER_PARTITION}
+     * strata (at least one per slot, at most Spark's default of 200), unless the user set them; returns what to
+     * restore ({@code null}: unset, {@code ""}: nothing was changed). Why: the strata are persisted, and adaptive
+     * execution does not coalesce the shuffle partitions of a plan it caches; each of 200 nearly empty partitions
+     * initialises the exact aggregates anew, which cost 10 s of a 100,800-trial report of 144 combinations.
+     */
+    private static String shufflePartitions(SparkSession spark, long strata) {
+        // Not spark.conf().getOption(key): that returns the default of any setting Spark knows, set or not.
+        if (spark.sessionState().conf().contains(SHUFFLE_PARTITIONS)) {
+            return "";
+        }
+        long slots = Math.max(1, spark.sparkContext().defaultParallelism());
+        long n = Math.max(slots, Math.min(200, (strata + STRATA_PER_PARTITION - 1) / STRATA_PER_PARTITION));
+        spark.conf().set(SHUFFLE_PARTITIONS, Long.toString(n));
+        return null;
+    }
+
+    private static void restoreShufflePartitions(SparkSession spark, String before) {
+        if (before == null) {
+            spark.conf().unset(SHUFFLE_PARTITIONS);
         }
     }
 

@@ -132,6 +132,10 @@ class AnalysisIT {
         List<EffectRow> pureEffects = Effects.compute(rows, axes);
         // Records compare doubles bit for bit (Double.compare), NaN included: no tolerance anywhere.
         assertThat(viaSpark.comparison()).hasSize(8).isEqualTo(pureComparison).isEqualTo(result.comparison());
+        // 3 axes of 2 levels: each axis' level in all pairs, at 2 × 2 one-axis and 2 × 2 two-axis strata of the others
+        assertThat(SparkAnalysis.strataBound(axes)).isEqualTo(27);
+        assertThat(pureEffects.stream().filter(e -> e.outcome() == Outcome.FLOW_DELTA_INIT && e.byAxis() == null).count())
+                .isBetween(20L, 27L);
         // The Spark path keeps on the driver only the conditional rows the report shows; it writes every row.
         java.util.Set<String> shown = Report.shownStrata(axes, pureComparison);
         assertThat(shown).containsExactly("activation=sigmoid, depth=4", "activation=relu, depth=4");

@@ -106,7 +106,7 @@ class ExactSumTest {
     }
 
     @Test
-    void survivesJavaSerializationAsSparkStoresItsBuffers() throws Exception {
+    void survivesJavaSerialization() throws Exception {
         ExactSum s = of(1.25, -3.5, 1e-300, 7e200);
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
@@ -119,5 +119,23 @@ class ExactSumTest {
         assertThat(back.count()).isEqualTo(4);
         assertThat(back.sum()).isEqualTo(s.sum());
         assertThat(back.variance()).isEqualTo(s.variance());
+    }
+
+    @Test
+    void survivesSparksKryoEncoderAsTheAggregatesStoreTheirBuffers() {
+        // through Spark's own Kryo setup (the serializer its Encoders.kryo uses), a buffer of several chunks, an
+        // overflowed square and an empty sum; and merged after the round trip as before it
+        org.apache.spark.serializer.SerializerInstance kryo = new org.apache.spark.serializer.KryoSerializer(
+                new org.apache.spark.SparkConf()).newInstance();
+        scala.reflect.ClassTag<ExactSum> tag = scala.reflect.ClassTag$.MODULE$.apply(ExactSum.class);
+        for (ExactSum s : List.of(of(1.25, -3.5, 1e-300, 7e200), of(3e160, 1.0), new ExactSum())) {
+            ExactSum back = kryo.deserialize(kryo.serialize(s, tag), tag);
+            assertThat(back.count()).isEqualTo(s.count());
+            assertThat(Double.doubleToLongBits(back.sum())).isEqualTo(Double.doubleToLongBits(s.sum()));
+            assertThat(Double.doubleToLongBits(back.variance())).isEqualTo(Double.doubleToLongBits(s.variance()));
+            ExactSum other = of(0.1, 0.2, -5e-310);
+            assertThat(Double.doubleToLongBits(back.merge(other).mean()))
+                    .isEqualTo(Double.doubleToLongBits(s.merge(of(0.1, 0.2, -5e-310)).mean()));
+        }
     }
 }
