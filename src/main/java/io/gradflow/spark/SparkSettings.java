@@ -40,46 +40,6 @@ public final class SparkSettings {
         return m;
     }
 
-    /** Settings in force until closed; closing throws nothing. */
-    public interface Scope extends AutoCloseable {
-        @Override
-        void close();
-    }
-
-    /** Sweeps of at most this many trials finish with interpreted Spark SQL ({@link #interpretedForSmall}). */
-    public static final long INTERPRETED_MAX_TRIALS = 1_000;
-
-    private static final String[][] INTERPRETED = {
-            {"spark.sql.codegen.wholeStage", "false"},
-            {"spark.sql.codegen.factoryMode", "NO_CODEGEN"}};
-
-    /**
-     * For a sweep of at most {@value #INTERPRETED_MAX_TRIALS} trials, makes Spark SQL evaluate its queries
-     * interpreted, without generated code, until the returned handle is closed; otherwise, or where the user set
-     * either setting, does nothing. Why: finishing a sweep (the datasets from the parts, the analysis, the report)
-     * is some forty small queries, and on a fresh JVM compiling each one's generated code took longer than running
-     * it: about 3 of the quick grid's 30 s end to end (BENCHMARKS.md). Large sweeps keep code generation, where it
-     * pays for itself many times over.
-     */
-    public static Scope interpretedForSmall(org.apache.spark.sql.SparkSession spark, long trials) {
-        if (trials > INTERPRETED_MAX_TRIALS) {
-            return () -> { };
-        }
-        for (String[] kv : INTERPRETED) {
-            if (spark.conf().getOption(kv[0]).isDefined()) {
-                return () -> { };
-            }
-        }
-        for (String[] kv : INTERPRETED) {
-            spark.conf().set(kv[0], kv[1]);
-        }
-        return () -> {
-            for (String[] kv : INTERPRETED) {
-                spark.conf().unset(kv[0]);
-            }
-        };
-    }
-
     /** The master when neither {@code --master} nor {@code spark.master} (spark-submit) says otherwise. */
     public static final String DEFAULT_MASTER = "local[*]";
 }

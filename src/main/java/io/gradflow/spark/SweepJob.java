@@ -322,21 +322,19 @@ public final class SweepJob {
                     error != null ? error : "no trial produced a row", System.currentTimeMillis() - t0, toRun,
                     null, null);
         }
-        try (SparkSettings.Scope small = SparkSettings.interpretedForSmall(spark, total)) {
-            // The sweep's wall time, the one duration the summary, progress clock, manifest and report all show.
-            long wallMillis = write(spark, spec, dir, tally, total, t0, error, fingerprint) - t0;
-            boolean complete = error == null && tally.size() == total;
-            if (complete) {
-                dir.commit();
-                SweepOutcome o = analyse(spark, dir, total, tally, t0, repairs, interrupts);
-                return new SweepOutcome(o.directory(), o.trials(), o.rows(), o.byVerdict(), o.error(), wallMillis,
-                        toRun, o.summary(), o.analysisError(), o.repaired(), o.interrupted());
-            } else if (error == null) {
-                error = (total - tally.size()) + " trials have no row";
-            }
-            return new SweepOutcome(dir.stagingDir(), total, tally.size(), tally.verdicts(), error,
-                    wallMillis, toRun, null, null, repairs, false);
+        // The sweep's wall time, the one duration the summary, progress clock, manifest and report all show.
+        long wallMillis = write(spark, spec, dir, tally, total, t0, error, fingerprint) - t0;
+        boolean complete = error == null && tally.size() == total;
+        if (complete) {
+            dir.commit();
+            SweepOutcome o = analyse(spark, dir, total, tally, t0, repairs, interrupts);
+            return new SweepOutcome(o.directory(), o.trials(), o.rows(), o.byVerdict(), o.error(), wallMillis,
+                    toRun, o.summary(), o.analysisError(), o.repaired(), o.interrupted());
+        } else if (error == null) {
+            error = (total - tally.size()) + " trials have no row";
         }
+        return new SweepOutcome(dir.stagingDir(), total, tally.size(), tally.verdicts(), error,
+                wallMillis, toRun, null, null, repairs, false);
     }
 
     /**
