@@ -50,6 +50,10 @@ public class GradflowKryoRegistrator implements KryoRegistrator {
         // not start the ND4J backend on a driver that never touches an array.
         kryo.register(load("org.nd4j.linalg.cpu.nativecpu.NDArray", loader), new Nd4jSerializer());
         kryo.register(org.nd4j.common.primitives.AtomicDouble.class, new AtomicDoubleSerializer());
+        // The analysis' exact sums, which the Spark aggregates keep as Kryo-encoded buffers (their own compact
+        // KryoSerializable form): registered last (the ids above stay as they were), so that a cluster with
+        // spark.kryo.registrationRequired accepts them.
+        kryo.register(load("io.gradflow.analysis.ExactSum", loader));
     }
 
     private static Class<?> load(String name, ClassLoader loader) {

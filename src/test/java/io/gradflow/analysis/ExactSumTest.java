@@ -138,4 +138,16 @@ class ExactSumTest {
                     .isEqualTo(Double.doubleToLongBits(s.merge(of(0.1, 0.2, -5e-310)).mean()));
         }
     }
+
+    @Test
+    void gradflowsKryoRegistratorRegistersItForClustersThatRequireRegistration() {
+        org.apache.spark.SparkConf strict = new org.apache.spark.SparkConf().set("spark.kryo.registrationRequired", "true");
+        scala.reflect.ClassTag<ExactSum> tag = scala.reflect.ClassTag$.MODULE$.apply(ExactSum.class);
+        org.apache.spark.serializer.SerializerInstance bare = new org.apache.spark.serializer.KryoSerializer(strict).newInstance();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> bare.serialize(of(1.0), tag)).hasMessageContaining("not registered");
+        org.apache.spark.serializer.SerializerInstance registered = new org.apache.spark.serializer.KryoSerializer(strict.clone()
+                .set("spark.kryo.registrator", io.gradflow.spark.GradflowKryoRegistrator.class.getName())).newInstance();
+        ExactSum s = of(1.25, -3.5, 1e-300);
+        assertThat(registered.deserialize(registered.serialize(s, tag), tag).mean()).isEqualTo(s.mean());
+    }
 }
