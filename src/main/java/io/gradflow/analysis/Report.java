@@ -14,7 +14,9 @@ import java.util.stream.Collectors;
  * script is a few inline lines that mark the document once every chart has decoded (which the tests read).
  * Large sweeps stay readable because the charts are faceted: heatmaps per depth (and per first-axis level when
  * a depth panel would exceed {@value #MAX_COLUMNS} columns), profiles and loss curves per first-axis level with one
- * line per single remedy against the baseline.
+ * line per single remedy against the baseline. Grids of many combinations stay a file a browser opens because every
+ * section draws a bounded number of panels, lines, bars and rows ({@link #MAX_PANELS} and its siblings) and says
+ * where it cut.
  */
 public final class Report {
 
