@@ -380,13 +380,11 @@ final class SparkAnalysis {
      *               conditional rows, which the driver never holds
      * @param cached what {@code all} is computed from, persisted until {@link #unpersist}
      */
-    record SparkEffects(List<EffectRow> listed, Dataset<Row> all, Dataset<Row> cached) {
+    record SparkEffects(List<EffectRow> listed, Dataset<Row> all, List<Dataset<Row>> cached) {
 
         /** Frees the persisted cells once {@code all} is written. */
         void unpersist() {
-            if (cached != null) {
-                cached.unpersist();
-            }
+            cached.forEach(Dataset::unpersist);
         }
     }
 
@@ -400,8 +398,19 @@ final class SparkAnalysis {
      * its baseline: the interaction quadruples, summed per (a level, b level).
      */
     static SparkEffects effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, java.util.Set<String> listedStrata) {
-        return effects(spark, f, axes, listedStrata, null);
+        return effects(spark, f, axes, listedStrata, null, INTERACTIONS_ON_DRIVER, LISTED_INTERACTIONS);
     }
+
+    /**
+     * Interaction cells (an axis level against a later axis' level) up to which every interaction row is collected;
+     * beyond, e.g. two axes of several hundred levels each, Spark writes them and the driver keeps only the largest.
+     */
+    static final long INTERACTIONS_ON_DRIVER = 50_000;
+    /**
+     * Interaction rows kept per flow outcome beyond {@link #INTERACTIONS_ON_DRIVER}: the largest |mean|, at least as
+     * many as the report's "largest effects" table lists, so the table is the same.
+     */
+    static final int LISTED_INTERACTIONS = 15;
 
     /**
      * Seeds per combination from which the pairs are first summed per (axis, combination) and those cells merged per
@@ -410,13 +419,17 @@ final class SparkAnalysis {
      */
     static final int CELLS_FROM_SEEDS = 4;
 
-    /** {@link #effects} with the route forced ({@code viaCells} true or false) or chosen by the seeds (null). */
+    /**
+     * {@link #effects} with the strata's route forced ({@code viaCells} true or false) or chosen by the seeds (null),
+     * and the interactions collected whole up to {@code interactionsOnDriver} cells, else the {@code topInteractions}
+     * largest per flow outcome.
+     */
     static SparkEffects effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, java.util.Set<String> listedStrata,
-                                Boolean viaCells) {
+                                Boolean viaCells, long interactionsOnDriver, int topInteractions) {
         List<Outcome> outcomes = List.of(Outcome.values()).stream().filter(Outcome::key).toList();
         EffectCells cells = new EffectCells(axes, outcomes);
         if (axes.isEmpty()) {
-            return new SparkEffects(List.of(), spark.createDataFrame(List.of(), io.gradflow.store.Schemas.EFFECTS.schema()), null);
+            return new SparkEffects(List.of(), spark.createDataFrame(List.of(), io.gradflow.store.Schemas.EFFECTS.schema()), List.of());
         }
         register(spark);
         Combos combos = Combos.of(f, axes);
@@ -461,26 +474,39 @@ final class SparkAnalysis {
             restoreShufflePartitions(spark, partitionsBefore);
             throw e;
         }
+        List<Dataset<Row>> cached = new ArrayList<>(List.of(strata));
         try {
             List<Row> shown = strata.filter(cells.shown(listedStrata)).collectAsList();
-            List<Row> quads = axes.size() > 1 ? interactionCells(pairs, axes, outcomes) : List.of();
-            List<Row> keyedQuads = new ArrayList<>();
-            quads.forEach(r -> keyedQuads.addAll(cells.keyedInteractions(r)));
             List<EffectRow> listed = new ArrayList<>();
             EffectCells.sorted(shown, false).forEach(r -> listed.addAll(cells.conditional(r)));
-            EffectCells.sorted(quads, true).forEach(r -> listed.addAll(cells.interactions(r)));
             org.apache.spark.sql.types.StructType keyed = EffectCells.keyedSchema();
             Dataset<Row> rows = strata.flatMap((org.apache.spark.api.java.function.FlatMapFunction<Row, Row>) r ->
-                            cells.keyedConditional(r).iterator(), Encoders.row(keyed))
-                    .union(spark.createDataFrame(keyedQuads, keyed));
+                            cells.keyedConditional(r).iterator(), Encoders.row(keyed));
+            if (axes.size() > 1) {
+                Dataset<Row> quads = interactionCells(pairs, axes, outcomes);
+                if (interactionBound(axes) <= interactionsOnDriver) {
+                    List<Row> all = quads.collectAsList();
+                    List<Row> keyedQuads = new ArrayList<>();
+                    all.forEach(r -> keyedQuads.addAll(cells.keyedInteractions(r)));
+                    EffectCells.sorted(all, true).forEach(r -> listed.addAll(cells.interactions(r)));
+                    rows = rows.union(spark.createDataFrame(keyedQuads, keyed));
+                } else {
+                    // read once per flow outcome and once to write: persisted, like the strata
+                    quads = quads.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+                    cached.add(quads);
+                    listed.addAll(largestInteractions(quads, outcomes, cells, topInteractions));
+                    rows = rows.union(quads.flatMap((org.apache.spark.api.java.function.FlatMapFunction<Row, Row>) r ->
+                            cells.keyedInteractions(r).iterator(), Encoders.row(keyed)));
+                }
+            }
             long n = rows.count();
             Column[] order = java.util.Arrays.stream(EffectCells.KEYS).map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
             // Sorted, then adjacent partitions merged: the files hold the rows in the pure function's order, at most
             // about as many per file as the other datasets (DatasetWriter).
             Dataset<Row> all = rows.orderBy(order).coalesce((int) Math.max(1, (n + 49_999) / 50_000)).drop(EffectCells.KEYS);
-            return new SparkEffects(listed, all, strata);
+            return new SparkEffects(listed, all, cached);
         } catch (RuntimeException | Error e) {
-            strata.unpersist();
+            cached.forEach(Dataset::unpersist);
             throw e;
         } finally {
             restoreShufflePartitions(spark, partitionsBefore);
@@ -607,7 +633,7 @@ final class SparkAnalysis {
      * The interaction quadruples summed per (axis a, a's level, later axis b, b's level): columns ax, alvl, by, blvl,
      * then (count, mean, variance) of the contrast, the effect at b's baseline and at b's level per outcome.
      */
-    private static List<Row> interactionCells(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes) {
+    private static Dataset<Row> interactionCells(Dataset<Row> pairs, List<AxisLevels> axes, List<Outcome> outcomes) {
         // The pairs of axis i once per later axis j: pairs with j at a level meet those with j at its baseline when
         // their alternatives' settings agree but for j (equal masked numbers on j) and their seeds are equal.
         Column[] perAxis = new Column[axes.size()];
@@ -641,7 +667,51 @@ final class SparkAnalysis {
         Dataset<Row> quads = high.join(low, col("ax").equalTo(col("q_ax")).and(col("by").equalTo(col("q_by")))
                 .and(col("g").equalTo(col("q_g"))).and(col("seed").equalTo(col("q_seed")))).select(quadCols.toArray(Column[]::new));
         Column[] aggs = momentsOf(outcomes, "i", "i0_", "i1_");
-        return quads.groupBy("ax", "alvl", "by", "blvl").agg(aggs[0], java.util.Arrays.copyOfRange(aggs, 1, aggs.length)).collectAsList();
+        for (int k = 0; k < aggs.length; k++) {
+            aggs[k] = aggs[k].as("m" + k); // by name, for largestInteractions' ordering
+        }
+        return quads.groupBy("ax", "alvl", "by", "blvl").agg(aggs[0], java.util.Arrays.copyOfRange(aggs, 1, aggs.length));
+    }
+
+    /** Interaction cells: every level but the baseline of each axis against every such level of each later axis. */
+    static long interactionBound(List<AxisLevels> axes) {
+        long total = 0;
+        for (int a = 0; a < axes.size(); a++) {
+            for (int b = a + 1; b < axes.size(); b++) {
+                total += (long) (axes.get(a).levels().size() - 1) * (axes.get(b).levels().size() - 1);
+            }
+        }
+        return total;
+    }
+
+    /**
+     * The {@code top} interaction rows of largest |mean| per flow outcome (ties in the rows' order), in the pure
+     * function's order: what the report's "largest effects" table can list.
+     */
+    private static List<EffectRow> largestInteractions(Dataset<Row> quads, List<Outcome> outcomes, EffectCells cells, int top) {
+        List<Row> picked = new ArrayList<>();
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        for (int n = 0; n < outcomes.size(); n++) {
+            if (!outcomes.get(n).flow()) {
+                continue;
+            }
+            Column d = col("m" + 3 * n);
+            for (Row r : quads.where(d.getField("_1").gt(0))
+                    .orderBy(org.apache.spark.sql.functions.abs(d.getField("_2")).desc(), col("ax"), col("by"), col("alvl"), col("blvl"))
+                    .limit(top).collectAsList()) {
+                picked.add(r);
+                kept.add(outcomes.get(n) + "\u0000" + r.getInt(0) + "\u0000" + r.getInt(1) + "\u0000" + r.getInt(2) + "\u0000" + r.getInt(3));
+            }
+        }
+        List<EffectRow> out = new ArrayList<>();
+        java.util.Set<String> done = new java.util.HashSet<>();
+        for (Row r : EffectCells.sorted(picked, true)) {
+            String cell = r.getInt(0) + "\u0000" + r.getInt(1) + "\u0000" + r.getInt(2) + "\u0000" + r.getInt(3);
+            if (done.add(cell)) {
+                cells.interactions(r).stream().filter(e -> kept.contains(e.outcome() + "\u0000" + cell)).forEach(out::add);
+            }
+        }
+        return out;
     }
 
     /**

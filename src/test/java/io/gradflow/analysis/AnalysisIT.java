@@ -169,13 +169,33 @@ class AnalysisIT {
         assertThat(SparkAnalysis.comparison(f, axes)).isEqualTo(pureComparison);
         // both routes to the strata: the pairs exploded, and the pairs summed per (axis, combination) first
         for (boolean viaCells : new boolean[]{false, true}) {
-            SparkAnalysis.SparkEffects again = SparkAnalysis.effects(spark, f, axes, shown, viaCells);
+            SparkAnalysis.SparkEffects again = SparkAnalysis.effects(spark, f, axes, shown, viaCells,
+                    SparkAnalysis.INTERACTIONS_ON_DRIVER, SparkAnalysis.LISTED_INTERACTIONS);
             try {
                 assertThat(again.listed()).as("via cells: %s", viaCells).isEqualTo(pureListed);
                 assertThat(again.all().collectAsList()).as("via cells: %s", viaCells).isEqualTo(Schemas.EFFECTS.toRows(pureEffects));
             } finally {
                 again.unpersist();
             }
+        }
+        // interactions written by Spark, the driver keeping the largest |mean| per flow outcome (here: one each)
+        assertThat(SparkAnalysis.interactionBound(axes)).isEqualTo(3);
+        java.util.Set<EffectRow> largest = new java.util.HashSet<>();
+        for (Outcome o : Outcome.values()) {
+            if (o.key() && o.flow()) {
+                pureEffects.stream().filter(e -> e.kind().equals(EffectRow.INTERACTION) && e.outcome() == o)
+                        .sorted(Comparator.comparingDouble((EffectRow e) -> -Math.abs(e.diff().mean()))).limit(1).forEach(largest::add);
+            }
+        }
+        assertThat(largest).hasSizeGreaterThan(1);
+        List<EffectRow> withLargest = pureEffects.stream().filter(e -> e.kind().equals(EffectRow.INTERACTION)
+                ? largest.contains(e) : pureListed.contains(e)).toList();
+        SparkAnalysis.SparkEffects spread = SparkAnalysis.effects(spark, f, axes, shown, false, 0, 1);
+        try {
+            assertThat(spread.listed()).isEqualTo(withLargest);
+            assertThat(spread.all().collectAsList()).isEqualTo(Schemas.EFFECTS.toRows(pureEffects));
+        } finally {
+            spread.unpersist();
         }
     }
 
