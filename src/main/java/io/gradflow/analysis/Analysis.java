@@ -56,10 +56,10 @@ public final class Analysis {
      * @param axes       the varied axes in grid order (levels in grid order, the first is the baseline)
      * @param trials     what was counted over the trials
      * @param comparison one row per combination, by rank
-     * @param effects    every main and interaction effect and the conditional effects the report shows; every
-     *                   conditional effect too where the analysis ran on the driver (a few thousand trials), while a
-     *                   larger sweep's conditional rows, millions for a grid of many combinations, are only in the
-     *                   {@code effects} dataset that Spark wrote
+     * @param effects    every main effect, the conditional effects the report shows and the interactions (all of
+     *                   them up to 50,000 interaction cells, else the 15 largest per flow outcome); every row where the
+     *                   analysis ran on the driver (a few thousand trials), while a larger sweep's other rows, millions
+     *                   for a grid of many combinations, are only in the {@code effects} dataset that Spark wrote
      * @param reportPath the report written
      * @param phases     wall time of each phase in milliseconds, in the order they ran (for the log and the scale
      *                   benchmark)
