@@ -107,14 +107,14 @@ public final class ExactSum implements Serializable, com.esotericsoftware.kryo.K
     private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
         normalise();
         out.defaultWriteObject();
-        writeChunks(out, sum);
-        writeChunks(out, squares);
+        writeChunks(out);
     }
 
     private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
         in.defaultReadObject();
-        sum = readChunks(in);
-        squares = readChunks(in);
+        sum = new long[CHUNKS];
+        squares = new long[CHUNKS];
+        readChunks(in);
     }
 
     /**
@@ -125,11 +125,40 @@ public final class ExactSum implements Serializable, com.esotericsoftware.kryo.K
     @Override
     public void write(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Output out) {
         normalise();
-        out.writeLong(n);
-        out.writeBoolean(squaresOverflow);
+        try {
+            java.io.DataOutputStream d = new java.io.DataOutputStream(out); // unbuffered: writes straight through
+            d.writeLong(n);
+            d.writeBoolean(squaresOverflow);
+            writeChunks(d);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in) {
+        try {
+            java.io.DataInputStream d = new java.io.DataInputStream(in);
+            n = d.readLong();
+            squaresOverflow = d.readBoolean();
+            pending = 0;
+            readChunks(d);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The used chunks of the sum, then of the squares: first index, count, values. */
+    private void writeChunks(java.io.DataOutput out) throws java.io.IOException {
         for (long[] c : new long[][]{sum, squares}) {
-            int lo = firstUsed(c);
-            int hi = endUsed(c, lo);
+            int lo = 0;
+            while (lo < CHUNKS && c[lo] == 0) {
+                lo++;
+            }
+            int hi = CHUNKS;
+            while (hi > lo && c[hi - 1] == 0) {
+                hi--;
+            }
             out.writeByte(lo);
             out.writeByte(hi - lo);
             for (int i = lo; i < hi; i++) {
@@ -138,61 +167,18 @@ public final class ExactSum implements Serializable, com.esotericsoftware.kryo.K
         }
     }
 
-    @Override
-    public void read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in) {
-        n = in.readLong();
-        squaresOverflow = in.readBoolean();
-        pending = 0;
+    private void readChunks(java.io.DataInput in) throws java.io.IOException {
         for (long[] c : new long[][]{sum, squares}) {
             java.util.Arrays.fill(c, 0);
-            int lo = in.readByte() & 0xff;
-            int len = in.readByte() & 0xff;
+            int lo = in.readUnsignedByte();
+            int len = in.readUnsignedByte();
             if (lo + len > CHUNKS) {
-                throw new IllegalStateException("an exact sum's chunks " + lo + "+" + len + " exceed " + CHUNKS);
+                throw new java.io.InvalidObjectException("an exact sum's chunks " + lo + "+" + len + " exceed " + CHUNKS);
             }
             for (int i = 0; i < len; i++) {
                 c[lo + i] = in.readLong();
             }
         }
-    }
-
-    private static int firstUsed(long[] c) {
-        int lo = 0;
-        while (lo < CHUNKS && c[lo] == 0) {
-            lo++;
-        }
-        return lo;
-    }
-
-    private static int endUsed(long[] c, int lo) {
-        int hi = CHUNKS;
-        while (hi > lo && c[hi - 1] == 0) {
-            hi--;
-        }
-        return hi;
-    }
-
-    private static void writeChunks(java.io.ObjectOutputStream out, long[] c) throws java.io.IOException {
-        int lo = firstUsed(c);
-        int hi = endUsed(c, lo);
-        out.writeByte(lo);
-        out.writeByte(hi - lo);
-        for (int i = lo; i < hi; i++) {
-            out.writeLong(c[i]);
-        }
-    }
-
-    private static long[] readChunks(java.io.ObjectInputStream in) throws java.io.IOException {
-        long[] c = new long[CHUNKS];
-        int lo = in.readUnsignedByte();
-        int len = in.readUnsignedByte();
-        if (lo + len > CHUNKS) {
-            throw new java.io.InvalidObjectException("an exact sum's chunks " + lo + "+" + len + " exceed " + CHUNKS);
-        }
-        for (int i = 0; i < len; i++) {
-            c[lo + i] = in.readLong();
-        }
-        return c;
     }
 
     private static void accumulate(long[] c, double v) {
