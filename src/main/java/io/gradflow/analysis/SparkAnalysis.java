@@ -47,23 +47,15 @@ final class SparkAnalysis {
     }
 
     /**
-     * A Spark aggregate of a double column into an {@link ExactSum}; nulls are left out, as non-finite values are by
-     * {@link ExactSum#add}. The subclasses say what comes out.
+     * A Spark aggregate into an {@link ExactSum}, merged exactly and kept Kryo-encoded between stages; the subclasses
+     * say what goes in and what comes out.
      */
-    abstract static class ExactAggregate<OUT> extends Aggregator<Double, ExactSum, OUT> {
+    abstract static class ExactAggregate<IN, OUT> extends Aggregator<IN, ExactSum, OUT> {
         private static final long serialVersionUID = 1L;
 
         @Override
         public ExactSum zero() {
             return new ExactSum();
-        }
-
-        @Override
-        public ExactSum reduce(ExactSum b, Double v) {
-            if (v != null) {
-                b.add(v);
-            }
-            return b;
         }
 
         @Override
@@ -77,18 +69,40 @@ final class SparkAnalysis {
         }
     }
 
+    /** Of a double column; nulls are left out, as non-finite values are by {@link ExactSum#add}. */
+    abstract static class OfValues<OUT> extends ExactAggregate<Double, OUT> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ExactSum reduce(ExactSum b, Double v) {
+            if (v != null) {
+                b.add(v);
+            }
+            return b;
+        }
+    }
+
+    /** (count, mean, variance) of an exact sum, as {@link ExactMoments} and {@link ExactMerge} give them out. */
+    private static Tuple3<Long, Double, Double> moments(ExactSum r) {
+        return new Tuple3<>(r.count(), r.mean(), r.variance());
+    }
+
+    private static Encoder<Tuple3<Long, Double, Double>> momentsEncoder() {
+        return Encoders.tuple(Encoders.LONG(), Encoders.DOUBLE(), Encoders.DOUBLE());
+    }
+
     /** The exact sums of a column, out as (count, mean, variance). */
-    static final class ExactMoments extends ExactAggregate<Tuple3<Long, Double, Double>> {
+    static final class ExactMoments extends OfValues<Tuple3<Long, Double, Double>> {
         private static final long serialVersionUID = 1L;
 
         @Override
         public Tuple3<Long, Double, Double> finish(ExactSum r) {
-            return new Tuple3<>(r.count(), r.mean(), r.variance());
+            return moments(r);
         }
 
         @Override
         public Encoder<Tuple3<Long, Double, Double>> outputEncoder() {
-            return Encoders.tuple(Encoders.LONG(), Encoders.DOUBLE(), Encoders.DOUBLE());
+            return momentsEncoder();
         }
     }
 
@@ -96,7 +110,7 @@ final class SparkAnalysis {
      * The exact sums of a column themselves (Kryo-encoded), so that cells summed by Spark can be merged again,
      * exactly, by {@link ExactMerge}.
      */
-    static final class ExactBuffer extends ExactAggregate<ExactSum> {
+    static final class ExactBuffer extends OfValues<ExactSum> {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -111,13 +125,8 @@ final class SparkAnalysis {
     }
 
     /** {@link ExactBuffer}s merged, out as (count, mean, variance): what {@link ExactMoments} gives for their values. */
-    static final class ExactMerge extends Aggregator<ExactSum, ExactSum, Tuple3<Long, Double, Double>> {
+    static final class ExactMerge extends ExactAggregate<ExactSum, Tuple3<Long, Double, Double>> {
         private static final long serialVersionUID = 1L;
-
-        @Override
-        public ExactSum zero() {
-            return new ExactSum();
-        }
 
         @Override
         public ExactSum reduce(ExactSum b, ExactSum v) {
@@ -125,23 +134,13 @@ final class SparkAnalysis {
         }
 
         @Override
-        public ExactSum merge(ExactSum a, ExactSum b) {
-            return a.merge(b);
-        }
-
-        @Override
         public Tuple3<Long, Double, Double> finish(ExactSum r) {
-            return new Tuple3<>(r.count(), r.mean(), r.variance());
-        }
-
-        @Override
-        public Encoder<ExactSum> bufferEncoder() {
-            return Encoders.kryo(ExactSum.class);
+            return moments(r);
         }
 
         @Override
         public Encoder<Tuple3<Long, Double, Double>> outputEncoder() {
-            return Encoders.tuple(Encoders.LONG(), Encoders.DOUBLE(), Encoders.DOUBLE());
+            return momentsEncoder();
         }
     }
 
@@ -465,13 +464,13 @@ final class SparkAnalysis {
                 .and(col("seed").equalTo(col("b_seed")))).select(pairCols.toArray(Column[]::new));
         boolean cellsFirst = viaCells != null ? viaCells : f.count() >= (long) CELLS_FROM_SEEDS * combos.levels().length;
         // Set before persist(): a cached plan is planned, its shuffle partitions fixed, when it is persisted.
-        String partitionsBefore = shufflePartitions(spark, strataBound(axes));
+        boolean partitionsSet = shufflePartitions(spark, strataBound(axes));
         Dataset<Row> strata;
         try {
             strata = stratified(pairs, axes.size(), outcomes, cellsFirst)
                     .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         } catch (RuntimeException | Error e) {
-            restoreShufflePartitions(spark, partitionsBefore);
+            restoreShufflePartitions(spark, partitionsSet);
             throw e;
         }
         List<Dataset<Row>> cached = new ArrayList<>(List.of(strata));
@@ -509,7 +508,7 @@ final class SparkAnalysis {
             cached.forEach(Dataset::unpersist);
             throw e;
         } finally {
-            restoreShufflePartitions(spark, partitionsBefore);
+            restoreShufflePartitions(spark, partitionsSet);
         }
     }
 
@@ -543,24 +542,24 @@ final class SparkAnalysis {
 
     /**
      * Sets the shuffle partitions of the effects' aggregations to about one per {@value #STRATA_PER_PARTITION}
-     * strata (at least one per slot, at most Spark's default of 200), unless the user set them; returns what to
-     * restore ({@code null}: unset, {@code ""}: nothing was changed). Why: the strata are persisted, and adaptive
+     * strata (at least one per slot, at most Spark's default of 200), unless the user set them; returns whether it
+     * set them. Why: the strata are persisted, and adaptive
      * execution does not coalesce the shuffle partitions of a plan it caches; each of 200 nearly empty partitions
      * initialises the exact aggregates anew, which cost 10 s of a 100,800-trial report of 144 combinations.
      */
-    private static String shufflePartitions(SparkSession spark, long strata) {
+    private static boolean shufflePartitions(SparkSession spark, long strata) {
         // Not spark.conf().getOption(key): that returns the default of any setting Spark knows, set or not.
         if (spark.sessionState().conf().contains(SHUFFLE_PARTITIONS)) {
-            return "";
+            return false;
         }
         long slots = Math.max(1, spark.sparkContext().defaultParallelism());
         long n = Math.max(slots, Math.min(200, (strata + STRATA_PER_PARTITION - 1) / STRATA_PER_PARTITION));
         spark.conf().set(SHUFFLE_PARTITIONS, Long.toString(n));
-        return null;
+        return true;
     }
 
-    private static void restoreShufflePartitions(SparkSession spark, String before) {
-        if (before == null) {
+    private static void restoreShufflePartitions(SparkSession spark, boolean set) {
+        if (set) {
             spark.conf().unset(SHUFFLE_PARTITIONS);
         }
     }
@@ -819,7 +818,7 @@ final class SparkAnalysis {
             return keyed(interactions(r), key(r, true));
         }
 
-        /** The effect rows in the dataset's schema, each followed by the cell's key and the outcome's position. */
+        /** The effect rows in the dataset's schema, each followed by the cell's key and the outcome's ordinal. */
         private List<Row> keyed(List<EffectRow> rows, int[] key) {
             List<Row> out = new ArrayList<>(rows.size());
             for (EffectRow e : rows) {
@@ -831,7 +830,7 @@ final class SparkAnalysis {
                 for (int i = 0; i < key.length; i++) {
                     cells[v.length() + i] = key[i];
                 }
-                cells[v.length() + key.length] = java.util.Arrays.asList(outcomes).indexOf(e.outcome());
+                cells[v.length() + key.length] = e.outcome().ordinal(); // orders as the outcomes' list does
                 out.add(org.apache.spark.sql.RowFactory.create(cells));
             }
             return out;
