@@ -688,8 +688,9 @@ final class SparkAnalysis {
      * function's order: what the report's "largest effects" table can list.
      */
     private static List<EffectRow> largestInteractions(Dataset<Row> quads, List<Outcome> outcomes, EffectCells cells, int top) {
-        List<Row> picked = new ArrayList<>();
-        java.util.Set<String> kept = new java.util.HashSet<>();
+        // cell (ax, alvl, by, blvl) → its row, and the outcomes it is among the largest of
+        Map<List<Integer>, Row> picked = new HashMap<>();
+        Map<List<Integer>, java.util.Set<Outcome>> wanted = new HashMap<>();
         for (int n = 0; n < outcomes.size(); n++) {
             if (!outcomes.get(n).flow()) {
                 continue;
@@ -698,17 +699,15 @@ final class SparkAnalysis {
             for (Row r : quads.where(d.getField("_1").gt(0))
                     .orderBy(org.apache.spark.sql.functions.abs(d.getField("_2")).desc(), col("ax"), col("by"), col("alvl"), col("blvl"))
                     .limit(top).collectAsList()) {
-                picked.add(r);
-                kept.add(outcomes.get(n) + "\u0000" + r.getInt(0) + "\u0000" + r.getInt(1) + "\u0000" + r.getInt(2) + "\u0000" + r.getInt(3));
+                List<Integer> cell = List.of(r.getInt(0), r.getInt(1), r.getInt(2), r.getInt(3));
+                picked.putIfAbsent(cell, r);
+                wanted.computeIfAbsent(cell, k -> java.util.EnumSet.noneOf(Outcome.class)).add(outcomes.get(n));
             }
         }
         List<EffectRow> out = new ArrayList<>();
-        java.util.Set<String> done = new java.util.HashSet<>();
-        for (Row r : EffectCells.sorted(picked, true)) {
-            String cell = r.getInt(0) + "\u0000" + r.getInt(1) + "\u0000" + r.getInt(2) + "\u0000" + r.getInt(3);
-            if (done.add(cell)) {
-                cells.interactions(r).stream().filter(e -> kept.contains(e.outcome() + "\u0000" + cell)).forEach(out::add);
-            }
+        for (Row r : EffectCells.sorted(new ArrayList<>(picked.values()), true)) {
+            java.util.Set<Outcome> w = wanted.get(List.of(r.getInt(0), r.getInt(1), r.getInt(2), r.getInt(3)));
+            cells.interactions(r).stream().filter(e -> w.contains(e.outcome())).forEach(out::add);
         }
         return out;
     }
