@@ -119,7 +119,6 @@ public final class Analysis {
             List<AxisLevels> axes;
             List<ComparisonRow> comparison;
             List<EffectRow> effects;
-            Dataset<Row> allEffects = null;
             if (n <= driverMaxTrials(spark)) {
                 // A few thousand rows: the pure functions on the driver, without a dozen Spark jobs. Same bits as the
                 // Spark path (exact sums; AnalysisIT checks both).
@@ -139,10 +138,9 @@ public final class Analysis {
                 phases.done("comparison");
                 sparkEffects = SparkAnalysis.effects(spark, f, axes, Report.shownStrata(axes, comparison));
                 effects = sparkEffects.listed();
-                allEffects = sparkEffects.all();
                 phases.done("effects");
             }
-            Dataset<Row> everyEffect = allEffects;
+            Dataset<Row> everyEffect = sparkEffects == null ? null : sparkEffects.all();
 
             // Aggregated by Spark where the rows are: only one value per combination × block or step reaches the driver.
             Source spark_ = new Source() {
