@@ -8,9 +8,11 @@ measurement can sit right next to the gradflow measurement it is compared with. 
 request answers {"ok": false, "error": "..."} and the process goes on. Requests:
 
   {"op": "hello"}
-      -> {"ok", "torch", "python", "threads", "blas"}: versions, torch's intra-op threads and the BLAS library
-         this process loaded (Debian's torch uses whatever libblas.so.3 resolves to: the slow reference BLAS unless
-         LD_LIBRARY_PATH puts /usr/lib/x86_64-linux-gnu/openblas-openmp first).
+      -> {"ok", "torch", "python", "threads", "blas", "blas_cores"}: versions, torch's intra-op threads, the BLAS
+         libraries this process loaded and, for each OpenBLAS among them, its kernels (openblas_get_corename).
+         Debian's torch uses whatever libblas.so.3 resolves to: the slow reference BLAS unless LD_LIBRARY_PATH
+         puts /usr/lib/x86_64-linux-gnu/openblas-openmp first. The harness gives it the same OPENBLAS_CORETYPE as
+         gradflow's own OpenBLAS uses, so that both run the same kernels.
   {"op": "step", "width", "depth", "blocks": "plain"|"bn"|"residual", "batch", "steps", "features", "classes",
    "lr"}
       -> {"ok", "ms_per_step", "ms_min", "ms_max", "steps"}: the per-step benchmark of io.gradflow.bench.Bench.step
@@ -57,9 +59,25 @@ def loaded_blas():
     return found
 
 
+def blas_cores(paths):
+    """The kernel set each loaded OpenBLAS uses (openblas_get_corename): its speed depends on it as much as on the
+    version, and an OpenBLAS that does not know the CPU's model falls back to the generic Prescott kernels."""
+    import ctypes
+    cores = {}
+    for p in paths:
+        try:
+            lib = ctypes.CDLL(p)  # already mapped: the same handle, no second initialisation
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            cores[p] = lib.openblas_get_corename().decode().strip()
+        except (OSError, AttributeError):
+            pass
+    return cores
+
+
 def hello(_req):
+    blas = loaded_blas()
     return {"ok": True, "torch": torch.__version__, "python": platform.python_version(),
-            "threads": torch.get_num_threads(), "blas": loaded_blas()}
+            "threads": torch.get_num_threads(), "blas": blas, "blas_cores": blas_cores(blas)}
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -155,6 +155,13 @@ public final class TorchReference implements AutoCloseable {
         return b;
     }
 
+    /** The kernels of each OpenBLAS the process loaded ({@code openblas_get_corename}), by path. */
+    public Map<String, String> blasCores() {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        hello.path("blas_cores").fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+        return m;
+    }
+
     /** True when the loaded BLAS is an OpenBLAS, not Debian's reference implementation. */
     public boolean openBlas() {
         return blas().stream().anyMatch(p -> p.contains("openblas"));

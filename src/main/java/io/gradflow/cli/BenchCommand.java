@@ -8,6 +8,7 @@ import io.gradflow.grid.Grid;
 import io.gradflow.grid.GridParser;
 import io.gradflow.grid.GridSpec;
 import io.gradflow.grid.TrialConfig;
+import io.gradflow.trial.OpenBlasCore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -94,10 +95,24 @@ public final class BenchCommand implements Callable<Integer> {
                 System.getProperty("java.version"), System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
         Files.createDirectories(work);
         TorchReference.Start started = noTorch ? new TorchReference.Start(null, "--no-torch was given")
-                : TorchReference.start(torchPython, torchScript, work, Map.of());
+                : TorchReference.start(torchPython, torchScript, work, sameKernels());
         try (TorchReference torch = started.reference()) {
             return measure(out, torch, started.unavailable());
         }
+    }
+
+    /**
+     * The PyTorch process runs the same OpenBLAS kernels as gradflow's JVM: where gradflow chose them for a CPU that
+     * OpenBLAS does not know (trial/OpenBlasCore), Debian's OpenBLAS would fall back to its generic kernels too, and
+     * the comparison would measure the kernel choice instead of the two frameworks. An {@code OPENBLAS_CORETYPE} in
+     * the environment already reaches both.
+     */
+    private static Map<String, String> sameKernels() {
+        String core = OpenBlasCore.inUse();
+        if (System.getenv(OpenBlasCore.ENV) != null || core.equals("unknown")) {
+            return Map.of();
+        }
+        return Map.of(OpenBlasCore.ENV, core);
     }
 
     private Integer measure(PrintWriter out, TorchReference torch, String torchMissing) throws Exception {
@@ -108,6 +123,8 @@ public final class BenchCommand implements Callable<Integer> {
                     torch.torchVersion(), torch.pythonVersion(), torch.threads(), torch.threads() == 1 ? "" : "s",
                     torch.blas().isEmpty() ? "(none seen)" : String.join(", ", torch.blas()),
                     torch.openBlas() ? "" : " (not OpenBLAS: install libopenblas0-openmp, or the comparison flatters gradflow)");
+            out.printf(Locale.ROOT, "**OpenBLAS kernels:** gradflow %s (%s); PyTorch %s.%n%n", OpenBlasCore.inUse(),
+                    OpenBlasCore.note(), torch.blasCores().isEmpty() ? "(none reported)" : String.join(", ", torch.blasCores().values()));
         }
         out.flush();
 

@@ -42,6 +42,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // OpenBLAS reads its kernel choice once, when it loads: before anything can load ND4J.
+        io.gradflow.trial.OpenBlasCore.configure();
         System.exit(commandLine().execute(args));
     }
 }

@@ -71,7 +71,7 @@ public final class DataParallelRunner {
     public static TrialResult run(JavaSparkContext sc, TrialConfig c, TrialData.Source data, ModelFiles models) {
         long wall0 = System.nanoTime();
         Provenance prov = new Provenance(Versions.gradflow(), Versions.dl4j(), sc.version(), Versions.java(),
-                TrialRunner.hostName(), "driver", System.currentTimeMillis());
+                null, TrialRunner.hostName(), "driver", System.currentTimeMillis());
         DataParallelTrial trial = null;
         try {
             trial = new DataParallelTrial(sc, c, data, models);
@@ -181,7 +181,7 @@ public final class DataParallelRunner {
     }
 
     private static Provenance withExecutors(Provenance p, String executors) {
-        return new Provenance(p.gradflowVersion(), p.dl4jVersion(), p.sparkVersion(), p.javaVersion(), p.host(),
+        return new Provenance(p.gradflowVersion(), p.dl4jVersion(), p.sparkVersion(), p.javaVersion(), p.blasCore(), p.host(),
                 executors.isEmpty() ? p.executorId() : executors, p.startedAtMillis());
     }
 }

@@ -41,6 +41,8 @@ public class GradflowKryoRegistrator implements KryoRegistrator {
 
     @Override
     public void registerClasses(Kryo kryo) {
+        // An executor may deserialize ND4J arrays before its first trial: its OpenBLAS kernels are chosen first.
+        io.gradflow.trial.OpenBlasCore.configure();
         ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
                 ? Thread.currentThread().getContextClassLoader() : getClass().getClassLoader();
         for (String name : JAVA_SERIALIZED) {

@@ -37,6 +37,8 @@ public final class SparkSettings {
         m.put("spark.task.maxFailures", "4");
         m.put("spark.ui.showConsoleProgress", "false");
         m.put("spark.executor.extraJavaOptions", EXECUTOR_JAVA_OPTIONS);
+        // Each executor chooses OpenBLAS's kernels for its own CPU before a task loads ND4J (trial/OpenBlasCore).
+        m.put("spark.plugins", GradflowExecutorPlugin.class.getName());
         return m;
     }
 

@@ -108,6 +108,7 @@ public final class Schemas {
             req("dl4j_version", S, "Deeplearning4j version", t -> t.summary().provenance().dl4jVersion()),
             req("spark_version", S, "Spark version of the executor", t -> t.summary().provenance().sparkVersion()),
             req("java_version", S, "Java version of the executor", t -> t.summary().provenance().javaVersion()),
+            opt("blas_core", S, "the OpenBLAS kernels the executor's JVM used (`openblas_get_corename`: SkylakeX, Haswell, Zen, Prescott, …; chosen per machine from its CPU, README \"Performance and memory\"); a GEMM's last bits depend on them; null for data trials", t -> t.summary().provenance().blasCore()),
             req("host", S, "executor host name", t -> t.summary().provenance().host()),
             req("executor_id", S, "Spark executor id (`driver` in local mode); data trials: the executors that ran its workers, comma-separated", t -> t.summary().provenance().executorId()),
             req("started_at", DataTypes.TimestampType, "when the trial started (UTC)", t -> new Timestamp(t.summary().provenance().startedAtMillis())),

@@ -19,6 +19,7 @@ public final class NativeThreads {
         if (done) {
             return;
         }
+        OpenBlasCore.configure(); // before ND4J loads OpenBLAS; a no-op if that already happened
         Nd4j.getEnvironment().setMaxThreads(1);
         Nd4j.getEnvironment().setMaxMasterThreads(1);
         try {

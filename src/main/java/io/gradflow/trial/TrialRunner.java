@@ -40,7 +40,7 @@ public final class TrialRunner {
     public static TrialResult run(TrialConfig c, Dataset data, RunOptions opts) {
         long wall0 = System.nanoTime();
         Provenance prov = new Provenance(Versions.gradflow(), Versions.dl4j(), opts.sparkVersion(), Versions.java(),
-                hostName(), opts.executorId(), System.currentTimeMillis());
+                OpenBlasCore.inUse(), hostName(), opts.executorId(), System.currentTimeMillis());
         String id = c.trialId();
         try {
             NativeThreads.limitToOne();

@@ -101,6 +101,8 @@ class SweepJobIT {
         assertThat(trials.schema()).isEqualTo(Schemas.TRIALS.schema().asNullable());
         assertThat(trials.where("verdict = 'FAILED'").count()).isZero();
         assertThat(trials.where("executor_id = 'driver' and spark_version = '" + spark.version() + "'").count()).isEqualTo(8);
+        // the OpenBLAS kernels the trials ran are recorded, as this JVM chose them
+        assertThat(trials.where("blas_core = '" + io.gradflow.trial.OpenBlasCore.inUse() + "'").count()).isEqualTo(8);
 
         // log2 schedule for 6 steps: 0, 1, 2, 4, 5 → 5 sampled steps × 3 blocks × 8 trials
         Dataset<Row> layers = spark.read().parquet(dir.resolve("layer_stats").toString());
