@@ -49,7 +49,7 @@ public final class Bench {
     }
 
     /** Median of a sample (the upper one of the middle pair for even sizes). */
-    static double median(double[] v) {
+    public static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s[s.length / 2];
@@ -147,6 +147,21 @@ public final class Bench {
 
     /** The result of one per-step measurement. */
     public record StepTiming(Shape shape, double msPerStep, double msMin, double msMax, double gflops) {
+
+        /**
+         * Several rounds of one shape as one timing: the median of the rounds' medians, the least minimum, the
+         * greatest maximum, and the GFLOP/s at that median.
+         */
+        public static StepTiming overRounds(List<StepTiming> rounds, int batch) {
+            if (rounds.isEmpty()) {
+                throw new IllegalArgumentException("A timing over rounds needs at least one round.");
+            }
+            Shape s = rounds.get(0).shape();
+            double med = median(rounds.stream().mapToDouble(StepTiming::msPerStep).toArray());
+            double min = rounds.stream().mapToDouble(StepTiming::msMin).min().orElseThrow();
+            double max = rounds.stream().mapToDouble(StepTiming::msMax).max().orElseThrow();
+            return new StepTiming(s, med, min, max, s.flopsPerStep(batch, STEP_FEATURES, STEP_CLASSES) / (med / 1e3) / 1e9);
+        }
     }
 
     /** The least time a per-step measurement trains before its timed steps (JIT warm-up). */

@@ -63,6 +63,16 @@ public final class TorchReference implements AutoCloseable {
 
     /** One shape's per-step time in PyTorch, as {@link Bench.StepTiming} measures it for gradflow. */
     public record TorchStep(double msPerStep, double msMin, double msMax) {
+
+        /** Several rounds of one shape as one: the median of the rounds' medians, the least minimum, the greatest maximum. */
+        public static TorchStep overRounds(List<TorchStep> rounds) {
+            if (rounds.isEmpty()) {
+                throw new IllegalArgumentException("A timing over rounds needs at least one round.");
+            }
+            return new TorchStep(Bench.median(rounds.stream().mapToDouble(TorchStep::msPerStep).toArray()),
+                    rounds.stream().mapToDouble(TorchStep::msMin).min().orElseThrow(),
+                    rounds.stream().mapToDouble(TorchStep::msMax).max().orElseThrow());
+        }
     }
 
     /**

@@ -42,6 +42,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "60", description = "Timed training steps per network shape.")
     int steps;
 
+    @Option(names = "--step-rounds", defaultValue = "3",
+            description = "Rounds per shape of the per-step measurement: gradflow and PyTorch alternate (G P, P G, G P, …), each round "
+                    + "a fresh network and --steps timed steps, so that a burst of load on this machine falls on both sides.")
+    int stepRounds;
+
     @Option(names = "--repeats", defaultValue = "5", description = "Repeats of the SGEMM and statistics-overhead measurements.")
     int repeats;
 
@@ -146,20 +151,40 @@ public final class BenchCommand implements Callable<Integer> {
         List<Bench.StepTiming> ours = new ArrayList<>();
         List<TorchReference.TorchStep> theirs = new ArrayList<>();
         int batch = quick ? 16 : 128;
+        List<double[]> roundRatios = new ArrayList<>();
+        int rounds = quick ? 1 : Math.max(1, stepRounds);
         for (Bench.Shape s : Bench.shapes(quick)) {
-            Bench.StepTiming t = Bench.step(s, batch, steps);
+            // Alternating rounds (G P, P G, …), so that both sides see the same machine load and neither always
+            // runs first; each side's figure is the median over its rounds' medians.
+            List<Bench.StepTiming> g = new ArrayList<>();
+            List<TorchReference.TorchStep> p = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                boolean torchFirst = torch != null && r % 2 == 1;
+                if (torchFirst) {
+                    p.add(torch.step(s, batch, steps));
+                }
+                g.add(Bench.step(s, batch, steps));
+                if (torch != null && !torchFirst) {
+                    p.add(torch.step(s, batch, steps));
+                }
+            }
+            Bench.StepTiming t = Bench.StepTiming.overRounds(g, batch);
             out.printf(Locale.ROOT, "| %d | %d | %s | %.2f | %.2f | %.2f | %.2f | %.1f%% |%n", s.width(), s.depth(), s.kind(),
                     t.msPerStep(), t.msMin(), t.msMax(), t.gflops(), 100 * t.gflops() / sg[0]);
             out.flush();
             ours.add(t);
             if (torch != null) {
-                // Right after gradflow's run of the same shape, so that both see the same machine load.
-                theirs.add(torch.step(s, batch, steps));
+                theirs.add(TorchReference.TorchStep.overRounds(p));
+                double[] ratios = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    ratios[r] = g.get(r).msPerStep() / p.get(r).msPerStep();
+                }
+                roundRatios.add(ratios);
             }
         }
         out.println();
         if (torch != null) {
-            printStepComparison(out, ours, theirs, batch);
+            printStepComparison(out, ours, theirs, roundRatios, batch, rounds, steps);
         }
 
         // The statistics overhead of a plain depth-10 trial of the quick grid (200 steps: the schedule's ten sampled
@@ -227,16 +252,23 @@ public final class BenchCommand implements Callable<Integer> {
         return torch.grid(trials, data, work.resolve("torch-" + g.name() + ".bin"));
     }
 
-    private static void printStepComparison(PrintWriter out, List<Bench.StepTiming> ours, List<TorchReference.TorchStep> theirs, int batch) {
-        out.printf("**Per-step training against PyTorch** (the same shapes, batch %d, SGD, one thread each; each PyTorch "
-                + "shape ran right after gradflow's; ratio = gradflow / PyTorch, target ≤ 1.0×):%n%n", batch);
-        out.println("| width | depth | blocks | gradflow ms/step | PyTorch ms/step | ratio |");
-        out.println("|---|---|---|---|---|---|");
+    private static void printStepComparison(PrintWriter out, List<Bench.StepTiming> ours, List<TorchReference.TorchStep> theirs,
+                                            List<double[]> roundRatios, int batch, int rounds, int steps) {
+        out.printf("**Per-step training against PyTorch** (the same shapes, batch %d, SGD, one thread each; %d alternating "
+                + "round%s per shape of %d timed steps each side, a fresh network per round; ms = median over the rounds' "
+                + "medians; ratio = gradflow / PyTorch of those, target ≤ 1.0×; per round: each round's own ratio):%n%n",
+                batch, rounds, rounds == 1 ? "" : "s", steps);
+        out.println("| width | depth | blocks | gradflow ms/step | PyTorch ms/step | ratio | per round |");
+        out.println("|---|---|---|---|---|---|---|");
         for (int i = 0; i < ours.size(); i++) {
             Bench.StepTiming t = ours.get(i);
             TorchReference.TorchStep p = theirs.get(i);
-            out.printf(Locale.ROOT, "| %d | %d | %s | %.2f | %.2f | %.2f× |%n", t.shape().width(), t.shape().depth(),
-                    t.shape().kind(), t.msPerStep(), p.msPerStep(), t.msPerStep() / p.msPerStep());
+            StringBuilder per = new StringBuilder();
+            for (double r : roundRatios.get(i)) {
+                per.append(per.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", r));
+            }
+            out.printf(Locale.ROOT, "| %d | %d | %s | %.2f | %.2f | %.2f× | %s |%n", t.shape().width(), t.shape().depth(),
+                    t.shape().kind(), t.msPerStep(), p.msPerStep(), t.msPerStep() / p.msPerStep(), per);
         }
         out.println();
         out.flush();

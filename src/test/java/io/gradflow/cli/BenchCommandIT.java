@@ -54,7 +54,13 @@ class BenchCommandIT {
             assertThat(md).containsPattern("\\*\\*PyTorch reference:\\*\\* torch [0-9.]+\\S*, Python 3\\.[0-9.]+, 1 thread, BLAS ");
             for (String kind : new String[]{"plain", "bn", "residual"}) {
                 // gradflow ms, PyTorch ms, ratio
-                assertThat(number(md, "\\| 16 \\| 2 \\| " + kind + " \\| [0-9.]+ \\| [0-9.]+ \\| ([0-9.]+)× \\|")).isPositive();
+                assertThat(number(md, "\\| 16 \\| 2 \\| " + kind + " \\| [0-9.]+ \\| [0-9.]+ \\| ([0-9.]+)× \\| [0-9.]+ \\|")).isPositive();
+            }
+            // both sides run the same OpenBLAS kernels (trial/OpenBlasCore, BenchCommand.sameKernels)
+            Matcher k = Pattern.compile("\\*\\*OpenBLAS kernels:\\*\\* gradflow (\\S+) \\(.*\\); PyTorch (.+)\\.").matcher(md);
+            assertThat(k.find()).as(md).isTrue();
+            if (!k.group(1).equals("unknown")) {
+                assertThat(k.group(2).split(", ")).as(k.group()).allSatisfy(c -> assertThat(c).isEqualToIgnoringCase(k.group(1)));
             }
             assertThat(number(md, "\\| gradflow local\\[1\\] \\| 4 \\| ([0-9.]+) \\|")).isPositive();
             assertThat(number(md, "\\| PyTorch loop \\| 4 \\| ([0-9.]+) \\|")).isPositive();
