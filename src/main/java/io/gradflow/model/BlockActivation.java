@@ -169,6 +169,10 @@ public final class BlockActivation {
             case RELU -> {
                 // Math.max is branch-free (an intrinsic); a ternary on doubles compiles to a branch that half the
                 // units mispredict. Same values: NaN passes, and -0.0 becomes 0.0, which equals it.
+                if (FastExp.vectorized()) {
+                    VectorBlockLoops.reluForward(x, y, len); // Math.max lane by lane
+                    return;
+                }
                 for (int i = 0; i < len; i++) {
                     y[i] = Math.max(x[i], 0.0);
                 }
@@ -305,9 +309,10 @@ public final class BlockActivation {
     public void backward(double[] x, double[] g, int len, boolean toFloat) {
         switch (kind) {
             case RELU -> {
-                for (int i = 0; i < len; i++) {
-                    long m = positiveMask(Double.doubleToRawLongBits(x[i]));
-                    g[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(g[i]) & m); // x > 0 ? g : +0.0
+                if (FastExp.vectorized()) {
+                    VectorBlockLoops.reluBackward(x, g, len); // the same selection, lane by lane
+                } else {
+                    reluBackwardScalar(x, g, len);
                 }
                 return; // exact
             }
@@ -346,6 +351,14 @@ public final class BlockActivation {
      * Flipping the sign bit first gives x &lt; 0. The per-element loops of ReLU's family are otherwise bound by
      * branch mispredictions: about half the units of a layer are negative, at random.
      */
+    /** ReLU's backward pass without the Vector API: {@code g[i] = x[i] > 0 ? g[i] : +0.0}, branch-free. */
+    static void reluBackwardScalar(double[] x, double[] g, int len) {
+        for (int i = 0; i < len; i++) {
+            long m = positiveMask(Double.doubleToRawLongBits(x[i]));
+            g[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(g[i]) & m); // x > 0 ? g : +0.0
+        }
+    }
+
     static long positiveMask(long b) {
         return (-b >> 63) & ((b - 0x7FF0000000000001L) >> 63);
     }

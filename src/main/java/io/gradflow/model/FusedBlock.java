@@ -604,22 +604,31 @@ public class FusedBlock extends DenseLayer {
          */
         private void trainingBatchNorm(int r, double eps) {
             double[] x = z;
+            boolean vector = FastExp.vectorized(); // VectorBlockLoops: the same operations lane by lane
             java.util.Arrays.fill(mean, 0.0);
             java.util.Arrays.fill(var, 0.0);
-            for (int row = 0; row < r; row++) {
-                int o = row * n;
-                for (int j = 0; j < n; j++) {
-                    mean[j] += x[o + j];
+            if (vector) {
+                VectorBlockLoops.columnSums(x, r, n, mean);
+            } else {
+                for (int row = 0; row < r; row++) {
+                    int o = row * n;
+                    for (int j = 0; j < n; j++) {
+                        mean[j] += x[o + j];
+                    }
                 }
             }
             for (int j = 0; j < n; j++) {
                 mean[j] /= r;
             }
-            for (int row = 0; row < r; row++) {
-                int o = row * n;
-                for (int j = 0; j < n; j++) {
-                    double dd = x[o + j] - mean[j];
-                    var[j] += dd * dd;
+            if (vector) {
+                VectorBlockLoops.squaredDeviations(x, r, n, mean, var);
+            } else {
+                for (int row = 0; row < r; row++) {
+                    int o = row * n;
+                    for (int j = 0; j < n; j++) {
+                        double dd = x[o + j] - mean[j];
+                        var[j] += dd * dd;
+                    }
                 }
             }
             double[] scale = vec1;
@@ -628,10 +637,14 @@ public class FusedBlock extends DenseLayer {
                 scale[j] = gamma[j] / Math.sqrt(var[j] + eps);
             }
             boolean toFloat = dataType == DataType.FLOAT;
-            for (int row = 0; row < r; row++) {
-                int o = row * n;
-                for (int j = 0; j < n; j++) {
-                    u[o + j] = (x[o + j] - mean[j]) * scale[j] + beta[j];
+            if (vector) {
+                VectorBlockLoops.normalize(x, r, n, mean, scale, beta, u);
+            } else {
+                for (int row = 0; row < r; row++) {
+                    int o = row * n;
+                    for (int j = 0; j < n; j++) {
+                        u[o + j] = (x[o + j] - mean[j]) * scale[j] + beta[j];
+                    }
                 }
             }
             if (toFloat) {
@@ -653,12 +666,17 @@ public class FusedBlock extends DenseLayer {
             }
             java.util.Arrays.fill(dGamma, 0.0);
             java.util.Arrays.fill(dBeta, 0.0);
-            for (int row = 0; row < r; row++) {
-                int o = row * n;
-                for (int j = 0; j < n; j++) {
-                    double gj = g[o + j];
-                    dBeta[j] += gj;
-                    dGamma[j] += gj * (x[o + j] - mean[j]) * inv[j];
+            boolean vector = FastExp.vectorized(); // VectorBlockLoops: the same operations lane by lane
+            if (vector) {
+                VectorBlockLoops.backwardSums(g, x, r, n, mean, inv, dBeta, dGamma);
+            } else {
+                for (int row = 0; row < r; row++) {
+                    int o = row * n;
+                    for (int j = 0; j < n; j++) {
+                        double gj = g[o + j];
+                        dBeta[j] += gj;
+                        dGamma[j] += gj * (x[o + j] - mean[j]) * inv[j];
+                    }
                 }
             }
             // a = γ/σ, b = ∂L/∂β / N, c = ∂L/∂γ / N, as in the kernel; gamma still holds the forward pass's γ.
@@ -671,6 +689,10 @@ public class FusedBlock extends DenseLayer {
                 a[j] = gamma[j] * inv[j];
                 b[j] = dBeta[j] / r;
                 cc[j] = dGamma[j] / r;
+            }
+            if (vector) {
+                VectorBlockLoops.backwardInput(g, x, r, n, mean, inv, a, b, cc);
+                return;
             }
             for (int row = 0; row < r; row++) {
                 int o = row * n;
