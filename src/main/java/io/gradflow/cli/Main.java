@@ -1,5 +1,6 @@
 package io.gradflow.cli;
 
+import io.gradflow.trial.OpenBlasCore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,7 +44,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         // OpenBLAS reads its kernel choice once, when it loads: before anything can load ND4J.
-        io.gradflow.trial.OpenBlasCore.configure();
+        OpenBlasCore.configure();
         System.exit(commandLine().execute(args));
     }
 }

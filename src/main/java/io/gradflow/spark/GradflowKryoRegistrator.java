@@ -2,6 +2,7 @@ package io.gradflow.spark;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
+import io.gradflow.trial.OpenBlasCore;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.nd4j.kryo.Nd4jSerializer;
 import org.nd4j.kryo.primitives.AtomicDoubleSerializer;
@@ -42,7 +43,7 @@ public class GradflowKryoRegistrator implements KryoRegistrator {
     @Override
     public void registerClasses(Kryo kryo) {
         // An executor may deserialize ND4J arrays before its first trial: its OpenBLAS kernels are chosen first.
-        io.gradflow.trial.OpenBlasCore.configure();
+        OpenBlasCore.configure();
         ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
                 ? Thread.currentThread().getContextClassLoader() : getClass().getClassLoader();
         for (String name : JAVA_SERIALIZED) {

@@ -54,6 +54,13 @@ public final class OpenBlasCore {
     private OpenBlasCore() {
     }
 
+    /** A CPU as {@code /proc/cpuinfo} describes its first processor: vendor id and instruction-set flags. */
+    record Cpu(String vendor, Set<String> flags) {
+        Cpu {
+            flags = Set.copyOf(flags);
+        }
+    }
+
     /** The C library's {@code setenv}, through JNA. */
     public interface CLibrary extends Library {
         int setenv(String name, String value, int overwrite);
@@ -85,7 +92,7 @@ public final class OpenBlasCore {
      * The vendor and flags of the first processor in a {@code /proc/cpuinfo} text; empty vendor and flags when the
      * text has none (another architecture).
      */
-    static Map.Entry<String, Set<String>> parseCpuinfo(String text) {
+    static Cpu parseCpuinfo(String text) {
         String vendor = "";
         Set<String> flags = new HashSet<>();
         for (String line : text.split("\n")) {
@@ -104,7 +111,7 @@ public final class OpenBlasCore {
                 flags.addAll(Arrays.asList(value.toLowerCase(Locale.ROOT).split("\\s+")));
             }
         }
-        return Map.entry(vendor, flags);
+        return new Cpu(vendor, flags);
     }
 
     /**
@@ -148,10 +155,10 @@ public final class OpenBlasCore {
             } catch (IOException e) {
                 return "left to OpenBLAS (/proc/cpuinfo unreadable: " + e.getMessage() + ")";
             }
-            Map.Entry<String, Set<String>> cpu = parseCpuinfo(text);
-            core = forCpu(cpu.getKey(), cpu.getValue());
+            Cpu cpu = parseCpuinfo(text);
+            core = forCpu(cpu.vendor(), cpu.flags());
             if (core.isEmpty()) {
-                return "left to OpenBLAS (no kernel choice for vendor '" + cpu.getKey() + "')";
+                return "left to OpenBLAS (no kernel choice for vendor '" + cpu.vendor() + "')";
             }
         } else {
             core = Optional.of(mode);

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -44,12 +43,12 @@ class OpenBlasCoreTest {
                 vendor_id	: AuthenticAMD
                 flags		: fpu sse2
                 """;
-        Map.Entry<String, Set<String>> cpu = OpenBlasCore.parseCpuinfo(text);
-        assertThat(cpu.getKey()).isEqualTo("GenuineIntel");
-        assertThat(cpu.getValue()).contains("sse4_2", "avx2", "fma", "avx512f").doesNotContain("sse2");
-        Map.Entry<String, Set<String>> arm = OpenBlasCore.parseCpuinfo("processor\t: 0\nFeatures\t: fp asimd\n\n");
-        assertThat(arm.getKey()).isEmpty();
-        assertThat(arm.getValue()).isEmpty();
+        OpenBlasCore.Cpu cpu = OpenBlasCore.parseCpuinfo(text);
+        assertThat(cpu.vendor()).isEqualTo("GenuineIntel");
+        assertThat(cpu.flags()).contains("sse4_2", "avx2", "fma", "avx512f").doesNotContain("sse2");
+        OpenBlasCore.Cpu arm = OpenBlasCore.parseCpuinfo("processor\t: 0\nFeatures\t: fp asimd\n\n");
+        assertThat(arm.vendor()).isEmpty();
+        assertThat(arm.flags()).isEmpty();
     }
 
     /** This JVM (configured by the tests' extension before ND4J loaded): the library runs what was chosen. */
@@ -63,9 +62,9 @@ class OpenBlasCoreTest {
             assertThat(note).startsWith("set by the environment");
             assertThat(inUse).isEqualToIgnoringCase(env);
         } else if (Files.isReadable(Path.of("/proc/cpuinfo"))) {
-            Map.Entry<String, Set<String>> cpu = OpenBlasCore.parseCpuinfo(
+            OpenBlasCore.Cpu cpu = OpenBlasCore.parseCpuinfo(
                     Files.readString(Path.of("/proc/cpuinfo"), StandardCharsets.ISO_8859_1));
-            var expected = OpenBlasCore.forCpu(cpu.getKey(), cpu.getValue());
+            var expected = OpenBlasCore.forCpu(cpu.vendor(), cpu.flags());
             if (expected.isPresent()) {
                 assertThat(note).isEqualTo("chosen by gradflow (OPENBLAS_CORETYPE=" + expected.get() + ")");
                 assertThat(inUse).isEqualTo(expected.get());
@@ -77,7 +76,7 @@ class OpenBlasCoreTest {
     @Test
     void thePropertyForcesAKernelSetInAFreshJvm() throws Exception {
         String flags = Files.isReadable(Path.of("/proc/cpuinfo"))
-                ? String.join(" ", OpenBlasCore.parseCpuinfo(Files.readString(Path.of("/proc/cpuinfo"), StandardCharsets.ISO_8859_1)).getValue())
+                ? String.join(" ", OpenBlasCore.parseCpuinfo(Files.readString(Path.of("/proc/cpuinfo"), StandardCharsets.ISO_8859_1)).flags())
                 : "";
         // Haswell differs from what gradflow picks on an AVX-512 CPU, and runs on any AVX2 one.
         String forced = flags.contains("avx2") && flags.contains("fma") ? "Haswell" : "Prescott";
