@@ -344,13 +344,6 @@ public final class BlockActivation {
         }
     }
 
-    /**
-     * All ones if the double with bits {@code b} is greater than 0 (not ±0, not NaN), else 0, without a branch:
-     * {@code -b} is negative exactly for b &gt; 0 (and for -0.0, whose bits are Long.MIN_VALUE), and
-     * {@code b − bits(+∞) − 1} is negative exactly for bits up to +∞ (so not for positive NaNs, nor -0.0).
-     * Flipping the sign bit first gives x &lt; 0. The per-element loops of ReLU's family are otherwise bound by
-     * branch mispredictions: about half the units of a layer are negative, at random.
-     */
     /** ReLU's backward pass without the Vector API: {@code g[i] = x[i] > 0 ? g[i] : +0.0}, branch-free. */
     static void reluBackwardScalar(double[] x, double[] g, int len) {
         for (int i = 0; i < len; i++) {
@@ -359,6 +352,13 @@ public final class BlockActivation {
         }
     }
 
+    /**
+     * All ones if the double with bits {@code b} is greater than 0 (not ±0, not NaN), else 0, without a branch:
+     * {@code -b} is negative exactly for b &gt; 0 (and for -0.0, whose bits are Long.MIN_VALUE), and
+     * {@code b − bits(+∞) − 1} is negative exactly for bits up to +∞ (so not for positive NaNs, nor -0.0).
+     * Flipping the sign bit first gives x &lt; 0. The per-element loops of ReLU's family are otherwise bound by
+     * branch mispredictions: about half the units of a layer are negative, at random.
+     */
     static long positiveMask(long b) {
         return (-b >> 63) & ((b - 0x7FF0000000000001L) >> 63);
     }
