@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The fused blocks' batch-norm loops and ReLU's forward and backward passes on the JDK's incubating Vector API, lane
  * for lane the scalar loops of {@link FusedBlock} (and {@link BlockActivation}'s for ReLU): each lane does the same IEEE
  * double operations on its element in the same order (the JDK never fuses a multiply and an add, neither here nor in
- * the scalar code), and the column sums keep their row order, so the results are the same bits.
+ * the scalar code), and the column sums keep their row order, so the results are the same bits (a NaN stays a NaN;
+ * its payload is not stable even in the scalar code, whose commutative operations the JIT may swap).
  *
  * <p>Why: in a JFR profile of a 256-wide batch-norm step (BENCHMARKS.md) these loops were 47% of the step and the
  * GEMMs 45%: the JIT of JDK 17 vectorized none of them (loops that store into two double arrays and load from
