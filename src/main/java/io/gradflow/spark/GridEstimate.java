@@ -16,10 +16,14 @@ import java.util.Set;
  * grid), the task time summed over trials, and the largest off-heap memory one task needs. The time comes from
  * the cost model the scheduler orders tasks by ({@link TrialConfig#estimatedCost()}, forward multiply-adds),
  * calibrated on this project's measurements (BENCHMARKS.md, one thread, float32): 5 ms per trial (a one-block,
- * one-step trial takes 4-7 ms once warm, network and statistics included), 0.5 ms per step and 0.4 ms per block and
- * step of fixed work (the updater, the output layer, the statistics and loss curve at sampled steps), and 0.11 ns per
- * multiply-add unit. It is a rough guide for sizing a sweep and for grouping short trials into tasks
- * ({@link TaskPlan}), not a promise: within about a factor of two of the trial times measured.
+ * one-step trial takes 4-7 ms once warm, network and statistics included), 0.22 ms per step and 0.037 ms per block
+ * and step of fixed work (the updater, the output layer, the blocks' loops, the statistics and loss curve at sampled
+ * steps), and 0.11 ns per multiply-add unit: fitted on 2026-12-07 to the remedies grid's first 102 trials on
+ * {@code local[2]} (depths 2-50, 0.17-3.0 s each; the estimate is within 10% of the plain ones and 35% under the
+ * deepest batch-norm ones) and checked on the quick grid (4.6 s estimated, 4.8-5.5 s measured on {@code local[1]}),
+ * with OpenBLAS's AVX-512 kernels; the per-step terms were 0.5 and 0.4 ms before the direct step and those kernels.
+ * It is a rough guide for sizing a sweep and for grouping short trials into tasks ({@link TaskPlan}), not a promise:
+ * within about a factor of two of the trial times measured, on a machine like this project's.
  *
  * @param trials      the exact number of trials, or the full cross product when {@code exact} is false
  * @param exact       false when exclusions name too many axes to count them without expanding
@@ -33,8 +37,8 @@ public record GridEstimate(long trials, boolean exact, double taskSeconds, long 
     public static final long DEFAULT_MAX_TRIALS = 100_000;
 
     static final double SECONDS_PER_TRIAL = 0.005;
-    static final double SECONDS_PER_STEP = 0.5e-3;
-    static final double SECONDS_PER_BLOCK_STEP = 0.4e-3;
+    static final double SECONDS_PER_STEP = 0.22e-3;
+    static final double SECONDS_PER_BLOCK_STEP = 0.037e-3;
     static final double SECONDS_PER_COST_UNIT = 0.11e-9;
 
     /**

@@ -42,10 +42,11 @@ class GridEstimateTest {
 
     @Test
     void theQuickGridIsPricedNearItsMeasuredTime() {
-        // BENCHMARKS.md: the quick grid's 24 trainings took 25.6 s of summed trial time.
+        // BENCHMARKS.md ("OpenBLAS's kernels chosen per machine"): the quick grid's 24 trainings took 4.8-5.5 s of
+        // summed trial time on local[1] (2026-12-07); the estimate is meant to be within a factor of two.
         GridEstimate e = GridEstimate.of(GridParser.parseFile(Path.of("conf/grids/quick.yaml")));
         assertThat(e.trials()).isEqualTo(24);
-        assertThat(e.taskSeconds()).isBetween(12.0, 50.0);
+        assertThat(e.taskSeconds()).isBetween(2.5, 11.0);
         assertThat(e.costLine()).startsWith("estimated cost: about ").contains("task-seconds").contains("peak memory per task about ");
     }
 
