@@ -39,7 +39,10 @@ class DistributedGridIT {
     @TempDir
     Path tmp;
 
-    /** Two cost classes (depth 10, then 8); trials priced at 0.75-0.9 s, so a task carries one or two of them. */
+    /**
+     * Two cost classes (depth 10, then 8); trials priced at 0.5-0.6 s by the cost model (about a tenth of that measured),
+     * so a task carries one or two of them and a failed task leaves a partial journal.
+     */
     static String grid(String seeds) {
         return """
                 name: dist
@@ -48,7 +51,7 @@ class DistributedGridIT {
                   activation: [tanh, relu]
                   init: [xavier, he]
                   depth: [8, 10]
-                training: {width: 2, steps: 200, batch_size: 16}
+                training: {width: 2, steps: 1000, batch_size: 16}
                 dataset: {kind: blobs, samples: 96, classes: 2, features: 3}
                 """.formatted(seeds);
     }
