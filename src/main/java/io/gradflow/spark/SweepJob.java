@@ -582,7 +582,8 @@ public final class SweepJob {
 
     /**
      * Prints how busy the task slots were (Spark's task times) and the driver's own CPU: apart for starting the job
-     * ({@code cpu0} to {@code cpu1}) and per trial while the trials ran ({@code cpu1} to {@code cpu2}). The scale
+     * ({@code cpu0} to the first task's launch, or to {@code cpu1}, right after the job was submitted, where no task
+     * started) and per trial while the trials ran (from there to {@code cpu2}). The scale
      * benchmark reads both lines: the driver's work per trial must stay O(1) and small.
      */
     private static void printDriverWork(SparkSession spark, PrintStream progress, SlotUse slots, Map<String, Long> cpu0,
@@ -594,16 +595,19 @@ public final class SweepJob {
             // a share computed from fewer tasks is still a measurement; nothing depends on it
         }
         spark.sparkContext().removeSparkListener(slots);
+        // Spark submits the stage on its scheduler thread after submitJob returned: that is starting the job too.
+        Map<String, Long> launched = slots.cpuAtFirstLaunch() == null || slots.cpuAtFirstLaunch().isEmpty()
+                ? cpu1 : slots.cpuAtFirstLaunch();
         if (slots.tasks() > 0) {
             progress.printf(java.util.Locale.ROOT, "[gradflow] task slots busy %.1f%% (%d tasks on %d slots, first launch to last end)%n",
                     100 * slots.share(slotCount), slots.tasks(), slotCount);
         }
         if (!cpu0.isEmpty() && recorded > 0) {
-            long start = DriverCpu.total(cpu1) - DriverCpu.total(cpu0);
-            long during = DriverCpu.total(cpu2) - DriverCpu.total(cpu1);
+            long start = DriverCpu.total(launched) - DriverCpu.total(cpu0);
+            long during = DriverCpu.total(cpu2) - DriverCpu.total(launched);
             progress.printf(java.util.Locale.ROOT, "[gradflow] driver CPU: %.0f ms to start the job, %.0f ms while %d trials ran "
                             + "(%.3f ms per trial)%s%n", start / 1e6, during / 1e6, recorded, during / 1e6 / recorded,
-                    Boolean.getBoolean(DriverCpu.THREADS_PROPERTY) ? "; most: " + DriverCpu.top(cpu1, cpu2, 8) : "");
+                    Boolean.getBoolean(DriverCpu.THREADS_PROPERTY) ? "; most: " + DriverCpu.top(launched, cpu2, 8) : "");
         }
     }
 
