@@ -195,7 +195,7 @@ public final class BenchCommand implements Callable<Integer> {
             double[] so = Bench.statsOverhead(rep, Datasets.build(g.dataset(), null), repeats);
             out.printf(Locale.ROOT, "**Statistics overhead** (%s: %s, %s, depth %d, width %d, %d steps, %s schedule): "
                             + "%.0f ms with statistics, %.0f ms without, overhead %.1f%%; time inside the statistics code %.1f%% of "
-                            + "training (medians of %d interleaved pairs)%n%n",
+                            + "training (medians of %d interleaved pairs; the time inside over all the runs with statistics)%n%n",
                     g.name(), rep.activation().key(), rep.init().key(), rep.depth(), rep.width(), rep.steps(),
                     rep.schedule().canonical(), so[0], so[1], so[2], so[3], repeats);
             out.flush();

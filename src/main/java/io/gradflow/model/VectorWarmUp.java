@@ -6,20 +6,21 @@ package io.gradflow.model;
  * Why: until C2 compiles it, Vector API code runs interpreted, each operation an object: the first 100 calls of
  * {@link VectorExp} on a 64 × 64 block took about 530 ms (2,100 ns per element at first), where 6,000 calls on 16
  * elements take about 200 ms and leave it compiled (2.9–3.9 ns per element right after). The results are the same
- * bits either way. {@link FastExp}, {@link ExactTanh} and {@link VectorLoops} each keep one.
+ * bits either way. {@link FastExp}, {@link ExactTanh}, {@link VectorLoops}, {@link VectorBlockLoops} and the statistics
+ * ({@code trial.VectorStats}) each keep one.
  */
-final class VectorWarmUp {
+public final class VectorWarmUp {
 
     private final Runnable body;
     private volatile boolean done;
 
     /** {@code body} calls the loop often enough on small arrays for the JIT to compile it. */
-    VectorWarmUp(Runnable body) {
+    public VectorWarmUp(Runnable body) {
         this.body = body;
     }
 
     /** Runs the body unless it has run. */
-    void ensure() {
+    public void ensure() {
         if (!done) {
             run();
         }

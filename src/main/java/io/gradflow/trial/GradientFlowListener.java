@@ -29,7 +29,7 @@ public final class GradientFlowListener extends BaseTrainingListener {
     final double[] updateRatio;
     private final double[][] weightsBefore; // each block's weights at the armed step, a buffer reused per step
     private double[] gradient;                // one block's gradient, then ΔW: a buffer reused
-    private final double[] summary = new double[3];
+    private final double[] summary = new double[4];
 
     public GradientFlowListener(Probe probe) {
         this.probe = probe;
@@ -62,13 +62,13 @@ public final class GradientFlowListener extends BaseTrainingListener {
             for (int i = 0; i < n; i++) {
                 gv[i] /= batch;
             }
-            // One pass for the count, max |g| and Σ|g|, one for the norm (Stats.absSummary: the bits of
-            // nonFiniteCount, maxAbs, meanAbs and l2 apart, in a third of the passes); buffers reused per step.
+            // The count, max |g|, Σ|g| and ‖g‖ in two passes (Stats.absSummary: the bits of nonFiniteCount, maxAbs,
+            // meanAbs and l2 apart, at about the cost of one ordered sum); buffers reused per step.
             Stats.absSummary(gv, n, s);
             long bad = (long) s[0];
             gradNonFinite[l - 1] = bad;
             // A norm of non-finite values is undefined, not infinite: the count says how many there were.
-            gradNorm[l - 1] = bad > 0 ? Double.NaN : Stats.l2GivenMax(gv, n, s[1]);
+            gradNorm[l - 1] = bad > 0 ? Double.NaN : s[3];
             gradMeanAbs[l - 1] = bad > 0 ? Double.NaN : s[2] / n;
             gradMaxAbs[l - 1] = bad > 0 ? Double.NaN : s[1];
             INDArray wa = g.getParam(Network.weightParam(l));

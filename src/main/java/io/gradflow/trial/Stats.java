@@ -11,6 +11,63 @@ public final class Stats {
     private Stats() {
     }
 
+    /** The sign bit cleared: a double's |x| as bits. */
+    static final long ABS_MASK = 0x7fff_ffff_ffff_ffffL;
+    /** +∞'s bits: |x|'s bits are at least this exactly when x is infinite or NaN (a NaN's are above it). */
+    static final long INFINITY_BITS = 0x7ff0_0000_0000_0000L;
+
+    /**
+     * The largest |x[i]| of the first {@code n} entries as an IEEE bit pattern (0 for none). With the sign cleared,
+     * doubles order as their bits do as longs: finite values below +∞ below every NaN. So this is max |x| when every
+     * entry is finite, +∞'s bits when the largest is infinite and there is no NaN, and a NaN's bits when there is a
+     * NaN; no rounding and no order of evaluation, so the same answer from the vector and the scalar loop. Why: the
+     * maximum passes of the statistics were chains of {@code Math.max}, about 1 ns per element; this runs on vector
+     * lanes ({@link VectorStats}) where the JVM has the Vector API.
+     */
+    static long maxAbsBits(double[] x, int n) {
+        return VECTOR ? VectorStats.maxAbsBits(x, n) : scalarMaxAbsBits(x, n);
+    }
+
+    /** {@link #maxAbsBits(double[], int)} without the Vector API (two chains of integer maxima). */
+    static long scalarMaxAbsBits(double[] x, int n) {
+        long m0 = 0;
+        long m1 = 0;
+        int i = 0;
+        for (; i + 1 < n; i += 2) {
+            m0 = Math.max(m0, Double.doubleToRawLongBits(x[i]) & ABS_MASK);
+            m1 = Math.max(m1, Double.doubleToRawLongBits(x[i + 1]) & ABS_MASK);
+        }
+        if (i < n) {
+            m0 = Math.max(m0, Double.doubleToRawLongBits(x[i]) & ABS_MASK);
+        }
+        return Math.max(m0, m1);
+    }
+
+    /** {@link #maxAbsBits(double[], int)}, and in {@code nonFinite[0]} the number of NaN or infinite entries. */
+    static long maxAbsBits(double[] x, int n, double[] nonFinite) {
+        return VECTOR ? VectorStats.maxAbsBits(x, n, nonFinite) : scalarMaxAbsBits(x, n, nonFinite);
+    }
+
+    /** {@link #maxAbsBits(double[], int, double[])} without the Vector API. */
+    static long scalarMaxAbsBits(double[] x, int n, double[] nonFinite) {
+        long m = 0;
+        long bad = 0;
+        for (int i = 0; i < n; i++) {
+            long bits = Double.doubleToRawLongBits(x[i]) & ABS_MASK;
+            m = Math.max(m, bits);
+            bad += bits >= INFINITY_BITS ? 1 : 0;
+        }
+        nonFinite[0] = bad;
+        return m;
+    }
+
+    private static final boolean VECTOR = io.gradflow.model.FastExp.vectorized();
+
+    /** The value of {@link #maxAbsBits}: max |x| (+∞ included), or NaN when there was a NaN. */
+    private static double maxAbsValue(long bits) {
+        return bits > INFINITY_BITS ? Double.NaN : Double.longBitsToDouble(bits);
+    }
+
     /** ‖x‖₂ = sqrt(Σ x²), computed with scaling so that large finite values do not overflow. 0 for empty. */
     public static double l2(double[] x) {
         return l2(x, x.length);
@@ -18,15 +75,7 @@ public final class Stats {
 
     /** {@link #l2(double[])} of the first {@code n} entries. */
     public static double l2(double[] x, int n) {
-        double max = 0;
-        for (int i = 0; i < n; i++) {
-            double v = x[i];
-            if (Double.isNaN(v)) {
-                return Double.NaN;
-            }
-            max = Math.max(max, Math.abs(v));
-        }
-        return l2GivenMax(x, n, max);
+        return l2GivenMax(x, n, maxAbsValue(maxAbsBits(x, n)));
     }
 
     /**
@@ -53,39 +102,37 @@ public final class Stats {
     }
 
     /**
-     * One pass over the first {@code n} entries for what several statistics need: {@code out[0]} the number of
-     * non-finite entries ({@link #nonFiniteCount}), {@code out[1]} max |x| (NaN if any entry is NaN or {@code n} is
-     * 0, as {@link #maxAbs(double[], int)}), {@code out[2]} Σ|x| in index order (what {@link #meanAbs} divides).
-     * Why: the statistics of an armed step went over each gradient and weight array five or six times, each pass
-     * bound by one chain of additions; the chains of one pass run side by side. The same bits as the separate
-     * functions ({@code StatsTest}).
+     * What the weight-gradient statistics need of one array, in two passes over its first {@code n} entries:
+     * {@code out[0]} the number of non-finite entries ({@link #nonFiniteCount}), {@code out[1]} max |x| (NaN if any
+     * entry is NaN or {@code n} is 0, as {@link #maxAbs(double[], int)}), {@code out[2]} Σ|x| in index order (what
+     * {@link #meanAbs} divides) and {@code out[3]} ‖x‖₂ ({@link #l2(double[], int)}). The same bits as those functions
+     * ({@code StatsTest}). Why: the first pass (count and maximum) runs on vector lanes, and the second carries the two
+     * ordered sums side by side, so the four statistics cost about what one ordered sum did (BENCHMARKS.md); they
+     * used to take three passes, two of them bound by a chain of {@code Math.max}.
      */
     public static void absSummary(double[] x, int n, double[] out) {
-        long bad = 0;
-        double max = 0;
+        long bits = maxAbsBits(x, n, out);
+        double max = maxAbsValue(bits);
+        // l2GivenMax's scaling, its sum beside Σ|x|; used only where max is finite and positive
+        double lift = max < 0x1.0p-500 ? 0x1.0p600 : 1.0;
+        double inv = 1.0 / (max * lift);
         double sum = 0;
+        double ssq = 0;
         for (int i = 0; i < n; i++) {
             double v = x[i];
-            double a = Math.abs(v);
-            bad += Double.isFinite(v) ? 0 : 1;
-            max = Math.max(max, a); // a NaN stays NaN
-            sum += a;
+            sum += Math.abs(v);
+            double t = v * lift * inv;
+            ssq += t * t;
         }
-        out[0] = bad;
         out[1] = n == 0 ? Double.NaN : max;
         out[2] = sum;
+        out[3] = Double.isNaN(max) ? Double.NaN : max == 0 || Double.isInfinite(max) ? max : max * Math.sqrt(ssq);
     }
 
     /** max |x| over the first {@code n} entries when every one is finite, else NaN (0 for none). */
     public static double finiteMaxAbs(double[] x, int n) {
-        double max = 0;
-        boolean finite = true;
-        for (int i = 0; i < n; i++) {
-            double v = x[i];
-            finite &= Double.isFinite(v);
-            max = Math.max(max, Math.abs(v));
-        }
-        return finite ? max : Double.NaN;
+        long bits = maxAbsBits(x, n);
+        return bits >= INFINITY_BITS ? Double.NaN : Double.longBitsToDouble(bits);
     }
 
     /**
@@ -134,18 +181,7 @@ public final class Stats {
 
     /** {@link #maxAbs(double[])} of the first {@code n} entries. */
     public static double maxAbs(double[] x, int n) {
-        if (n == 0) {
-            return Double.NaN;
-        }
-        double m = 0;
-        for (int i = 0; i < n; i++) {
-            double v = x[i];
-            if (Double.isNaN(v)) {
-                return Double.NaN;
-            }
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
+        return n == 0 ? Double.NaN : maxAbsValue(maxAbsBits(x, n));
     }
 
     /** Number of NaN or infinite entries. */

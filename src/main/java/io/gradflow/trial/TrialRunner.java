@@ -34,6 +34,20 @@ public final class TrialRunner {
     public static final int TARGET_WINDOW = 10;
     private static final int MAX_STACK_CHARS = 4000;
 
+    /**
+     * Nanoseconds this JVM's trials spent recording statistics inside DL4J's fit (the probes and the weight-gradient
+     * listener), and in the fit altogether, summed over trials: what {@code gradflow bench} divides to give the
+     * statistics' share of training at nanosecond resolution, apart from the sampled steps' test evaluations (which
+     * run with and without statistics) and the millisecond rounding of {@code stats_time_ms}. Two adds per trial.
+     */
+    private static final java.util.concurrent.atomic.LongAdder RECORDING_NANOS = new java.util.concurrent.atomic.LongAdder();
+    private static final java.util.concurrent.atomic.LongAdder FIT_NANOS = new java.util.concurrent.atomic.LongAdder();
+
+    /** {recording statistics, DL4J's fit in all} in nanoseconds, summed over this JVM's trials so far. */
+    public static long[] fitAndRecordingNanos() {
+        return new long[]{RECORDING_NANOS.sum(), FIT_NANOS.sum()};
+    }
+
     private TrialRunner() {
     }
 
@@ -228,6 +242,8 @@ public final class TrialRunner {
         double[] theory = theory(c, data);
         // Clipping is training, not statistics: its time stays in train_time_ms.
         long statsNanos = (probe.nanos() - probeNanos0) + listener.nanos;
+        RECORDING_NANOS.add(statsNanos);
+        FIT_NANOS.add(fitNanos);
         long trainMs = Math.max(0, fitNanos - statsNanos) / 1_000_000;
         long statsMs = (statsNanos + evalNanos) / 1_000_000;
         long wallMs = (System.nanoTime() - wall0) / 1_000_000;

@@ -19,7 +19,7 @@ public final class StatsOverhead {
             TrialConfig rep = Bench.overheadTrial(g);
             double[] so = Bench.statsOverhead(rep, Datasets.build(g.dataset(), null), repeats);
             System.out.printf("%s: %s %s depth %d, %d steps: %.0f ms with, %.0f ms without, overhead %.1f%%, "
-                            + "inside the statistics code %.1f%% of training (medians of %d pairs)%n", g.name(),
+                            + "inside the statistics code %.1f%% of training (medians of %d pairs; inside: over all runs with statistics)%n", g.name(),
                     rep.activation().key(), rep.init().key(), rep.depth(), rep.steps(), so[0], so[1], so[2], so[3], repeats);
         }
     }

@@ -2,6 +2,9 @@ package io.gradflow.trial;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -45,8 +48,9 @@ class StatsTest {
             }
             double[] padded = java.util.Arrays.copyOf(x, n + 5);
             java.util.Arrays.fill(padded, n, n + 5, NAN); // past n: never read
-            double[] s = new double[3];
+            double[] s = new double[4];
             Stats.absSummary(padded, n, s);
+            assertThat(Double.doubleToLongBits(s[3])).as(Arrays.toString(x)).isEqualTo(Double.doubleToLongBits(Stats.l2(x)));
             String at = java.util.Arrays.toString(x);
             assertThat((long) s[0]).as(at).isEqualTo(Stats.nonFiniteCount(x));
             assertThat(Double.doubleToLongBits(s[1])).as(at).isEqualTo(Double.doubleToLongBits(Stats.maxAbs(x)));
@@ -72,6 +76,99 @@ class StatsTest {
             }
             assertThat(Double.doubleToLongBits(Stats.stdGivenMean(x, Stats.mean(x)))).as(at)
                     .isEqualTo(Double.doubleToLongBits(Stats.std(x)));
+        }
+    }
+
+    /** The definitions the statistics had as plain loops (before their maxima moved to vector lanes): the reference. */
+    private static double referenceMaxAbs(double[] x, int n) {
+        double m = 0;
+        for (int i = 0; i < n; i++) {
+            if (Double.isNaN(x[i])) {
+                return NAN;
+            }
+            m = Math.max(m, Math.abs(x[i]));
+        }
+        return n == 0 ? NAN : m;
+    }
+
+    private static double referenceL2(double[] x, int n) {
+        double max = 0;
+        for (int i = 0; i < n; i++) {
+            if (Double.isNaN(x[i])) {
+                return NAN;
+            }
+            max = Math.max(max, Math.abs(x[i]));
+        }
+        if (max == 0 || Double.isInfinite(max)) {
+            return max;
+        }
+        double lift = max < 0x1.0p-500 ? 0x1.0p600 : 1.0;
+        double inv = 1.0 / (max * lift);
+        double ssq = 0;
+        for (int i = 0; i < n; i++) {
+            double t = x[i] * lift * inv;
+            ssq += t * t;
+        }
+        return max * Math.sqrt(ssq);
+    }
+
+    private static double referenceFiniteMaxAbs(double[] x, int n) {
+        double max = 0;
+        boolean finite = true;
+        for (int i = 0; i < n; i++) {
+            finite &= Double.isFinite(x[i]);
+            max = Math.max(max, Math.abs(x[i]));
+        }
+        return finite ? max : NAN;
+    }
+
+    private static long bits(double v) {
+        return Double.doubleToLongBits(v); // every NaN as one value: a NaN's payload is not part of a statistic
+    }
+
+    /**
+     * The maxima taken as integer maxima of the values' bits, on vector lanes and in the scalar fallback, give the
+     * bits of the plain {@code Math.max} loops, and absSummary's two ordered sums those of the plain sums: arrays of
+     * every length up to several vector widths, with NaN, ±∞, ±0, huge, tiny and subnormal values, read only up to n.
+     */
+    @Test
+    void theMaximaOnVectorLanesAndTheSumsBesideEachOtherGiveThePlainLoopsBits() {
+        SplittableRandom r = new SplittableRandom(11);
+        double[] special = {NAN, Double.longBitsToDouble(0xfff8_0000_0000_1234L), INF, -INF, -0.0, 0.0, 1e308, -1e-310,
+                Double.MIN_VALUE, -Double.MAX_VALUE};
+        for (int trial = 0; trial < 3_000; trial++) {
+            int n = r.nextInt(70);
+            double[] x = new double[n + 9];
+            Arrays.fill(x, n, x.length, trial % 2 == 0 ? NAN : 1e300); // past n: never read
+            double scale = Math.pow(2, r.nextInt(2_000) - 1_000);
+            int specials = trial % 4; // none, or a few of them
+            for (int i = 0; i < n; i++) {
+                x[i] = specials > 0 && r.nextInt(12) < specials ? special[r.nextInt(special.length)] : r.nextGaussian() * scale;
+            }
+            String at = n + " " + Arrays.toString(Arrays.copyOf(x, n));
+            double[] count = new double[1];
+            double[] vcount = new double[1];
+            long scalar = Stats.scalarMaxAbsBits(x, n, count);
+            assertThat(Stats.scalarMaxAbsBits(x, n)).as(at).isEqualTo(scalar);
+            assertThat(VectorStats.maxAbsBits(x, n)).as(at).isEqualTo(scalar);
+            assertThat(VectorStats.maxAbsBits(x, n, vcount)).as(at).isEqualTo(scalar);
+            assertThat(vcount[0]).as(at).isEqualTo(count[0]);
+            double[] head = Arrays.copyOf(x, n);
+            assertThat((long) count[0]).as(at).isEqualTo(Stats.nonFiniteCount(head));
+
+            assertThat(bits(Stats.maxAbs(x, n))).as(at).isEqualTo(bits(referenceMaxAbs(x, n)));
+            assertThat(bits(Stats.l2(x, n))).as(at).isEqualTo(bits(referenceL2(x, n)));
+            assertThat(bits(Stats.finiteMaxAbs(x, n))).as(at).isEqualTo(bits(referenceFiniteMaxAbs(x, n)));
+            double[] s = new double[4];
+            Stats.absSummary(x, n, s);
+            assertThat((long) s[0]).as(at).isEqualTo(Stats.nonFiniteCount(head));
+            assertThat(bits(s[1])).as(at).isEqualTo(bits(referenceMaxAbs(x, n)));
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += Math.abs(x[i]);
+            }
+            assertThat(bits(s[2])).as(at).isEqualTo(bits(sum));
+            assertThat(bits(s[3])).as(at).isEqualTo(bits(referenceL2(x, n)));
         }
     }
 
