@@ -97,9 +97,8 @@ public final class Arrays2 {
     }
 
     /**
-     * Reads a C-order array with default strides into {@code dst} (grown when too small) and returns it: through
-     * a direct NIO view of its native buffer when it has no offset (the arrays a training step allocates), else
-     * element by element through the buffer.
+     * Reads a C-order array with default strides into {@code dst} (grown when too small) and returns it: in bulk
+     * from its native buffer for float and double arrays, views included, else element by element.
      */
     public static double[] readInto(INDArray a, double[] dst) {
         requireRowMajor(a);
@@ -139,16 +138,18 @@ public final class Arrays2 {
         return nio(a) != null;
     }
 
-    /** The first {@code a.length()} values of the array's buffer, in memory order, copied into {@code out}. */
+    /**
+     * The first {@code a.length()} values of the array's buffer, in memory order, copied into {@code out}. Float and
+     * double buffers, views included (a layer's weights and gradients are views into the network's flattened
+     * arrays), are copied in bulk from their native address ({@link DirectBlas#read}, widening on vector lanes);
+     * why: element by element through ND4J's {@code DataBuffer.getDouble} the weight-gradient listener spent two
+     * thirds of its time copying (BENCHMARKS.md). Other types go element by element.
+     */
     private static double[] copy(INDArray a, double[] out) {
         int len = (int) a.length();
-        Buffer view = nio(a);
-        if (view instanceof FloatBuffer f) {
-            for (int i = 0; i < len; i++) {
-                out[i] = f.get(i);
-            }
-        } else if (view instanceof DoubleBuffer d) {
-            d.get(0, out, 0, len);
+        DataType t = a.dataType();
+        if ((t == DataType.FLOAT || t == DataType.DOUBLE) && a.data().address() != 0) {
+            DirectBlas.read(t, DirectBlas.address(a), out, len);
         } else {
             DataBuffer b = a.data();
             for (int i = 0; i < len; i++) {

@@ -52,7 +52,9 @@ class Arrays2Test {
         INDArray paramView = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(64, 128)).reshape('f', 8, 8);
         INDArray transposed = Nd4j.rand(DataType.FLOAT, 'f', 8L, 16L).transpose();
         INDArray strided = Nd4j.rand(DataType.FLOAT, 12, 4).get(NDArrayIndex.interval(0, 3, 12), NDArrayIndex.all());
-        for (INDArray a : new INDArray[]{paramView, transposed, strided, Nd4j.rand(DataType.DOUBLE, 4, 6)}) {
+        INDArray doubleView = Nd4j.rand(DataType.DOUBLE, 1, 64 * 3).get(NDArrayIndex.point(0), NDArrayIndex.interval(100, 164))
+                .reshape('f', 8, 8); // the same in a double network (a view at an offset, read in bulk)
+        for (INDArray a : new INDArray[]{paramView, doubleView, transposed, strided, Nd4j.rand(DataType.DOUBLE, 4, 6)}) {
             assertThat(sorted(Arrays2.values(a))).as("layout %s", a.shapeInfoToString()).containsExactly(sorted(rowMajor(a)));
         }
         // the same view read twice gives element-wise corresponding values (the update ratio relies on it)
