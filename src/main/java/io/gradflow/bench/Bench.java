@@ -211,6 +211,9 @@ public final class Bench {
         return new StepTiming(shape, med, Arrays.stream(ms).min().orElse(0), Arrays.stream(ms).max().orElse(0), gflops);
     }
 
+    /** Trials with and without statistics that {@link #statsOverhead} runs before it measures. */
+    private static final int WARM_UP_TRIALS = 3;
+
     /**
      * The statistics overhead, two ways: {median train+stats ms with statistics, median without, overhead % from
      * the two medians, the time measured inside the statistics code (the sampled steps' probes and weight-gradient
@@ -223,10 +226,14 @@ public final class Bench {
         double[] without = new double[repeats];
         long recording = 0;
         long fit = 0;
-        // warm-up of both code paths: the JIT's first compilations and the vector loops' one-off warm-ups
-        // (VectorWarmUp) are the JVM's, not a trial's
-        TrialRunner.run(c, data, RunOptions.standalone());
-        TrialRunner.run(c, data, RunOptions.standalone().withoutStatistics());
+        // Warm-up of both code paths: the JIT's compilations of the statistics code and the vector loops' one-off
+        // warm-ups (VectorWarmUp) are the JVM's, not a trial's. One trial with statistics was not enough: a sampled
+        // step calls each statistic once per block, ten steps a trial, and the first measurement after it read 10.7%
+        // where the next read 3.4% (BENCHMARKS.md).
+        for (int i = 0; i < WARM_UP_TRIALS; i++) {
+            TrialRunner.run(c, data, RunOptions.standalone());
+            TrialRunner.run(c, data, RunOptions.standalone().withoutStatistics());
+        }
         for (int i = 0; i < repeats; i++) {
             // interleaved, so drift in machine load hits both sides alike
             long[] n0 = TrialRunner.fitAndRecordingNanos();
