@@ -1,5 +1,7 @@
 package io.gradflow.trial;
 
+import io.gradflow.model.FastExp;
+
 /**
  * Pure statistics over plain arrays, so that every definition in the README is unit-tested on hand-computed
  * inputs without DL4J or Spark. All accumulate in double. Norms are Euclidean norms (not squared) unless the
@@ -10,6 +12,9 @@ public final class Stats {
 
     private Stats() {
     }
+
+    /** Whether the maxima run on the Vector API ({@link VectorStats}); the same answers either way. */
+    private static final boolean VECTOR = FastExp.vectorized();
 
     /** The sign bit cleared: a double's |x| as bits. */
     static final long ABS_MASK = 0x7fff_ffff_ffff_ffffL;
@@ -60,8 +65,6 @@ public final class Stats {
         nonFinite[0] = bad;
         return m;
     }
-
-    private static final boolean VECTOR = io.gradflow.model.FastExp.vectorized();
 
     /** The value of {@link #maxAbsBits}: max |x| (+∞ included), or NaN when there was a NaN. */
     private static double maxAbsValue(long bits) {

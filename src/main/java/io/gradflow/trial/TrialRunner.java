@@ -20,6 +20,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Trains one network for one trial and measures it. Never throws: an exception becomes a FAILED result with
@@ -40,8 +41,8 @@ public final class TrialRunner {
      * statistics' share of training at nanosecond resolution, apart from the sampled steps' test evaluations (which
      * run with and without statistics) and the millisecond rounding of {@code stats_time_ms}. Two adds per trial.
      */
-    private static final java.util.concurrent.atomic.LongAdder RECORDING_NANOS = new java.util.concurrent.atomic.LongAdder();
-    private static final java.util.concurrent.atomic.LongAdder FIT_NANOS = new java.util.concurrent.atomic.LongAdder();
+    private static final LongAdder RECORDING_NANOS = new LongAdder();
+    private static final LongAdder FIT_NANOS = new LongAdder();
 
     /** {recording statistics, DL4J's fit in all} in nanoseconds, summed over this JVM's trials so far. */
     public static long[] fitAndRecordingNanos() {
