@@ -9,8 +9,10 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.ScaleVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -33,6 +35,9 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The single place that turns a trial configuration into a DL4J network: an input projection (linear, so the
@@ -120,7 +125,7 @@ public final class NetworkFactory {
 
     private static Network build(TrialConfig c, ComputationGraphConfiguration conf, int nIn, int nOut) {
         ComputationGraph graph = new DirectGraph(conf);
-        graph.init();
+        initWithoutDraws(graph);
         ViewUpdater.install(graph);
         initialWeights(graph, c, nIn, nOut);
         Probe probe = new Probe(c.depth(), c.activation());
@@ -137,6 +142,39 @@ public final class NetworkFactory {
         }
         return new Network(graph, probe, c.depth());
     }
+
+    /**
+     * {@code graph.init()} with every layer's weight-initialization rule set to zeros while it runs, then put back
+     * (in the configuration and in the layers, so that a saved model names the trial's rule). Why: DL4J's init draws
+     * every weight matrix from ND4J's random generator, and {@link #initialWeights} replaces all of them with common
+     * random numbers straight after: those draws were 70% of building a network, about 4% of a quick-grid trial
+     * (BENCHMARKS.md). Biases and batch norm's parameters do not come from the rule and get DL4J's values as before;
+     * nothing in a trial draws from ND4J's generator afterwards (no dropout or weight noise), so every result keeps
+     * its bits.
+     */
+    static void initWithoutDraws(ComputationGraph graph) {
+        Map<String, IWeightInit> rules = new LinkedHashMap<>();
+        graph.getConfiguration().getVertices().forEach((name, v) -> {
+            if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer b) {
+                rules.put(name, b.getWeightInitFn());
+                b.setWeightInitFn(ZEROS);
+            }
+        });
+        try {
+            graph.init();
+        } finally {
+            rules.forEach((name, rule) -> ((BaseLayer) ((LayerVertex) graph.getConfiguration().getVertices().get(name))
+                    .getLayerConf().getLayer()).setWeightInitFn(rule));
+        }
+        // the instantiated layers may hold clones of their configurations, made while the zeros were in place
+        rules.forEach((name, rule) -> {
+            if (graph.getLayer(name).conf().getLayer() instanceof BaseLayer b) {
+                b.setWeightInitFn(rule);
+            }
+        });
+    }
+
+    private static final IWeightInit ZEROS = WeightInit.ZERO.getWeightInitFunction();
 
     /**
      * Replaces DL4J's initial draws of every weight layer by common random numbers ({@link CommonRandom}): the

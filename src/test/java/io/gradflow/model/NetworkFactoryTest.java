@@ -2,6 +2,7 @@ package io.gradflow.model;
 
 import io.gradflow.grid.Activation;
 import io.gradflow.grid.InitSpec;
+import io.gradflow.grid.Precision;
 import io.gradflow.grid.Residual;
 import io.gradflow.grid.TrialConfig;
 import io.gradflow.testutil.Fixtures;
@@ -177,6 +178,45 @@ class NetworkFactoryTest {
         TrialConfig c = Fixtures.trial(Activation.TANH, InitSpec.of(InitSpec.Kind.XAVIER), false, true, 3, 1);
         assertThat(NetworkFactory.build(c, 4, 3).graph().params())
                 .isEqualTo(NetworkFactory.build(c, 4, 3).graph().params());
+    }
+
+    /**
+     * Building a network initializes it without DL4J's random draws (they are all replaced by common random numbers):
+     * the parameters are bit for bit those of DL4J's own {@code init()} followed by the same replacement, for every
+     * block kind, both graph forms and both precisions, and the configuration and every layer name the trial's rule
+     * again afterwards (what a saved model records).
+     */
+    @Test
+    void initializingWithoutDl4jsDrawsGivesTheSameParametersAndKeepsTheRule() {
+        for (boolean dbl : new boolean[]{false, true}) {
+            for (boolean bn : new boolean[]{false, true}) {
+                for (Residual r : Residual.values()) {
+                    for (boolean fused : new boolean[]{true, false}) {
+                        TrialConfig base = Fixtures.trial(Activation.TANH, InitSpec.of(InitSpec.Kind.HE), bn, false, 3, 1)
+                                .withResidual(r);
+                        TrialConfig c = new TrialConfig(base.activation(), base.init(), bn, base.residual(), base.depth(),
+                                base.width(), base.steps(), base.batchSize(), base.optimizer(), base.learningRate(),
+                                dbl ? Precision.DOUBLE : Precision.FLOAT, base.seed(), base.dataset(), base.schedule(),
+                                base.targetLoss(), base.health(), base.clip(), base.parallelism(), base.pretrain());
+                        String at = "double " + dbl + " bn " + bn + " " + r + " fused " + fused;
+                        Network built = NetworkFactory.build(c, 5, 4, fused);
+                        ComputationGraph reference = new DirectGraph(NetworkFactory.configuration(c, 5, 4, fused));
+                        reference.init();
+                        NetworkFactory.initialWeights(reference, c, 5, 4);
+                        assertThat(built.graph().params().dataType()).as(at).isEqualTo(dbl ? DataType.DOUBLE : DataType.FLOAT);
+                        assertThat(built.graph().params()).as(at).isEqualTo(reference.params());
+                        assertThat(built.graph().getConfiguration().toJson()).as(at)
+                                .isEqualTo(reference.getConfiguration().toJson());
+                        for (org.deeplearning4j.nn.api.Layer layer : built.graph().getLayers()) {
+                            if (layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b) {
+                                assertThat(b.getWeightInitFn()).as(at + " " + b.getLayerName())
+                                        .isEqualTo(NetworkFactory.weightInit(c.init()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private static double weightStd(InitSpec init, int width) {
