@@ -30,6 +30,9 @@ import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationSoftSign;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -198,13 +201,29 @@ public final class NetworkFactory {
         for (int i = 0; i < z.length; i++) {
             z[i] *= std;
         }
-        org.nd4j.linalg.api.ndarray.INDArray param = graph.getParam(layer + "_W");
+        INDArray param = graph.getParam(layer + "_W");
         if (param.length() != z.length) {
             throw new IllegalStateException("Layer " + layer + " has " + param.length() + " weights, not " + fanIn
                     + " × " + fanOut + ".");
         }
         // Row i of the [fan_in, fan_out] matrix holds input i's weights, whatever the view's order.
-        param.assign(org.nd4j.linalg.factory.Nd4j.create(z, new long[]{fanIn, fanOut}, 'c').castTo(param.dataType()));
+        if (DirectBlas.supported(param.dataType()) && param.rank() == 2 && Shape.hasDefaultStridesForShape(param)
+                && param.size(0) == fanIn && param.size(1) == fanOut) {
+            // Straight into the view's memory, in its order (DL4J's dense weights are column-major), rounded to the
+            // network's type as ND4J's cast rounds: three native arrays and two ops fewer per layer.
+            double[] m = z;
+            if (param.ordering() == 'f') {
+                m = new double[z.length];
+                for (int i = 0; i < fanIn; i++) {
+                    for (int j = 0; j < fanOut; j++) {
+                        m[j * fanIn + i] = z[i * fanOut + j];
+                    }
+                }
+            }
+            DirectBlas.write(param.dataType(), m, m.length, DirectBlas.address(param));
+        } else {
+            param.assign(Nd4j.create(z, new long[]{fanIn, fanOut}, 'c').castTo(param.dataType()));
+        }
     }
 
     /**

@@ -181,8 +181,9 @@ class NetworkFactoryTest {
     }
 
     /**
-     * Building a network initializes it without DL4J's random draws (they are all replaced by common random numbers):
-     * the parameters are bit for bit those of DL4J's own {@code init()} followed by the same replacement, for every
+     * Building a network initializes it without DL4J's random draws (they are all replaced by common random numbers)
+     * and writes those straight into the weight views: the parameters are bit for bit those of DL4J's own
+     * {@code init()} followed by the same numbers assigned through ND4J (a cast and an assign), for every
      * block kind, both graph forms and both precisions, and the configuration and every layer name the trial's rule
      * again afterwards (what a saved model records).
      */
@@ -202,7 +203,7 @@ class NetworkFactoryTest {
                         Network built = NetworkFactory.build(c, 5, 4, fused);
                         ComputationGraph reference = new DirectGraph(NetworkFactory.configuration(c, 5, 4, fused));
                         reference.init();
-                        NetworkFactory.initialWeights(reference, c, 5, 4);
+                        ndInitialWeights(reference, c, 5, 4);
                         assertThat(built.graph().params().dataType()).as(at).isEqualTo(dbl ? DataType.DOUBLE : DataType.FLOAT);
                         assertThat(built.graph().params()).as(at).isEqualTo(reference.params());
                         assertThat(built.graph().getConfiguration().toJson()).as(at)
@@ -216,6 +217,30 @@ class NetworkFactoryTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The common random weights written as ND4J writes them (a row-major double array cast to the network's type
+     * and assigned to the weight view): the reference for NetworkFactory's direct writes.
+     */
+    private static void ndInitialWeights(ComputationGraph g, TrialConfig c, int nIn, int nOut) {
+        java.util.List<String> layers = new java.util.ArrayList<>(java.util.List.of(NetworkFactory.PROJECTION));
+        for (int l = 1; l <= c.depth(); l++) {
+            layers.add(NetworkFactory.denseName(l));
+        }
+        layers.add(NetworkFactory.OUTPUT);
+        for (String layer : layers) {
+            int fanIn = layer.equals(NetworkFactory.PROJECTION) ? nIn : c.width();
+            int fanOut = layer.equals(NetworkFactory.OUTPUT) ? nOut : c.width();
+            double[] z = CommonRandom.standardNormals(CommonRandom.weights(c.seed(), layer, fanIn, fanOut),
+                    new double[fanIn * fanOut]);
+            double std = c.init().std(fanIn, fanOut);
+            for (int i = 0; i < z.length; i++) {
+                z[i] *= std;
+            }
+            INDArray param = g.getParam(layer + "_W");
+            param.assign(Nd4j.create(z, new long[]{fanIn, fanOut}, 'c').castTo(param.dataType()));
         }
     }
 
