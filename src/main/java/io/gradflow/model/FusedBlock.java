@@ -1,6 +1,7 @@
 package io.gradflow.model;
 
 import io.gradflow.grid.Activation;
+import io.gradflow.trial.Stats;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -471,7 +472,7 @@ public class FusedBlock extends DenseLayer {
             double[] d = buf;
             DirectBlas.read(dataType, DirectBlas.address(eps), d, len);
             boolean armed = armed();
-            boolean inputsFinite = armed && allFinite(d) && allFinite(u);
+            boolean inputsFinite = armed && Stats.allFinite(d) && Stats.allFinite(u);
             boolean toFloat = dataType == DataType.FLOAT;
             if (dphi != null) {
                 BlockActivation.backwardCached(dphi, d, len, toFloat);
@@ -781,15 +782,6 @@ public class FusedBlock extends DenseLayer {
                 s[0] = new double[len];
             }
             return s[0];
-        }
-
-        private static boolean allFinite(double[] a) {
-            for (double v : a) {
-                if (!Double.isFinite(v)) {
-                    return false;
-                }
-            }
-            return true;
         }
 
         private static INDArray rowMajor(INDArray a) {

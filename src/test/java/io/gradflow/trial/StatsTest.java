@@ -169,6 +169,11 @@ class StatsTest {
             }
             assertThat(bits(s[2])).as(at).isEqualTo(bits(sum));
             assertThat(bits(s[3])).as(at).isEqualTo(bits(referenceL2(x, n)));
+            boolean finite = true;
+            for (int i = 0; i < n; i++) {
+                finite &= Double.isFinite(x[i]);
+            }
+            assertThat(Stats.allFinite(head)).as(at).isEqualTo(finite);
         }
     }
 
