@@ -29,7 +29,7 @@ public final class GradientFlowListener extends BaseTrainingListener {
     final double[] updateRatio;
     private final double[][] weightsBefore; // each block's weights at the armed step, a buffer reused per step
     private double[] gradient;                // one block's gradient, then ΔW: a buffer reused
-    private final double[] summary = new double[4];
+    private final double[] summary = new double[5];
 
     public GradientFlowListener(Probe probe) {
         this.probe = probe;
@@ -62,19 +62,24 @@ public final class GradientFlowListener extends BaseTrainingListener {
             for (int i = 0; i < n; i++) {
                 gv[i] /= batch;
             }
-            // The count, max |g|, Σ|g| and ‖g‖ in two passes (Stats.absSummary: the bits of nonFiniteCount, maxAbs,
-            // meanAbs and l2 apart, at about the cost of one ordered sum); buffers reused per step.
-            Stats.absSummary(gv, n, s);
+            INDArray wa = g.getParam(Network.weightParam(l));
+            int nw = (int) wa.length();
+            double[] w = weightsBefore[l - 1] = Arrays2.valuesInto(wa, weightsBefore[l - 1]);
+            // The count, max |g|, Σ|g|, ‖g‖ and ‖W‖ in two passes over the gradient and the weights (the bits of
+            // nonFiniteCount, maxAbs, meanAbs and l2 apart, the three ordered sums side by side); buffers reused.
+            if (nw == n) {
+                Stats.absSummaryAndNorm(gv, w, n, s);
+                weightNorm[l - 1] = s[4];
+            } else { // a weight gradient always has its weights' shape; kept general all the same
+                Stats.absSummary(gv, n, s);
+                weightNorm[l - 1] = Stats.l2GivenMax(w, nw, Stats.finiteMaxAbs(w, nw));
+            }
             long bad = (long) s[0];
             gradNonFinite[l - 1] = bad;
             // A norm of non-finite values is undefined, not infinite: the count says how many there were.
             gradNorm[l - 1] = bad > 0 ? Double.NaN : s[3];
             gradMeanAbs[l - 1] = bad > 0 ? Double.NaN : s[2] / n;
             gradMaxAbs[l - 1] = bad > 0 ? Double.NaN : s[1];
-            INDArray wa = g.getParam(Network.weightParam(l));
-            int nw = (int) wa.length();
-            double[] w = weightsBefore[l - 1] = Arrays2.valuesInto(wa, weightsBefore[l - 1]);
-            weightNorm[l - 1] = Stats.l2GivenMax(w, nw, Stats.finiteMaxAbs(w, nw));
         }
         probeNanos(t0);
     }

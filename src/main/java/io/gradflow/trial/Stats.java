@@ -129,7 +129,43 @@ public final class Stats {
         }
         out[1] = n == 0 ? Double.NaN : max;
         out[2] = sum;
-        out[3] = Double.isNaN(max) ? Double.NaN : max == 0 || Double.isInfinite(max) ? max : max * Math.sqrt(ssq);
+        out[3] = normFromSumOfSquares(max, ssq);
+    }
+
+    /**
+     * {@link #absSummary} of {@code g} into {@code out[0..3]} and, in the same second pass, the norm of the first
+     * {@code n} entries of {@code w} as {@code l2GivenMax(w, n, finiteMaxAbs(w, n))} into {@code out[4]} (NaN when
+     * {@code w} holds a non-finite value): a layer's weight gradient and its weights, whose sums of squares run side
+     * by side with the gradient's two. The same bits as those functions ({@code StatsTest}).
+     */
+    public static void absSummaryAndNorm(double[] g, double[] w, int n, double[] out) {
+        double max = maxAbsValue(maxAbsBits(g, n, out));
+        long wBits = maxAbsBits(w, n);
+        double wMax = wBits >= INFINITY_BITS ? Double.NaN : Double.longBitsToDouble(wBits);
+        double lift = max < 0x1.0p-500 ? 0x1.0p600 : 1.0;
+        double inv = 1.0 / (max * lift);
+        double wLift = wMax < 0x1.0p-500 ? 0x1.0p600 : 1.0;
+        double wInv = 1.0 / (wMax * wLift);
+        double sum = 0;
+        double ssq = 0;
+        double wSsq = 0;
+        for (int i = 0; i < n; i++) {
+            double v = g[i];
+            sum += Math.abs(v);
+            double t = v * lift * inv;
+            ssq += t * t;
+            double u = w[i] * wLift * wInv;
+            wSsq += u * u;
+        }
+        out[1] = n == 0 ? Double.NaN : max;
+        out[2] = sum;
+        out[3] = normFromSumOfSquares(max, ssq);
+        out[4] = normFromSumOfSquares(wMax, wSsq);
+    }
+
+    /** {@link #l2GivenMax}'s result from its maximum and its scaled sum of squares. */
+    private static double normFromSumOfSquares(double max, double ssq) {
+        return Double.isNaN(max) ? Double.NaN : max == 0 || Double.isInfinite(max) ? max : max * Math.sqrt(ssq);
     }
 
     /** max |x| over the first {@code n} entries when every one is finite, else NaN (0 for none). */

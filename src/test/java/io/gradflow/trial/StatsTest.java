@@ -169,6 +169,18 @@ class StatsTest {
             }
             assertThat(bits(s[2])).as(at).isEqualTo(bits(sum));
             assertThat(bits(s[3])).as(at).isEqualTo(bits(referenceL2(x, n)));
+            // with a second array beside it (a layer's weights beside its gradient): the same four, and its norm
+            double[] w = new double[n + 3];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = trial % 5 == 1 && r.nextInt(10) == 0 ? special[r.nextInt(special.length)] : r.nextGaussian() * scale * 3;
+            }
+            double[] s5 = new double[5];
+            Stats.absSummaryAndNorm(x, w, n, s5);
+            for (int k = 0; k < 4; k++) {
+                assertThat(bits(s5[k])).as(at).isEqualTo(bits(s[k]));
+            }
+            assertThat(bits(s5[4])).as(at).isEqualTo(bits(Stats.l2GivenMax(Arrays.copyOf(w, n), n,
+                    referenceFiniteMaxAbs(w, n))));
             boolean finite = true;
             for (int i = 0; i < n; i++) {
                 finite &= Double.isFinite(x[i]);
