@@ -150,8 +150,8 @@ public final class NetworkFactory {
      * {@code graph.init()} with every layer's weight-initialization rule set to zeros while it runs, then put back
      * (in the configuration and in the layers, so that a saved model names the trial's rule). Why: DL4J's init draws
      * every weight matrix from ND4J's random generator, and {@link #initialWeights} replaces all of them with common
-     * random numbers straight after: those draws were 70% of building a network, about 4% of a quick-grid trial
-     * (BENCHMARKS.md). Biases and batch norm's parameters do not come from the rule and get DL4J's values as before;
+     * random numbers straight after: those draws were about half of building a network, 3-6 ms of a quick-grid
+     * trial's 150-200 ms on a quiet machine and 25-45 ms with both cores busy (BENCHMARKS.md). Biases and batch norm's parameters do not come from the rule and get DL4J's values as before;
      * nothing in a trial draws from ND4J's generator afterwards (no dropout or weight noise), so every result keeps
      * its bits.
      */
