@@ -94,7 +94,7 @@ public final class Stats {
         }
         // One pass of multiplications by 1/max: no overflow for huge values, no underflow for tiny ones. Values
         // near the subnormal range are lifted first, or 1/max itself would overflow.
-        double lift = max < 0x1.0p-500 ? 0x1.0p600 : 1.0;
+        double lift = lift(max);
         double inv = 1.0 / (max * lift);
         double ssq = 0;
         for (int i = 0; i < n; i++) {
@@ -117,7 +117,7 @@ public final class Stats {
         long bits = maxAbsBits(x, n, out);
         double max = maxAbsValue(bits);
         // l2GivenMax's scaling, its sum beside Σ|x|; used only where max is finite and positive
-        double lift = max < 0x1.0p-500 ? 0x1.0p600 : 1.0;
+        double lift = lift(max);
         double inv = 1.0 / (max * lift);
         double sum = 0;
         double ssq = 0;
@@ -142,9 +142,9 @@ public final class Stats {
         double max = maxAbsValue(maxAbsBits(g, n, out));
         long wBits = maxAbsBits(w, n);
         double wMax = wBits >= INFINITY_BITS ? Double.NaN : Double.longBitsToDouble(wBits);
-        double lift = max < 0x1.0p-500 ? 0x1.0p600 : 1.0;
+        double lift = lift(max);
         double inv = 1.0 / (max * lift);
-        double wLift = wMax < 0x1.0p-500 ? 0x1.0p600 : 1.0;
+        double wLift = lift(wMax);
         double wInv = 1.0 / (wMax * wLift);
         double sum = 0;
         double ssq = 0;
@@ -161,6 +161,14 @@ public final class Stats {
         out[2] = sum;
         out[3] = normFromSumOfSquares(max, ssq);
         out[4] = normFromSumOfSquares(wMax, wSsq);
+    }
+
+    /**
+     * The factor that lifts values near the subnormal range before the norms scale them by 1/max (else 1/max itself
+     * would overflow); 1 otherwise, and for a NaN maximum.
+     */
+    private static double lift(double max) {
+        return max < 0x1.0p-500 ? 0x1.0p600 : 1.0;
     }
 
     /** {@link #l2GivenMax}'s result from its maximum and its scaled sum of squares. */
