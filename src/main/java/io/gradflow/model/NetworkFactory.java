@@ -148,7 +148,7 @@ public final class NetworkFactory {
 
     /**
      * {@code graph.init()} with every layer's weight-initialization rule set to zeros while it runs, then put back
-     * (in the configuration and in the layers, so that a saved model names the trial's rule). Why: DL4J's init draws
+     * (the layers share the configuration's layer objects, so a saved model names the trial's rule). Why: DL4J's init draws
      * every weight matrix from ND4J's random generator, and {@link #initialWeights} replaces all of them with common
      * random numbers straight after: those draws were about half of building a network, 3-6 ms of a quick-grid
      * trial's 150-200 ms on a quiet machine and 25-45 ms with both cores busy (BENCHMARKS.md). Biases and batch norm's parameters do not come from the rule and get DL4J's values as before;
@@ -169,12 +169,6 @@ public final class NetworkFactory {
             rules.forEach((name, rule) -> ((BaseLayer) ((LayerVertex) graph.getConfiguration().getVertices().get(name))
                     .getLayerConf().getLayer()).setWeightInitFn(rule));
         }
-        // the instantiated layers may hold clones of their configurations, made while the zeros were in place
-        rules.forEach((name, rule) -> {
-            if (graph.getLayer(name).conf().getLayer() instanceof BaseLayer b) {
-                b.setWeightInitFn(rule);
-            }
-        });
     }
 
     private static final IWeightInit ZEROS = WeightInit.ZERO.getWeightInitFunction();
@@ -194,13 +188,22 @@ public final class NetworkFactory {
         setWeights(graph, OUTPUT, c, w, nOut);
     }
 
-    private static void setWeights(ComputationGraph graph, String layer, TrialConfig c, int fanIn, int fanOut) {
+    /**
+     * A weight layer's initial values, row-major {@code [fan_in, fan_out]}: its common standard-normal draws scaled by
+     * the trial's init rule.
+     */
+    static double[] initialValues(TrialConfig c, String layer, int fanIn, int fanOut) {
         double[] z = CommonRandom.standardNormals(CommonRandom.weights(c.seed(), layer, fanIn, fanOut),
                 new double[fanIn * fanOut]);
         double std = c.init().std(fanIn, fanOut);
         for (int i = 0; i < z.length; i++) {
             z[i] *= std;
         }
+        return z;
+    }
+
+    private static void setWeights(ComputationGraph graph, String layer, TrialConfig c, int fanIn, int fanOut) {
+        double[] z = initialValues(c, layer, fanIn, fanOut);
         INDArray param = graph.getParam(layer + "_W");
         if (param.length() != z.length) {
             throw new IllegalStateException("Layer " + layer + " has " + param.length() + " weights, not " + fanIn

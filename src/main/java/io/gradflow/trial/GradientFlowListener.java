@@ -63,17 +63,15 @@ public final class GradientFlowListener extends BaseTrainingListener {
                 gv[i] /= batch;
             }
             INDArray wa = g.getParam(Network.weightParam(l));
-            int nw = (int) wa.length();
+            if (wa.length() != n) {
+                throw new IllegalStateException("Block " + l + " has " + wa.length() + " weights but a weight gradient of "
+                        + n + " values.");
+            }
             double[] w = weightsBefore[l - 1] = Arrays2.valuesInto(wa, weightsBefore[l - 1]);
             // The count, max |g|, Σ|g|, ‖g‖ and ‖W‖ in two passes over the gradient and the weights (the bits of
             // nonFiniteCount, maxAbs, meanAbs and l2 apart, the three ordered sums side by side); buffers reused.
-            if (nw == n) {
-                Stats.absSummaryAndNorm(gv, w, n, s);
-                weightNorm[l - 1] = s[4];
-            } else { // a weight gradient always has its weights' shape; kept general all the same
-                Stats.absSummary(gv, n, s);
-                weightNorm[l - 1] = Stats.l2GivenMax(w, nw, Stats.finiteMaxAbs(w, nw));
-            }
+            Stats.absSummaryAndNorm(gv, w, n, s);
+            weightNorm[l - 1] = s[4];
             long bad = (long) s[0];
             gradNonFinite[l - 1] = bad;
             // A norm of non-finite values is undefined, not infinite: the count says how many there were.

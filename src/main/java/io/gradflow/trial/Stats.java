@@ -105,38 +105,15 @@ public final class Stats {
     }
 
     /**
-     * What the weight-gradient statistics need of one array, in two passes over its first {@code n} entries:
-     * {@code out[0]} the number of non-finite entries ({@link #nonFiniteCount}), {@code out[1]} max |x| (NaN if any
-     * entry is NaN or {@code n} is 0, as {@link #maxAbs(double[], int)}), {@code out[2]} Σ|x| in index order (what
-     * {@link #meanAbs} divides) and {@code out[3]} ‖x‖₂ ({@link #l2(double[], int)}). The same bits as those functions
-     * ({@code StatsTest}). Why: the first pass (count and maximum) runs on vector lanes, and the second carries the two
-     * ordered sums side by side, so the four statistics cost about what one ordered sum did (BENCHMARKS.md); they
-     * used to take three passes, two of them bound by a chain of {@code Math.max}.
-     */
-    public static void absSummary(double[] x, int n, double[] out) {
-        long bits = maxAbsBits(x, n, out);
-        double max = maxAbsValue(bits);
-        // l2GivenMax's scaling, its sum beside Σ|x|; used only where max is finite and positive
-        double lift = lift(max);
-        double inv = 1.0 / (max * lift);
-        double sum = 0;
-        double ssq = 0;
-        for (int i = 0; i < n; i++) {
-            double v = x[i];
-            sum += Math.abs(v);
-            double t = v * lift * inv;
-            ssq += t * t;
-        }
-        out[1] = n == 0 ? Double.NaN : max;
-        out[2] = sum;
-        out[3] = normFromSumOfSquares(max, ssq);
-    }
-
-    /**
-     * {@link #absSummary} of {@code g} into {@code out[0..3]} and, in the same second pass, the norm of the first
-     * {@code n} entries of {@code w} as {@code l2GivenMax(w, n, finiteMaxAbs(w, n))} into {@code out[4]} (NaN when
-     * {@code w} holds a non-finite value): a layer's weight gradient and its weights, whose sums of squares run side
-     * by side with the gradient's two. The same bits as those functions ({@code StatsTest}).
+     * What the weight-gradient statistics need of a layer's gradient {@code g} and its weights {@code w}, in two
+     * passes over their first {@code n} entries: {@code out[0]} the number of non-finite entries of {@code g}
+     * ({@link #nonFiniteCount}), {@code out[1]} max |g| (NaN if any entry is NaN or {@code n} is 0, as
+     * {@link #maxAbs(double[], int)}), {@code out[2]} Σ|g| in index order (what {@link #meanAbs} divides),
+     * {@code out[3]} ‖g‖₂ ({@link #l2(double[], int)}) and {@code out[4]} ‖w‖₂ as
+     * {@code l2GivenMax(w, n, finiteMaxAbs(w, n))} (NaN when {@code w} holds a non-finite value). The same bits as
+     * those functions ({@code StatsTest}). Why: the first pass (counts and maxima) runs on vector lanes and the
+     * second carries the three ordered sums side by side, so the five statistics cost about what one ordered sum did
+     * (BENCHMARKS.md); they used to take five passes, three of them bound by a chain of {@code Math.max}.
      */
     public static void absSummaryAndNorm(double[] g, double[] w, int n, double[] out) {
         double max = maxAbsValue(maxAbsBits(g, n, out));

@@ -233,12 +233,7 @@ class NetworkFactoryTest {
         for (String layer : layers) {
             int fanIn = layer.equals(NetworkFactory.PROJECTION) ? nIn : c.width();
             int fanOut = layer.equals(NetworkFactory.OUTPUT) ? nOut : c.width();
-            double[] z = CommonRandom.standardNormals(CommonRandom.weights(c.seed(), layer, fanIn, fanOut),
-                    new double[fanIn * fanOut]);
-            double std = c.init().std(fanIn, fanOut);
-            for (int i = 0; i < z.length; i++) {
-                z[i] *= std;
-            }
+            double[] z = NetworkFactory.initialValues(c, layer, fanIn, fanOut);
             INDArray param = g.getParam(layer + "_W");
             param.assign(Nd4j.create(z, new long[]{fanIn, fanOut}, 'c').castTo(param.dataType()));
         }

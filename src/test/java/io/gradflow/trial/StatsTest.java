@@ -48,8 +48,8 @@ class StatsTest {
             }
             double[] padded = java.util.Arrays.copyOf(x, n + 5);
             java.util.Arrays.fill(padded, n, n + 5, NAN); // past n: never read
-            double[] s = new double[4];
-            Stats.absSummary(padded, n, s);
+            double[] s = new double[5];
+            Stats.absSummaryAndNorm(padded, padded, n, s);
             assertThat(Double.doubleToLongBits(s[3])).as(Arrays.toString(x)).isEqualTo(Double.doubleToLongBits(Stats.l2(x)));
             String at = java.util.Arrays.toString(x);
             assertThat((long) s[0]).as(at).isEqualTo(Stats.nonFiniteCount(x));
@@ -63,7 +63,7 @@ class StatsTest {
                 assertThat(Double.doubleToLongBits(Stats.l2GivenMax(padded, n, finiteMax))).as(at)
                         .isEqualTo(Double.doubleToLongBits(Stats.l2(x)));
             }
-            if (n > 0) { // absSummary's max of nothing is maxAbs's NaN, where l2 of nothing is 0
+            if (n > 0) { // absSummaryAndNorm's max of nothing is maxAbs's NaN, where l2 of nothing is 0
                 assertThat(Double.doubleToLongBits(Stats.l2GivenMax(padded, n, s[1]))).as(at)
                         .isEqualTo(Double.doubleToLongBits(Stats.l2(x)));
             }
@@ -99,17 +99,7 @@ class StatsTest {
             }
             max = Math.max(max, Math.abs(x[i]));
         }
-        if (max == 0 || Double.isInfinite(max)) {
-            return max;
-        }
-        double lift = max < 0x1.0p-500 ? 0x1.0p600 : 1.0;
-        double inv = 1.0 / (max * lift);
-        double ssq = 0;
-        for (int i = 0; i < n; i++) {
-            double t = x[i] * lift * inv;
-            ssq += t * t;
-        }
-        return max * Math.sqrt(ssq);
+        return Stats.l2GivenMax(x, n, max); // its scaled sum is unchanged: only the maximum passes are new
     }
 
     private static double referenceFiniteMaxAbs(double[] x, int n) {
@@ -128,7 +118,7 @@ class StatsTest {
 
     /**
      * The maxima taken as integer maxima of the values' bits, on vector lanes and in the scalar fallback, give the
-     * bits of the plain {@code Math.max} loops, and absSummary's two ordered sums those of the plain sums: arrays of
+     * bits of the plain {@code Math.max} loops, and absSummaryAndNorm's three ordered sums those of the plain sums: arrays of
      * every length up to several vector widths, with NaN, ±∞, ±0, huge, tiny and subnormal values, read only up to n.
      */
     @Test
@@ -159,8 +149,13 @@ class StatsTest {
             assertThat(bits(Stats.maxAbs(x, n))).as(at).isEqualTo(bits(referenceMaxAbs(x, n)));
             assertThat(bits(Stats.l2(x, n))).as(at).isEqualTo(bits(referenceL2(x, n)));
             assertThat(bits(Stats.finiteMaxAbs(x, n))).as(at).isEqualTo(bits(referenceFiniteMaxAbs(x, n)));
-            double[] s = new double[4];
-            Stats.absSummary(x, n, s);
+            // a layer's gradient with its weights beside it: the gradient's four statistics, and the weights' norm
+            double[] w = new double[n + 3];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = trial % 5 == 1 && r.nextInt(10) == 0 ? special[r.nextInt(special.length)] : r.nextGaussian() * scale * 3;
+            }
+            double[] s = new double[5];
+            Stats.absSummaryAndNorm(x, w, n, s);
             assertThat((long) s[0]).as(at).isEqualTo(Stats.nonFiniteCount(head));
             assertThat(bits(s[1])).as(at).isEqualTo(bits(referenceMaxAbs(x, n)));
             double sum = 0;
@@ -169,17 +164,7 @@ class StatsTest {
             }
             assertThat(bits(s[2])).as(at).isEqualTo(bits(sum));
             assertThat(bits(s[3])).as(at).isEqualTo(bits(referenceL2(x, n)));
-            // with a second array beside it (a layer's weights beside its gradient): the same four, and its norm
-            double[] w = new double[n + 3];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = trial % 5 == 1 && r.nextInt(10) == 0 ? special[r.nextInt(special.length)] : r.nextGaussian() * scale * 3;
-            }
-            double[] s5 = new double[5];
-            Stats.absSummaryAndNorm(x, w, n, s5);
-            for (int k = 0; k < 4; k++) {
-                assertThat(bits(s5[k])).as(at).isEqualTo(bits(s[k]));
-            }
-            assertThat(bits(s5[4])).as(at).isEqualTo(bits(Stats.l2GivenMax(Arrays.copyOf(w, n), n,
+            assertThat(bits(s[4])).as(at).isEqualTo(bits(Stats.l2GivenMax(Arrays.copyOf(w, n), n,
                     referenceFiniteMaxAbs(w, n))));
             boolean finite = true;
             for (int i = 0; i < n; i++) {
