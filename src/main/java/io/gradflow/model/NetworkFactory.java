@@ -148,12 +148,12 @@ public final class NetworkFactory {
 
     /**
      * {@code graph.init()} with every layer's weight-initialization rule set to zeros while it runs, then put back
-     * (the layers share the configuration's layer objects, so a saved model names the trial's rule). Why: DL4J's init draws
-     * every weight matrix from ND4J's random generator, and {@link #initialWeights} replaces all of them with common
-     * random numbers straight after: those draws were about half of building a network, 3-6 ms of a quick-grid
-     * trial's 150-200 ms on a quiet machine and 25-45 ms with both cores busy (BENCHMARKS.md). Biases and batch norm's parameters do not come from the rule and get DL4J's values as before;
-     * nothing in a trial draws from ND4J's generator afterwards (no dropout or weight noise), so every result keeps
-     * its bits.
+     * (the layers share the configuration's layer objects, so a saved model names the trial's rule). Why: DL4J's
+     * init draws every weight matrix from ND4J's random generator, and {@link #initialWeights} replaces all of them
+     * with common random numbers straight after: those draws were about half of building a network, 3-6 ms of a
+     * quick-grid trial's 150-200 ms on a quiet machine and 25-45 ms with both cores busy (BENCHMARKS.md). Biases and
+     * batch norm's parameters do not come from the rule and get DL4J's values as before; nothing in a trial draws
+     * from ND4J's generator afterwards (no dropout or weight noise), so every result keeps its bits.
      */
     static void initWithoutDraws(ComputationGraph graph) {
         Map<String, IWeightInit> rules = new LinkedHashMap<>();

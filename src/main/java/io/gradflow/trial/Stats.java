@@ -117,8 +117,7 @@ public final class Stats {
      */
     public static void absSummaryAndNorm(double[] g, double[] w, int n, double[] out) {
         double max = maxAbsValue(maxAbsBits(g, n, out));
-        long wBits = maxAbsBits(w, n);
-        double wMax = wBits >= INFINITY_BITS ? Double.NaN : Double.longBitsToDouble(wBits);
+        double wMax = finiteMaxAbs(w, n);
         double lift = lift(max);
         double inv = 1.0 / (max * lift);
         double wLift = lift(wMax);
