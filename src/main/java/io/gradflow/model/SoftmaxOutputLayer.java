@@ -35,8 +35,12 @@ import java.util.Collection;
  * the gradient at the logits is {@code p − y} (unclipped, as DL4J's softmax branch), not divided by N (DL4J's updater
  * does that), and the weight, bias and input gradients follow. Values are rounded to the network's type where DL4J
  * had an array (the logits, p, δ). Anything else (another loss or activation, loss weights, a mask, dropout, weight
- * noise, a non-2-D input) takes DL4J's own code; inference ({@code output}) is DL4J's softmax on the direct logits.
- * {@code SoftmaxOutputLayerTest} checks it against DL4J's layer in double precision.
+ * noise, a non-2-D input) takes DL4J's own code. Inference ({@code activate}, DL4J's {@code output}, and the direct
+ * step's {@link Impl#inferenceOutput}) is the same Java softmax as training, not ND4J's softmax op: that op cost
+ * 60–200 µs per call on a 300 × 3 test set (its dispatch, not its arithmetic), 15–30% of a quick-grid trial whose
+ * sampled steps each evaluate the test set (JFR, BENCHMARKS.md). In float its last bits differ from ND4J's op (which
+ * computes in float); every inference path of this layer gives the same bits. {@code SoftmaxOutputLayerTest} checks
+ * training and inference against DL4J's layer in double precision.
  */
 public class SoftmaxOutputLayer extends OutputLayer {
 
@@ -110,6 +114,25 @@ public class SoftmaxOutputLayer extends OutputLayer {
             logits(x, r);
             DirectBlas.write(dataType, z, r * k, DirectBlas.address(out));
             return new Pair<>(out, out);
+        }
+
+        /**
+         * DL4J's {@code activate} (the logits, then the softmax) with the Java softmax of training: one pass where
+         * DL4J issues the softmax op. Anything {@link #plainLoss} does not cover takes DL4J's own code.
+         */
+        @Override
+        public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+            INDArray W = getParam(DefaultParamInitializer.WEIGHT_KEY);
+            if (plainLoss() == null || input.columns() != W.rows()) {
+                return super.activate(training, workspaceMgr);
+            }
+            INDArray x = DenseGemm.rowMajor(input.castTo(dataType));
+            int r = (int) x.size(0);
+            INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{r, k}, 'c');
+            logits(x, r);
+            softmax(r);
+            DirectBlas.write(dataType, z, r * k, DirectBlas.address(out));
+            return out;
         }
 
         @Override
@@ -191,16 +214,16 @@ public class SoftmaxOutputLayer extends OutputLayer {
         }
 
         /**
-         * The inference-mode output for row-major {@code x}, in a new detached array: the logits as
-         * {@link #preOutputWithPreNorm} computes them, then DL4J's activation applied as DL4J's layer applies it (its
-         * softmax op), so the same bits as DL4J's inference path.
+         * The inference-mode output for row-major {@code x}, in a new detached array: the logits and the softmax as
+         * {@link #activate} computes them, so the same bits as DL4J's inference path through this layer.
          */
         INDArray inferenceOutput(INDArray x) {
             int r = (int) x.size(0);
             INDArray out = Nd4j.createUninitializedDetached(dataType, 'c', r, k);
             logits(x, r);
+            softmax(r);
             DirectBlas.write(dataType, z, r * k, DirectBlas.address(out));
-            return layerConf().getActivationFn().getActivation(out, false);
+            return out;
         }
 
         /** From the probabilities in {@link #z}: δ = p − y, the weight and bias gradients, and ε into {@code dx}. */

@@ -144,6 +144,25 @@ class SoftmaxOutputLayerTest {
         }
         assertThat(a.params()).isEqualTo(b.params());
         assertThat(rel(a.params(), ref.params())).isLessThan(1e-5);
+        // Inference: the Java softmax (computed in double, rounded to float) against ND4J's float op on the same
+        // parameters: a rounding apart, and the same bits run to run.
+        INDArray x = data(300, DataType.FLOAT, 2.0, false).getFeatures();
+        a.setParams(ref.params().dup());
+        INDArray ours = a.outputSingle(x);
+        assertThat(ours.dataType()).isEqualTo(DataType.FLOAT);
+        assertThat(rel(ours, ref.outputSingle(x))).isLessThan(1e-6);
+        assertThat(floatBits(b.outputSingle(x))).isNotEqualTo(floatBits(ours)); // b's own parameters: can differ
+        b.setParams(ref.params().dup());
+        assertThat(floatBits(b.outputSingle(x))).isEqualTo(floatBits(ours));
+    }
+
+    private static int[] floatBits(INDArray a) {
+        float[] v = a.reshape(a.length()).toFloatVector();
+        int[] bits = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            bits[i] = Float.floatToRawIntBits(v[i]);
+        }
+        return bits;
     }
 
     @Test
