@@ -35,7 +35,8 @@ import java.util.Map;
  * per-layer working arrays, rounded to the network's type where the unfused graph (LinearLayer → FusedBatchNorm →
  * ProbedActivationLayer) had an array: the pre-activation, the output, δ at the pre-activation and δ at the GEMM.
  * Float ReLU and identity blocks without batch norm run their un-sampled training steps on float arrays instead,
- * with the same bits ({@code floatPathApplies}).
+ * with the same bits ({@code floatPathApplies}); float ReLU and identity blocks with batch norm run every training
+ * step in single precision ({@link FloatBatchNorm}), sampled or not, so that the statistics never change training.
  *
  * <p>Why: a width-64 step was mostly the fixed cost of issuing ND4J ops (55–80 µs each, BENCHMARKS.md), about ten
  * per block and step; here a block costs three JNI crossings for the GEMMs, a few bulk copies, and DL4J's two
@@ -292,6 +293,12 @@ public class FusedBlock extends DenseLayer {
         private float[] uf;
         private float[] yf;
         private final float[] biasF;
+        // Batch norm on the float path: its input x·W, and its per-column vectors (null for other blocks).
+        private float[] xf;
+        private final float[][] bnF;
+        // Double copies of the float path's arrays for the probe, on sampled steps only.
+        private double[] probeA;
+        private double[] probeB;
         private final int n;
         private final double[] mean;
         private final double[] var;
@@ -323,8 +330,10 @@ public class FusedBlock extends DenseLayer {
             vec5 = new double[n];
             vec6 = new double[n];
             biasF = new float[n];
-            floatKind = dataType == DataType.FLOAT && !c.batchNorm
+            floatKind = dataType == DataType.FLOAT
                     && (phi.kind() == Activation.RELU || phi.kind() == Activation.IDENTITY);
+            // γ, β, μ, σ², γ/σ, 1/σ, the three backward coefficients, ∂γ and ∂β
+            bnF = floatKind && c.batchNorm ? new float[11][n] : null;
         }
 
         void attach(Probe probe, int block) {
@@ -523,14 +532,16 @@ public class FusedBlock extends DenseLayer {
         static volatile boolean floatPath = true;
 
         /**
-         * Whether this training step takes the float path: a float network, no batch norm, ReLU or identity, and the
-         * probe not armed (a sampled step records its statistics from the double arrays). Why: at width 64 the
-         * copies between float and double arrays were a tenth of a step. Same bits as the double path: the bias add
-         * is one float addition (which the double sum rounded to float equals), ReLU selects, and the bias gradient
-         * is summed in double in the same order.
+         * Whether this training step takes the float path: a float network, ReLU or identity, and either batch norm
+         * (every step: {@link FloatBatchNorm}'s single precision is this block's arithmetic, so a sampled step must
+         * take it too) or no batch norm and the probe not armed (a sampled step records its statistics from the
+         * double arrays). Why: at width 64 the copies between float and double arrays were a tenth of a step, and
+         * batch norm's double loops with their conversions a quarter of a 256-wide one. Without batch norm the float
+         * path gives the double path's bits: the bias add is one float addition (which the double sum rounded to
+         * float equals), ReLU selects, and the bias gradient is summed in double in the same order.
          */
         private boolean floatPathApplies() {
-            return floatKind && floatPath && !armed();
+            return floatKind && floatPath && (bnF != null || !armed());
         }
 
         private void forwardFloat(INDArray out, int r, int len) {
@@ -539,6 +550,10 @@ public class FusedBlock extends DenseLayer {
                 yf = new float[len];
             }
             floatRows = r;
+            if (bnF != null) {
+                forwardFloatBatchNorm(out, r, len);
+                return;
+            }
             float[] z = uf;
             DirectBlas.readFloats(DirectBlas.address(out), z, len);
             if (hasBias()) {
@@ -562,7 +577,82 @@ public class FusedBlock extends DenseLayer {
             forwardDone = true;
         }
 
+        /** {@link #forwardFloat} with batch norm: {@link FloatBatchNorm#forward} from x·W in {@code out}. */
+        private void forwardFloatBatchNorm(INDArray out, int r, int len) {
+            FusedBlock c = block();
+            if (xf == null || xf.length != len) {
+                xf = new float[len];
+            }
+            DirectBlas.readFloats(DirectBlas.address(out), xf, len);
+            readVector(BatchNormalizationParamInitializer.GAMMA, gamma);
+            readVector(BatchNormalizationParamInitializer.BETA, beta);
+            float[] g = bnF[0];
+            float[] b = bnF[1];
+            for (int j = 0; j < n; j++) {
+                g[j] = (float) gamma[j]; // exact: the parameters are floats
+                b[j] = (float) beta[j];
+            }
+            boolean relu = phi.kind() == Activation.RELU;
+            float[] y = relu ? yf : uf;
+            FloatBatchNorm.forward(xf, r, n, g, b, c.bnEps, relu, bnF[2], bnF[3], bnF[4], uf, y);
+            for (int j = 0; j < n; j++) {
+                mean[j] = bnF[2][j]; // the running statistics' update reads them in double
+                var[j] = bnF[3][j];
+            }
+            DirectBlas.writeFloats(y, len, DirectBlas.address(out));
+            floatStep = true;
+            forwardDone = true;
+            if (armed()) {
+                probe.recordActivation(block, widenForProbe(y, len, true), r);
+            }
+        }
+
+        /** {@link #backwardFloat} with batch norm: the activation's and {@link FloatBatchNorm#backward}'s passes. */
+        private void backwardFloatBatchNorm(INDArray x, INDArray eps, INDArray dx, int r, int len, Gradient ret) {
+            FusedBlock c = block();
+            float[] g = yf;
+            DirectBlas.readFloats(DirectBlas.address(eps), g, len);
+            boolean armed = armed();
+            boolean inputsFinite = armed && Stats.allFinite(widenForProbe(g, len, true))
+                    && Stats.allFinite(widenForProbe(uf, len, false));
+            FloatBatchNorm.activationBackward(uf, g, len, phi.kind() == Activation.RELU);
+            if (armed) {
+                probe.recordDeltaPre(block, widenForProbe(g, len, true), r, inputsFinite);
+            }
+            FloatBatchNorm.backward(g, xf, r, n, bnF[2], bnF[3], bnF[0], c.bnEps, bnF[9], bnF[10], bnF[5], bnF[6],
+                    bnF[7], bnF[8]);
+            for (int j = 0; j < n; j++) {
+                vec1[j] = bnF[9][j];
+                vec2[j] = bnF[10][j];
+            }
+            writeGradient(ret, BatchNormalizationParamInitializer.GAMMA, vec1);
+            writeGradient(ret, BatchNormalizationParamInitializer.BETA, vec2);
+            runningStatistics(c, ret);
+            long delta = DirectBlas.work(dataType, len);
+            DirectBlas.writeFloats(g, len, delta);
+            gemmBackward(x, ret, delta, r, dx);
+        }
+
+        /** {@code v} widened (exactly) into one of two double arrays kept for the probe: sampled steps only. */
+        private double[] widenForProbe(float[] v, int len, boolean first) {
+            double[] d = first ? probeA : probeB;
+            if (d == null || d.length != len) {
+                d = new double[len];
+                if (first) {
+                    probeA = d;
+                } else {
+                    probeB = d;
+                }
+            }
+            FloatBatchNorm.widen(v, d, len);
+            return d;
+        }
+
         private void backwardFloat(INDArray x, INDArray eps, INDArray dx, int r, int len, Gradient ret) {
+            if (bnF != null) {
+                backwardFloatBatchNorm(x, eps, dx, r, len, ret);
+                return;
+            }
             float[] g = yf;
             float[] z = uf;
             DirectBlas.readFloats(DirectBlas.address(eps), g, len);

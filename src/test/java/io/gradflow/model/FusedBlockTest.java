@@ -273,6 +273,87 @@ class FusedBlockTest {
         }
     }
 
+    /**
+     * Float ReLU and identity blocks with batch norm train in single precision ({@link FloatBatchNorm}) on every
+     * step: sampled steps (probe armed) leave training bit for bit as it is without statistics, the parameters after
+     * six SGD steps stay within float rounding of the double path's, and the probe's ‖δ‖ agrees with it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = Activation.class, names = {"RELU", "IDENTITY"})
+    void theFloatBatchNormPathIsTheDoublePathInFloatAndSamplingDoesNotChangeIt(Activation a) {
+        for (boolean residual : new boolean[]{false, true}) {
+            // SGD: Adam would turn the rounding noise of gradients that batch norm makes zero in exact arithmetic
+            // (x·W shifted by a constant per column) into steps of the full learning rate, on either path.
+            TrialConfig c = new TrialConfig(a, InitSpec.of(InitSpec.Kind.HE), true, residual, 3, W, 1, ROWS,
+                    Optimizer.SGD, 0.1, Precision.FLOAT, 4, Fixtures.blobsSpec(), StatsSchedule.log2(), 0.5,
+                    HealthThresholds.defaults());
+            // runs: float path sampled, float path never sampled, double path sampled
+            float[][] params = new float[3][];
+            double[][] deltas = new double[3][6];
+            for (int k = 0; k < 3; k++) {
+                FusedBlock.Impl.floatPath = k < 2;
+                try {
+                    Network net = NetworkFactory.build(c, W, CLASSES, true);
+                    for (int step = 0; step < 6; step++) {
+                        boolean armed = k != 1 && step % 3 == 1;
+                        net.probe().arm(armed);
+                        net.graph().fit(data(70 + step, DataType.FLOAT));
+                        net.probe().arm(false);
+                        deltas[k][step] = armed ? net.probe().deltaPre(2) : 0;
+                    }
+                    params[k] = net.graph().params().toFloatVector();
+                } finally {
+                    FusedBlock.Impl.floatPath = true;
+                }
+            }
+            String at = a + " residual=" + residual;
+            assertThat(bits(params[0])).as("%s: sampled and unsampled float training", at).isEqualTo(bits(params[1]));
+            double num = 0;
+            double den = 0;
+            for (int i = 0; i < params[0].length; i++) {
+                num += (params[0][i] - params[2][i]) * (double) (params[0][i] - params[2][i]);
+                den += params[2][i] * (double) params[2][i];
+            }
+            assertThat(Math.sqrt(num / den)).as("%s: float path against double path", at).isLessThan(1e-5);
+            assertThat(bits(params[0])).as("%s: the float path is its own arithmetic", at).isNotEqualTo(bits(params[2]));
+            for (int step : new int[]{1, 4}) {
+                assertThat(deltas[0][step]).as("%s ‖δ‖ at step %d", at, step).isPositive()
+                        .isCloseTo(deltas[2][step], org.assertj.core.api.Assertions.withinPercentage(1e-3));
+            }
+        }
+    }
+
+    /** A NaN in the input reaches every parameter of a batch-norm block: sampled or not, the same bits still. */
+    @Test
+    void theFloatBatchNormPathKeepsNaNsAndSamplingDoesNotChangeThem() {
+        TrialConfig c = new TrialConfig(Activation.RELU, InitSpec.of(InitSpec.Kind.HE), true, false, 2, W, 1, ROWS,
+                Optimizer.SGD, 0.1, Precision.FLOAT, 4, Fixtures.blobsSpec(), StatsSchedule.log2(), 0.5,
+                HealthThresholds.defaults());
+        int[][] params = new int[2][];
+        double[] delta = new double[2];
+        for (int k = 0; k < 2; k++) {
+            Network net = NetworkFactory.build(c, W, CLASSES, true);
+            DataSet ds = data(80, DataType.FLOAT);
+            ds.getFeatures().putScalar(1, 2, Double.NaN);
+            ds.getFeatures().putScalar(3, 1, -0.0);
+            net.probe().arm(k == 0);
+            net.graph().fit(ds);
+            net.probe().arm(false);
+            delta[k] = net.probe().deltaPre(1);
+            params[k] = bits(net.graph().params().toFloatVector());
+        }
+        assertThat(params[0]).isEqualTo(params[1]);
+        assertThat(delta[0]).as("block 1's pre-activation holds NaNs: no norm").isNaN();
+    }
+
+    private static int[] bits(float[] v) {
+        int[] b = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            b[i] = Float.floatToIntBits(v[i]);
+        }
+        return b;
+    }
+
     @Test
     void configurationSurvivesJsonAndClone() {
         for (boolean bn : new boolean[]{false, true}) {
