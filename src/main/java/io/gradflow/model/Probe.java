@@ -182,8 +182,4 @@ public final class Probe {
     public double actDead(int block) {
         return actDead[block - 1];
     }
-
-    void addNanos(long n) {
-        nanos += n;
-    }
 }
