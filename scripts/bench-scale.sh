@@ -37,6 +37,7 @@ wall() { sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$1"; }
 
 echo "| trials | tasks | wall | sweep wall time (gradflow) | Σ trial time / slot time | task slots busy (Spark) | driver CPU per trial | peak RSS |"
 echo "|---|---|---|---|---|---|---|---|"
+: > "$OUT/driver-cpu.txt"
 for n in $SWEEPS; do
   grid="$OUT/zero-$n.yaml"
   {
@@ -57,7 +58,15 @@ for n in $SWEEPS; do
   sbusy=$(sed -n 's/.*task slots busy \([0-9.]*%\).*/\1/p' "$OUT/zero-$n.err" | head -1)
   cpu=$(sed -n 's/.*(\([0-9.]* ms\) per trial).*/\1/p' "$OUT/zero-$n.err" | head -1)
   echo "| $n | $tasks | $(wall "$OUT/zero-$n.err") | $gwall | ${busy}% | $sbusy | $cpu | $(rss "$OUT/zero-$n.err") |"
+  running=$(sed -n 's/.* ms to start the job, \([0-9]*\) ms while .*/\1/p' "$OUT/zero-$n.err" | head -1)
+  [ -n "$running" ] && echo "$n $running" >> "$OUT/driver-cpu.txt"
 done
+# The driver's CPU while the trials ran is a fixed part per sweep (Spark's first task results and status events in a
+# fresh JVM) plus a part per trial: the slope between two sizes is the cost of one more trial.
+if [ "$(wc -l < "$OUT/driver-cpu.txt")" -ge 2 ]; then
+  echo
+  awk 'NR > 1 { slope = ($2 - ms) / ($1 - n); printf "driver CPU while the trials ran, %d to %d trials: %.4f ms per additional trial (%.0f ms fixed)\n", n, $1, slope, ms - slope * n } { n = $1; ms = $2 }' "$OUT/driver-cpu.txt"
+fi
 
 SRC="$OUT/bench-report"
 if { [ -n "$REPORTS" ] || [ -n "$COMBOS" ]; } && [ ! -d "$SRC/trials" ]; then
