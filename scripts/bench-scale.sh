@@ -3,7 +3,8 @@
 # `gradflow report` on synthetic sweep folders of a real sweep's shape (bench.SyntheticSweep: the bench-report
 # sweep's rows copied as extra seeds). For each: wall time, peak RSS (GNU time), and for sweeps the task count (one
 # part file each), the slots' busy share between the first trial's start and the last trial's end, and the
-# driver's phases from its log. Usage:
+# driver's phases from its log; with two sweep sizes or more, the driver's CPU per additional trial between them
+# (the slope of its CPU while the trials ran, apart from the sweep's fixed part). Usage:
 #   scripts/bench-scale.sh [--sweeps "100 1000 10000"] [--reports "10 100"] [--combos "700"] [--heap N] [OUT]
 # --reports gives copy counts of the 1,008-trial bench-report sweep (10 → 10,080 trials, 1000 → 1,008,000).
 # --combos gives copy counts for synthetic sweeps of many combinations: the bench-report sweep's first seed (144
@@ -59,7 +60,7 @@ for n in $SWEEPS; do
   cpu=$(sed -n 's/.*(\([0-9.]* ms\) per trial).*/\1/p' "$OUT/zero-$n.err" | head -1)
   echo "| $n | $tasks | $(wall "$OUT/zero-$n.err") | $gwall | ${busy}% | $sbusy | $cpu | $(rss "$OUT/zero-$n.err") |"
   running=$(sed -n 's/.* ms to start the job, \([0-9]*\) ms while .*/\1/p' "$OUT/zero-$n.err" | head -1)
-  [ -n "$running" ] && echo "$n $running" >> "$OUT/driver-cpu.txt"
+  if [ -n "$running" ]; then echo "$n $running" >> "$OUT/driver-cpu.txt"; fi
 done
 # The driver's CPU while the trials ran is a fixed part per sweep (Spark's first task results and status events in a
 # fresh JVM) plus a part per trial: the slope between two sizes is the cost of one more trial.

@@ -13,7 +13,8 @@ package io.gradflow.model;
  * and to the float buffers, were about a quarter of the step; on float lanes a vector holds twice the elements and
  * the conversions go. It is also what DL4J's and PyTorch's float batch norm compute in: float sums. The double path
  * ({@link FusedBlock}'s other loops) stays for double networks and for the other activations;
- * {@code FusedBlockTest} checks this one against it and against DL4J's layers.
+ * {@code FusedBlockTest} checks this one against it (which is checked against DL4J's layers in double precision),
+ * {@code VectorFloatLoopsTest} against the formulas in double.
  */
 final class FloatBatchNorm {
 

@@ -37,10 +37,11 @@ import java.util.Collection;
  * had an array (the logits, p, δ). Anything else (another loss or activation, loss weights, a mask, dropout, weight
  * noise, a non-2-D input) takes DL4J's own code. Inference ({@code activate}, DL4J's {@code output}, and the direct
  * step's {@link Impl#inferenceOutput}) is the same Java softmax as training, not ND4J's softmax op: that op cost
- * 60–200 µs per call on a 300 × 3 test set (its dispatch, not its arithmetic), 15–30% of a quick-grid trial whose
- * sampled steps each evaluate the test set (JFR, BENCHMARKS.md). In float its last bits differ from ND4J's op (which
- * computes in float); every inference path of this layer gives the same bits. {@code SoftmaxOutputLayerTest} checks
- * training and inference against DL4J's layer in double precision.
+ * 85–200 µs per call on a 300 × 3 test set at one thread (its dispatch, not its arithmetic) and milliseconds with
+ * more OpenMP threads, and every sampled step evaluates the test set (BENCHMARKS.md); inference and training now
+ * share one softmax. In float its last bits differ from ND4J's op (which computes in float); every inference path of
+ * this layer gives the same bits. {@code SoftmaxOutputLayerTest} checks training and inference against DL4J's layer
+ * in double precision.
  */
 public class SoftmaxOutputLayer extends OutputLayer {
 
