@@ -7,6 +7,14 @@ import io.gradflow.model.FastExp;
  * inputs without DL4J or Spark. All accumulate in double. Norms are Euclidean norms (not squared) unless the
  * name says otherwise. Non-finite entries propagate into norms and means (a NaN gradient must be visible),
  * and are counted separately by {@link #nonFiniteCount}.
+ *
+ * <p>Every sum over an array runs in one fixed order, the same on every machine: element {@code i} goes to partial
+ * sum {@code i mod 8}, each partial sum adds its elements in index order, and the eight are added as
+ * {@code ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))}. Why: a sum in index order is one chain of dependent
+ * additions (about 4 cycles per element); eight chains run on two four-lane vectors ({@link VectorStats}) or, without
+ * them, as eight scalar chains, with the same bits, and a sampled step's statistics cost about half what they did
+ * (BENCHMARKS.md). As accurate (eight shorter chains), as reproducible; only the last bits differ from an index-order
+ * sum's.
  */
 public final class Stats {
 
@@ -15,6 +23,8 @@ public final class Stats {
 
     /** Whether the maxima run on the Vector API ({@link VectorStats}); the same answers either way. */
     private static final boolean VECTOR = FastExp.vectorized();
+    /** Whether the sums run on the Vector API's four-lane vectors; the same answers either way. */
+    private static final boolean VECTOR_SUMS = VECTOR && VectorStats.SUMS;
 
     /** The sign bit cleared: a double's |x| as bits. */
     static final long ABS_MASK = 0x7fff_ffff_ffff_ffffL;
@@ -96,24 +106,101 @@ public final class Stats {
         // near the subnormal range are lifted first, or 1/max itself would overflow.
         double lift = lift(max);
         double inv = 1.0 / (max * lift);
-        double ssq = 0;
+        return max * Math.sqrt(scaledSumOfSquares(x, n, lift, inv));
+    }
+
+    /** The eight partial sums in an array, for the tails of the sums ({@link VectorStats} starts them from its lanes). */
+    static double[] partials(double p0, double p1, double p2, double p3, double p4, double p5, double p6, double p7) {
+        return new double[]{p0, p1, p2, p3, p4, p5, p6, p7};
+    }
+
+    /** The eight partial sums added in their fixed order. */
+    static double combine(double[] p) {
+        return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+    }
+
+    /** Σ x[i] over the first {@code n} entries, in the partial sums' order. */
+    static double sum(double[] x, int n) {
+        return VECTOR_SUMS ? VectorStats.sum(x, n) : scalarSum(x, n, 0, 0);
+    }
+
+    /** Σ |x[i]| over the first {@code n} entries, in the partial sums' order. */
+    static double sumAbs(double[] x, int n) {
+        return VECTOR_SUMS ? VectorStats.sumAbs(x, n) : scalarSum(x, n, 1, 0);
+    }
+
+    /** Σ (x[i] − m)² over the first {@code n} entries, in the partial sums' order. */
+    static double sumOfSquaredDeviations(double[] x, int n, double m) {
+        return VECTOR_SUMS ? VectorStats.sumOfSquaredDeviations(x, n, m) : scalarSum(x, n, 2, m);
+    }
+
+    /** Σ (x[i]·lift·inv)² over the first {@code n} entries, in the partial sums' order. */
+    static double scaledSumOfSquares(double[] x, int n, double lift, double inv) {
+        return VECTOR_SUMS ? VectorStats.scaledSumOfSquares(x, n, lift, inv) : scalarScaledSumOfSquares(x, n, lift, inv);
+    }
+
+    /** {@link #scaledSumOfSquares} without the Vector API. */
+    static double scalarScaledSumOfSquares(double[] x, int n, double lift, double inv) {
+        double[] p = new double[8];
         for (int i = 0; i < n; i++) {
             double t = x[i] * lift * inv;
-            ssq += t * t;
+            p[i & 7] += t * t;
         }
-        return max * Math.sqrt(ssq);
+        return combine(p);
+    }
+
+    /**
+     * Σ |g[i]|, Σ (g[i]·lift·inv)² and Σ (w[i]·wLift·wInv)² over the first {@code n} entries into {@code out[0..2]},
+     * each in the partial sums' order, in one pass.
+     */
+    static void absAndSquares(double[] g, double[] w, int n, double lift, double inv, double wLift, double wInv,
+                              double[] out) {
+        if (VECTOR_SUMS) {
+            VectorStats.absAndSquares(g, w, n, lift, inv, wLift, wInv, out);
+        } else {
+            scalarAbsAndSquares(g, w, n, lift, inv, wLift, wInv, out);
+        }
+    }
+
+    /** {@link #absAndSquares} without the Vector API. */
+    static void scalarAbsAndSquares(double[] g, double[] w, int n, double lift, double inv, double wLift, double wInv,
+                                    double[] out) {
+        double[] a = new double[8];
+        double[] q = new double[8];
+        double[] u = new double[8];
+        for (int i = 0; i < n; i++) {
+            double v = g[i];
+            a[i & 7] += Math.abs(v);
+            double t = v * lift * inv;
+            q[i & 7] += t * t;
+            double y = w[i] * wLift * wInv;
+            u[i & 7] += y * y;
+        }
+        out[0] = combine(a);
+        out[1] = combine(q);
+        out[2] = combine(u);
+    }
+
+    /** The partial sums without the Vector API: kind 0 Σx, 1 Σ|x|, 2 Σ(x − m)². */
+    static double scalarSum(double[] x, int n, int kind, double m) {
+        double[] p = new double[8];
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            p[i & 7] += kind == 1 ? Math.abs(v) : kind == 2 ? (v - m) * (v - m) : v;
+        }
+        return combine(p);
     }
 
     /**
      * What the weight-gradient statistics need of a layer's gradient {@code g} and its weights {@code w}, in two
      * passes over their first {@code n} entries: {@code out[0]} the number of non-finite entries of {@code g}
      * ({@link #nonFiniteCount}), {@code out[1]} max |g| (NaN if any entry is NaN or {@code n} is 0, as
-     * {@link #maxAbs(double[], int)}), {@code out[2]} Σ|g| in index order (what {@link #meanAbs} divides),
+     * {@link #maxAbs(double[], int)}), {@code out[2]} Σ|g| (what {@link #meanAbs} divides),
      * {@code out[3]} ‖g‖₂ ({@link #l2(double[], int)}) and {@code out[4]} ‖w‖₂ as
      * {@code l2GivenMax(w, n, finiteMaxAbs(w, n))} (NaN when {@code w} holds a non-finite value). The same bits as
      * those functions ({@code StatsTest}). Why: the first pass (counts and maxima) runs on vector lanes and the
-     * second carries the three ordered sums side by side, so the five statistics cost about what one ordered sum did
-     * (BENCHMARKS.md); they used to take five passes, three of them bound by a chain of {@code Math.max}.
+     * second carries the three sums side by side, each in its partial sums, so the five statistics cost less than
+     * one index-order sum did (BENCHMARKS.md).
      */
     public static void absSummaryAndNorm(double[] g, double[] w, int n, double[] out) {
         double max = maxAbsValue(maxAbsBits(g, n, out));
@@ -122,21 +209,12 @@ public final class Stats {
         double inv = 1.0 / (max * lift);
         double wLift = lift(wMax);
         double wInv = 1.0 / (wMax * wLift);
-        double sum = 0;
-        double ssq = 0;
-        double wSsq = 0;
-        for (int i = 0; i < n; i++) {
-            double v = g[i];
-            sum += Math.abs(v);
-            double t = v * lift * inv;
-            ssq += t * t;
-            double u = w[i] * wLift * wInv;
-            wSsq += u * u;
-        }
+        double[] sums = new double[3];
+        absAndSquares(g, w, n, lift, inv, wLift, wInv, sums);
         out[1] = n == 0 ? Double.NaN : max;
-        out[2] = sum;
-        out[3] = normFromSumOfSquares(max, ssq);
-        out[4] = normFromSumOfSquares(wMax, wSsq);
+        out[2] = sums[0];
+        out[3] = normFromSumOfSquares(max, sums[1]);
+        out[4] = normFromSumOfSquares(wMax, sums[2]);
     }
 
     /**
@@ -159,17 +237,17 @@ public final class Stats {
     }
 
     /**
-     * One pass for {@link #mean} and {@link #fractionOutside}: {@code out[0]} Σx in index order, {@code out[1]} the
-     * number of entries below {@code low} or above {@code high}. The same bits as the two functions.
+     * What {@link #mean} and {@link #fractionOutside} divide: {@code out[0]} Σx, {@code out[1]} the number of entries
+     * below {@code low} or above {@code high}. The same bits as the two functions.
      */
     public static void sumAndOutside(double[] x, double low, double high, double[] out) {
-        double sum = 0;
         long outside = 0;
-        for (double v : x) {
-            sum += v;
-            outside += v < low || v > high ? 1 : 0;
+        if (low != Double.NEGATIVE_INFINITY || high != Double.POSITIVE_INFINITY) {
+            for (double v : x) {
+                outside += v < low || v > high ? 1 : 0;
+            }
         }
-        out[0] = sum;
+        out[0] = sum(x, x.length);
         out[1] = outside;
     }
 
@@ -178,11 +256,7 @@ public final class Stats {
         if (x.length == 0) {
             return Double.NaN;
         }
-        double s = 0;
-        for (double v : x) {
-            s += (v - m) * (v - m);
-        }
-        return Math.sqrt(s / x.length);
+        return Math.sqrt(sumOfSquaredDeviations(x, x.length, m) / x.length);
     }
 
     /** mean |x|; NaN for an empty array. */
@@ -190,11 +264,7 @@ public final class Stats {
         if (x.length == 0) {
             return Double.NaN;
         }
-        double s = 0;
-        for (double v : x) {
-            s += Math.abs(v);
-        }
-        return s / x.length;
+        return sumAbs(x, x.length) / x.length;
     }
 
     /** max |x|; NaN if any entry is NaN or the array is empty. */
@@ -223,11 +293,7 @@ public final class Stats {
         if (x.length == 0) {
             return Double.NaN;
         }
-        double s = 0;
-        for (double v : x) {
-            s += v;
-        }
-        return s / x.length;
+        return sum(x, x.length) / x.length;
     }
 
     /** Population standard deviation (divides by n), two-pass for accuracy; NaN for an empty array. */

@@ -45,6 +45,151 @@ final class VectorStats {
         return maxAbsBitsLoop(x, n, nonFinite);
     }
 
+    /**
+     * Whether the sums run here: the machine's preferred vector holds eight doubles (AVX-512), one lane per partial
+     * sum. Elsewhere {@link Stats} runs the same partial sums as scalar chains, with the same bits. Only the preferred
+     * species is used: a second vector shape in the same JVM pollutes the type profiles of the Vector API's shared
+     * code, and the JIT then stops compiling it into vector instructions (every loop of the JVM allocating objects:
+     * trials 2–4 times slower, seen in BENCHMARKS.md).
+     */
+    static final boolean SUMS = D.length() == 8;
+
+    /** Once per JVM, before the first sum ({@link VectorWarmUp}). */
+    private static final VectorWarmUp WARM_SUMS = new VectorWarmUp(() -> {
+        double[] x = new double[35];
+        double[] out = new double[3];
+        for (int call = 0; call < 6_000; call++) {
+            x[call % x.length] = call - 3_000;
+            sumLoop(x, x.length);
+            absSumLoop(x, x.length);
+            deviationsLoop(x, x.length, 1.5);
+            scaledLoop(x, x.length, 1, 0.5);
+            absAndSquaresLoop(x, x, x.length, 1, 0.5, 1, 0.25, out);
+        }
+    });
+
+    /** As {@link Stats#sum(double[], int)}: Σ x. */
+    static double sum(double[] x, int n) {
+        WARM_SUMS.ensure();
+        return sumLoop(x, n);
+    }
+
+    /** As {@link Stats#sumAbs(double[], int)}: Σ |x|. */
+    static double sumAbs(double[] x, int n) {
+        WARM_SUMS.ensure();
+        return absSumLoop(x, n);
+    }
+
+    /** As {@link Stats#sumOfSquaredDeviations}: Σ (x − m)². */
+    static double sumOfSquaredDeviations(double[] x, int n, double m) {
+        WARM_SUMS.ensure();
+        return deviationsLoop(x, n, m);
+    }
+
+    /** As {@link Stats#scaledSumOfSquares}: Σ (x·lift·inv)². */
+    static double scaledSumOfSquares(double[] x, int n, double lift, double inv) {
+        WARM_SUMS.ensure();
+        return scaledLoop(x, n, lift, inv);
+    }
+
+    /** As {@link Stats#absAndSquares}: Σ |g|, Σ (g·lift·inv)², Σ (w·wLift·wInv)² in one pass. */
+    static void absAndSquares(double[] g, double[] w, int n, double lift, double inv, double wLift, double wInv,
+                              double[] out) {
+        WARM_SUMS.ensure();
+        absAndSquaresLoop(g, w, n, lift, inv, wLift, wInv, out);
+    }
+
+    /** The eight lanes as the eight partial sums. */
+    private static double[] partials(DoubleVector v) {
+        return Stats.partials(v.lane(0), v.lane(1), v.lane(2), v.lane(3), v.lane(4), v.lane(5), v.lane(6), v.lane(7));
+    }
+
+    private static double sumLoop(double[] x, int n) {
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            acc = acc.add(DoubleVector.fromArray(D, x, i));
+        }
+        double[] p = partials(acc);
+        for (int k = 0; i + k < n; k++) {
+            p[k] += x[i + k];
+        }
+        return Stats.combine(p);
+    }
+
+    private static double absSumLoop(double[] x, int n) {
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            acc = acc.add(DoubleVector.fromArray(D, x, i).abs());
+        }
+        double[] p = partials(acc);
+        for (int k = 0; i + k < n; k++) {
+            p[k] += Math.abs(x[i + k]);
+        }
+        return Stats.combine(p);
+    }
+
+    private static double deviationsLoop(double[] x, int n, double m) {
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            DoubleVector a = DoubleVector.fromArray(D, x, i).sub(m);
+            acc = acc.add(a.mul(a));
+        }
+        double[] p = partials(acc);
+        for (int k = 0; i + k < n; k++) {
+            double d = x[i + k] - m;
+            p[k] += d * d;
+        }
+        return Stats.combine(p);
+    }
+
+    private static double scaledLoop(double[] x, int n, double lift, double inv) {
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            DoubleVector a = DoubleVector.fromArray(D, x, i).mul(lift).mul(inv);
+            acc = acc.add(a.mul(a));
+        }
+        double[] p = partials(acc);
+        for (int k = 0; i + k < n; k++) {
+            double t = x[i + k] * lift * inv;
+            p[k] += t * t;
+        }
+        return Stats.combine(p);
+    }
+
+    private static void absAndSquaresLoop(double[] g, double[] w, int n, double lift, double inv, double wLift,
+                                          double wInv, double[] out) {
+        DoubleVector a = DoubleVector.zero(D);
+        DoubleVector s = a;
+        DoubleVector q = a;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            DoubleVector x = DoubleVector.fromArray(D, g, i);
+            a = a.add(x.abs());
+            DoubleVector t = x.mul(lift).mul(inv);
+            s = s.add(t.mul(t));
+            DoubleVector u = DoubleVector.fromArray(D, w, i).mul(wLift).mul(wInv);
+            q = q.add(u.mul(u));
+        }
+        double[] pa = partials(a);
+        double[] ps = partials(s);
+        double[] pq = partials(q);
+        for (int k = 0; i + k < n; k++) {
+            double v = g[i + k];
+            pa[k] += Math.abs(v);
+            double t = v * lift * inv;
+            ps[k] += t * t;
+            double u = w[i + k] * wLift * wInv;
+            pq[k] += u * u;
+        }
+        out[0] = Stats.combine(pa);
+        out[1] = Stats.combine(ps);
+        out[2] = Stats.combine(pq);
+    }
+
     private static long maxAbsBitsLoop(double[] x, int n) {
         LongVector max = LongVector.zero(L);
         int i = 0;

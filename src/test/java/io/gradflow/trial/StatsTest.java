@@ -112,13 +112,96 @@ class StatsTest {
         return finite ? max : NAN;
     }
 
+    /**
+     * The statistics' order of summation written plainly (Stats' class comment): element i into partial sum i mod 8,
+     * each in index order, then ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)).
+     */
+    private static double partialSums(double[] v, int n) {
+        double[] p = new double[8];
+        for (int i = 0; i < n; i++) {
+            p[i % 8] += v[i];
+        }
+        return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+    }
+
+    /**
+     * Every sum of the statistics, on the Vector API and without it, gives the bits of {@link #partialSums} on its
+     * terms, and on finite values agrees with the index-order sum within the rounding of either: lengths around
+     * multiples of 8, NaN and infinities propagated, entries past n never read.
+     */
+    @Test
+    void theSumsRunInEightPartialSumsOnVectorLanesAndWithoutThem() {
+        // Stats.sum etc. take the vector loops where the machine's vectors hold eight doubles (VectorStats.SUMS), the
+        // scalar partial sums elsewhere; both are compared with the plain definition here.
+        SplittableRandom r = new SplittableRandom(12);
+        double[] special = {NAN, INF, -INF, -0.0, 0.0, 1e300, Double.MIN_VALUE};
+        for (int trial = 0; trial < 3_000; trial++) {
+            int n = r.nextInt(70);
+            double[] x = new double[n + 9];
+            double[] w = new double[n + 9];
+            Arrays.fill(x, n, x.length, NAN); // past n: never read
+            Arrays.fill(w, n, w.length, NAN);
+            double scale = Math.pow(2, r.nextInt(200) - 100);
+            boolean specials = trial % 3 == 0;
+            for (int i = 0; i < n; i++) {
+                x[i] = specials && r.nextInt(10) == 0 ? special[r.nextInt(special.length)] : r.nextGaussian() * scale;
+                w[i] = r.nextGaussian() * scale * 2;
+            }
+            String at = n + " " + Arrays.toString(Arrays.copyOf(x, n));
+            double m = r.nextGaussian() * scale;
+            double lift = trial % 7 == 0 ? 0x1.0p600 : 1.0;
+            double inv = 1.0 / (scale * 4 * lift);
+            double wInv = 1.0 / (scale * 8);
+            double[][] terms = new double[5][n];
+            for (int i = 0; i < n; i++) {
+                terms[0][i] = x[i];
+                terms[1][i] = Math.abs(x[i]);
+                double t = x[i] * lift * inv;
+                terms[2][i] = t * t;
+                terms[3][i] = (x[i] - m) * (x[i] - m);
+                double u = w[i] * 1.0 * wInv;
+                terms[4][i] = u * u;
+            }
+            double[] three = new double[3];
+            double[] scalarThree = new double[3];
+            Stats.absAndSquares(x, w, n, lift, inv, 1.0, wInv, three);
+            Stats.scalarAbsAndSquares(x, w, n, lift, inv, 1.0, wInv, scalarThree);
+            double[][] got = {
+                {Stats.sum(x, n), Stats.scalarSum(x, n, 0, 0)},
+                {Stats.sumAbs(x, n), Stats.scalarSum(x, n, 1, 0), three[0], scalarThree[0]},
+                {Stats.scaledSumOfSquares(x, n, lift, inv), Stats.scalarScaledSumOfSquares(x, n, lift, inv), three[1],
+                    scalarThree[1]},
+                {Stats.sumOfSquaredDeviations(x, n, m), Stats.scalarSum(x, n, 2, m)},
+                {three[2], scalarThree[2]}};
+            for (int k = 0; k < got.length; k++) {
+                double want = partialSums(terms[k], n);
+                for (double g : got[k]) {
+                    assertThat(bits(g)).as("sum %d of %s", k, at).isEqualTo(bits(want));
+                }
+                double ordered = 0;
+                double magnitude = 0;
+                for (double v : terms[k]) {
+                    ordered += v;
+                    magnitude += Math.abs(v);
+                }
+                if (Double.isFinite(ordered) && Double.isFinite(magnitude)) {
+                    assertThat(Math.abs(want - ordered)).as("sum %d of %s", k, at)
+                            .isLessThanOrEqualTo(2.0 * n * Math.ulp(magnitude));
+                } else if (Double.isNaN(ordered)) {
+                    assertThat(want).as("sum %d of %s", k, at).isNaN();
+                }
+            }
+        }
+    }
+
     private static long bits(double v) {
         return Double.doubleToLongBits(v); // every NaN as one value: a NaN's payload is not part of a statistic
     }
 
     /**
      * The maxima taken as integer maxima of the values' bits, on vector lanes and in the scalar fallback, give the
-     * bits of the plain {@code Math.max} loops, and absSummaryAndNorm's three ordered sums those of the plain sums: arrays of
+     * bits of the plain {@code Math.max} loops, and absSummaryAndNorm's sums those of the plain sums in the statistics'
+     * order ({@link #partialSums}): arrays of
      * every length up to several vector widths, with NaN, ±∞, ±0, huge, tiny and subnormal values, read only up to n.
      */
     @Test
@@ -158,11 +241,11 @@ class StatsTest {
             Stats.absSummaryAndNorm(x, w, n, s);
             assertThat((long) s[0]).as(at).isEqualTo(Stats.nonFiniteCount(head));
             assertThat(bits(s[1])).as(at).isEqualTo(bits(referenceMaxAbs(x, n)));
-            double sum = 0;
+            double[] abs = new double[n];
             for (int i = 0; i < n; i++) {
-                sum += Math.abs(x[i]);
+                abs[i] = Math.abs(x[i]);
             }
-            assertThat(bits(s[2])).as(at).isEqualTo(bits(sum));
+            assertThat(bits(s[2])).as(at).isEqualTo(bits(partialSums(abs, n)));
             assertThat(bits(s[3])).as(at).isEqualTo(bits(referenceL2(x, n)));
             assertThat(bits(s[4])).as(at).isEqualTo(bits(Stats.l2GivenMax(Arrays.copyOf(w, n), n,
                     referenceFiniteMaxAbs(w, n))));
