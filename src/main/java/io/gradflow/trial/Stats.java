@@ -11,10 +11,10 @@ import io.gradflow.model.FastExp;
  * <p>Every sum over an array runs in one fixed order, the same on every machine: element {@code i} goes to partial
  * sum {@code i mod 8}, each partial sum adds its elements in index order, and the eight are added as
  * {@code ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))}. Why: a sum in index order is one chain of dependent
- * additions (about 4 cycles per element); eight chains run on two four-lane vectors ({@link VectorStats}) or, without
- * them, as eight scalar chains, with the same bits, and a sampled step's statistics cost about half what they did
- * (BENCHMARKS.md). As accurate (eight shorter chains), as reproducible; only the last bits differ from an index-order
- * sum's.
+ * additions (about 4 cycles per element); the eight chains run on the eight lanes of an AVX-512 vector
+ * ({@link VectorStats}) or, elsewhere, as eight scalar chains, with the same bits, and a sampled step's statistics
+ * cost about a fifth less of a trial (BENCHMARKS.md). As accurate (eight shorter chains), as reproducible; only the
+ * last bits differ from an index-order sum's.
  */
 public final class Stats {
 
@@ -23,7 +23,7 @@ public final class Stats {
 
     /** Whether the maxima run on the Vector API ({@link VectorStats}); the same answers either way. */
     private static final boolean VECTOR = FastExp.vectorized();
-    /** Whether the sums run on the Vector API's four-lane vectors; the same answers either way. */
+    /** Whether the sums run on the Vector API's eight-lane vectors ({@link VectorStats#SUMS}); the same answers either way. */
     private static final boolean VECTOR_SUMS = VECTOR && VectorStats.SUMS;
 
     /** The sign bit cleared: a double's |x| as bits. */
