@@ -109,14 +109,19 @@ public final class Stats {
         return max * Math.sqrt(scaledSumOfSquares(x, n, lift, inv));
     }
 
-    /** The eight partial sums in an array, for the tails of the sums ({@link VectorStats} starts them from its lanes). */
-    static double[] partials(double p0, double p1, double p2, double p3, double p4, double p5, double p6, double p7) {
-        return new double[]{p0, p1, p2, p3, p4, p5, p6, p7};
+    /** This thread's working array for partial sums, its first {@code len} (at most 24) entries zeroed. */
+    static double[] scratch(int len) {
+        double[] s = SCRATCH.get();
+        java.util.Arrays.fill(s, 0, len, 0.0);
+        return s;
     }
 
-    /** The eight partial sums added in their fixed order. */
-    static double combine(double[] p) {
-        return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+    private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[24]);
+
+    /** The eight partial sums starting at {@code p[from]}, added in their fixed order. */
+    static double combine(double[] p, int from) {
+        return ((p[from] + p[from + 1]) + (p[from + 2] + p[from + 3]))
+                + ((p[from + 4] + p[from + 5]) + (p[from + 6] + p[from + 7]));
     }
 
     /** Σ x[i] over the first {@code n} entries, in the partial sums' order. */
@@ -141,12 +146,12 @@ public final class Stats {
 
     /** {@link #scaledSumOfSquares} without the Vector API. */
     static double scalarScaledSumOfSquares(double[] x, int n, double lift, double inv) {
-        double[] p = new double[8];
+        double[] p = scratch(8);
         for (int i = 0; i < n; i++) {
             double t = x[i] * lift * inv;
             p[i & 7] += t * t;
         }
-        return combine(p);
+        return combine(p, 0);
     }
 
     /**
@@ -165,30 +170,28 @@ public final class Stats {
     /** {@link #absAndSquares} without the Vector API. */
     static void scalarAbsAndSquares(double[] g, double[] w, int n, double lift, double inv, double wLift, double wInv,
                                     double[] out) {
-        double[] a = new double[8];
-        double[] q = new double[8];
-        double[] u = new double[8];
+        double[] p = scratch(24); // Σ|g| in 0–7, Σ(g·lift·inv)² in 8–15, Σ(w·wLift·wInv)² in 16–23
         for (int i = 0; i < n; i++) {
             double v = g[i];
-            a[i & 7] += Math.abs(v);
+            p[i & 7] += Math.abs(v);
             double t = v * lift * inv;
-            q[i & 7] += t * t;
+            p[8 + (i & 7)] += t * t;
             double y = w[i] * wLift * wInv;
-            u[i & 7] += y * y;
+            p[16 + (i & 7)] += y * y;
         }
-        out[0] = combine(a);
-        out[1] = combine(q);
-        out[2] = combine(u);
+        out[0] = combine(p, 0);
+        out[1] = combine(p, 8);
+        out[2] = combine(p, 16);
     }
 
     /** The partial sums without the Vector API: kind 0 Σx, 1 Σ|x|, 2 Σ(x − m)². */
     static double scalarSum(double[] x, int n, int kind, double m) {
-        double[] p = new double[8];
+        double[] p = scratch(8);
         for (int i = 0; i < n; i++) {
             double v = x[i];
             p[i & 7] += kind == 1 ? Math.abs(v) : kind == 2 ? (v - m) * (v - m) : v;
         }
-        return combine(p);
+        return combine(p, 0);
     }
 
     /**
@@ -204,17 +207,20 @@ public final class Stats {
      */
     public static void absSummaryAndNorm(double[] g, double[] w, int n, double[] out) {
         double max = maxAbsValue(maxAbsBits(g, n, out));
+        double nonFinite = out[0];
         double wMax = finiteMaxAbs(w, n);
         double lift = lift(max);
         double inv = 1.0 / (max * lift);
         double wLift = lift(wMax);
         double wInv = 1.0 / (wMax * wLift);
-        double[] sums = new double[3];
-        absAndSquares(g, w, n, lift, inv, wLift, wInv, sums);
+        absAndSquares(g, w, n, lift, inv, wLift, wInv, out); // Σ|g|, Σ(g/max)², Σ(w/wMax)² into out[0..2] first
+        double ssq = out[1];
+        double wSsq = out[2];
+        out[2] = out[0];
+        out[0] = nonFinite;
         out[1] = n == 0 ? Double.NaN : max;
-        out[2] = sums[0];
-        out[3] = normFromSumOfSquares(max, sums[1]);
-        out[4] = normFromSumOfSquares(wMax, sums[2]);
+        out[3] = normFromSumOfSquares(max, ssq);
+        out[4] = normFromSumOfSquares(wMax, wSsq);
     }
 
     /**

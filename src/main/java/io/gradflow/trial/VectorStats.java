@@ -99,10 +99,14 @@ final class VectorStats {
         absAndSquaresLoop(g, w, n, lift, inv, wLift, wInv, out);
     }
 
-    /** The eight lanes as the eight partial sums. */
-    private static double[] partials(DoubleVector v) {
-        return Stats.partials(v.lane(0), v.lane(1), v.lane(2), v.lane(3), v.lane(4), v.lane(5), v.lane(6), v.lane(7));
+    /** The eight lanes (the eight partial sums) added in {@link Stats#combine}'s order. */
+    private static double combine(DoubleVector v) {
+        return ((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3))) + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7)));
     }
+
+    // The tails: the last n mod 8 terms go into a zeroed scratch vector, term k in lane k, which is added to the
+    // partial sums: partial k gets term k, the others +0.0, which leaves them as they are (a partial sum that starts
+    // at +0.0 is never −0.0). No allocation.
 
     private static double sumLoop(double[] x, int n) {
         DoubleVector acc = DoubleVector.zero(D);
@@ -110,11 +114,14 @@ final class VectorStats {
         for (; i + 8 <= n; i += 8) {
             acc = acc.add(DoubleVector.fromArray(D, x, i));
         }
-        double[] p = partials(acc);
-        for (int k = 0; i + k < n; k++) {
-            p[k] += x[i + k];
+        if (i < n) {
+            double[] t = Stats.scratch(8);
+            for (int k = 0; i + k < n; k++) {
+                t[k] = x[i + k];
+            }
+            acc = acc.add(DoubleVector.fromArray(D, t, 0));
         }
-        return Stats.combine(p);
+        return combine(acc);
     }
 
     private static double absSumLoop(double[] x, int n) {
@@ -123,11 +130,14 @@ final class VectorStats {
         for (; i + 8 <= n; i += 8) {
             acc = acc.add(DoubleVector.fromArray(D, x, i).abs());
         }
-        double[] p = partials(acc);
-        for (int k = 0; i + k < n; k++) {
-            p[k] += Math.abs(x[i + k]);
+        if (i < n) {
+            double[] t = Stats.scratch(8);
+            for (int k = 0; i + k < n; k++) {
+                t[k] = Math.abs(x[i + k]);
+            }
+            acc = acc.add(DoubleVector.fromArray(D, t, 0));
         }
-        return Stats.combine(p);
+        return combine(acc);
     }
 
     private static double deviationsLoop(double[] x, int n, double m) {
@@ -137,12 +147,15 @@ final class VectorStats {
             DoubleVector a = DoubleVector.fromArray(D, x, i).sub(m);
             acc = acc.add(a.mul(a));
         }
-        double[] p = partials(acc);
-        for (int k = 0; i + k < n; k++) {
-            double d = x[i + k] - m;
-            p[k] += d * d;
+        if (i < n) {
+            double[] t = Stats.scratch(8);
+            for (int k = 0; i + k < n; k++) {
+                double d = x[i + k] - m;
+                t[k] = d * d;
+            }
+            acc = acc.add(DoubleVector.fromArray(D, t, 0));
         }
-        return Stats.combine(p);
+        return combine(acc);
     }
 
     private static double scaledLoop(double[] x, int n, double lift, double inv) {
@@ -152,12 +165,15 @@ final class VectorStats {
             DoubleVector a = DoubleVector.fromArray(D, x, i).mul(lift).mul(inv);
             acc = acc.add(a.mul(a));
         }
-        double[] p = partials(acc);
-        for (int k = 0; i + k < n; k++) {
-            double t = x[i + k] * lift * inv;
-            p[k] += t * t;
+        if (i < n) {
+            double[] t = Stats.scratch(8);
+            for (int k = 0; i + k < n; k++) {
+                double v = x[i + k] * lift * inv;
+                t[k] = v * v;
+            }
+            acc = acc.add(DoubleVector.fromArray(D, t, 0));
         }
-        return Stats.combine(p);
+        return combine(acc);
     }
 
     private static void absAndSquaresLoop(double[] g, double[] w, int n, double lift, double inv, double wLift,
@@ -174,20 +190,23 @@ final class VectorStats {
             DoubleVector u = DoubleVector.fromArray(D, w, i).mul(wLift).mul(wInv);
             q = q.add(u.mul(u));
         }
-        double[] pa = partials(a);
-        double[] ps = partials(s);
-        double[] pq = partials(q);
-        for (int k = 0; i + k < n; k++) {
-            double v = g[i + k];
-            pa[k] += Math.abs(v);
-            double t = v * lift * inv;
-            ps[k] += t * t;
-            double u = w[i + k] * wLift * wInv;
-            pq[k] += u * u;
+        if (i < n) {
+            double[] t = Stats.scratch(24);
+            for (int k = 0; i + k < n; k++) {
+                double v = g[i + k];
+                t[k] = Math.abs(v);
+                double y = v * lift * inv;
+                t[8 + k] = y * y;
+                double u = w[i + k] * wLift * wInv;
+                t[16 + k] = u * u;
+            }
+            a = a.add(DoubleVector.fromArray(D, t, 0));
+            s = s.add(DoubleVector.fromArray(D, t, 8));
+            q = q.add(DoubleVector.fromArray(D, t, 16));
         }
-        out[0] = Stats.combine(pa);
-        out[1] = Stats.combine(ps);
-        out[2] = Stats.combine(pq);
+        out[0] = combine(a);
+        out[1] = combine(s);
+        out[2] = combine(q);
     }
 
     private static long maxAbsBitsLoop(double[] x, int n) {
