@@ -156,15 +156,20 @@ final class DirectBlas {
         if (t == DataType.FLOAT) {
             float[] f = floats(p, len);
             p.f[0].at(addr, len).get(f, 0, len);
-            if (FastExp.vectorized()) {
-                VectorLoops.widen(f, dst, len); // the same values, vectorized
-            } else {
-                for (int i = 0; i < len; i++) {
-                    dst[i] = f[i];
-                }
-            }
+            widen(f, dst, len);
         } else {
             p.d[0].at(addr, len).get(dst, 0, len);
+        }
+    }
+
+    /** {@code dst[i] = src[i]} (exact) for the first {@code len} values, on vector lanes where the JVM has them. */
+    static void widen(float[] src, double[] dst, int len) {
+        if (FastExp.vectorized()) {
+            VectorLoops.widen(src, dst, len); // the same values, vectorized
+        } else {
+            for (int i = 0; i < len; i++) {
+                dst[i] = src[i];
+            }
         }
     }
 

@@ -100,17 +100,6 @@ final class FloatBatchNorm {
         }
     }
 
-    /** {@code dst[i] = src[i]} (exact) for the first {@code len} values. */
-    static void widen(float[] src, double[] dst, int len) {
-        if (VECTOR) {
-            VectorLoops.widen(src, dst, len);
-        } else {
-            for (int i = 0; i < len; i++) {
-                dst[i] = src[i];
-            }
-        }
-    }
-
     // The scalar loops: the definition the vector loops follow lane by lane (VectorFloatLoopsTest).
 
     static void columnSums(float[] x, int r, int n, float[] sum) {

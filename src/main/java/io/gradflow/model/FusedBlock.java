@@ -644,7 +644,7 @@ public class FusedBlock extends DenseLayer {
                     probeB = d;
                 }
             }
-            FloatBatchNorm.widen(v, d, len);
+            DirectBlas.widen(v, d, len);
             return d;
         }
 

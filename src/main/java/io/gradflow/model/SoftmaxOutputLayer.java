@@ -129,11 +129,8 @@ public class SoftmaxOutputLayer extends OutputLayer {
             }
             INDArray x = DenseGemm.rowMajor(input.castTo(dataType));
             int r = (int) x.size(0);
-            INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{r, k}, 'c');
-            logits(x, r);
-            softmax(r);
-            DirectBlas.write(dataType, z, r * k, DirectBlas.address(out));
-            return out;
+            return probabilitiesInto(x, r,
+                    workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{r, k}, 'c'));
         }
 
         @Override
@@ -220,7 +217,11 @@ public class SoftmaxOutputLayer extends OutputLayer {
          */
         INDArray inferenceOutput(INDArray x) {
             int r = (int) x.size(0);
-            INDArray out = Nd4j.createUninitializedDetached(dataType, 'c', r, k);
+            return probabilitiesInto(x, r, Nd4j.createUninitializedDetached(dataType, 'c', r, k));
+        }
+
+        /** The softmax of x·W + b for row-major {@code x} of {@code r} rows, written into {@code out} (r × k, 'c'). */
+        private INDArray probabilitiesInto(INDArray x, int r, INDArray out) {
             logits(x, r);
             softmax(r);
             DirectBlas.write(dataType, z, r * k, DirectBlas.address(out));

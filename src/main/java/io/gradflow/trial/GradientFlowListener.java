@@ -69,7 +69,7 @@ public final class GradientFlowListener extends BaseTrainingListener {
             }
             double[] w = weightsBefore[l - 1] = Arrays2.valuesInto(wa, weightsBefore[l - 1]);
             // The count, max |g|, Σ|g|, ‖g‖ and ‖W‖ in two passes over the gradient and the weights (the bits of
-            // nonFiniteCount, maxAbs, meanAbs and l2 apart, the three ordered sums side by side); buffers reused.
+            // nonFiniteCount, maxAbs, meanAbs and l2 apart, the three sums side by side); buffers reused.
             Stats.absSummaryAndNorm(gv, w, n, s);
             weightNorm[l - 1] = s[4];
             long bad = (long) s[0];
