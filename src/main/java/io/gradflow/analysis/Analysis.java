@@ -55,7 +55,10 @@ public final class Analysis {
      * @param sweep      the sweep name
      * @param axes       the varied axes in grid order (levels in grid order, the first is the baseline)
      * @param trials     what was counted over the trials
-     * @param comparison one row per combination, by rank
+     * @param combinations every combination of the sweep
+     * @param comparison the comparison rows the report draws, by rank: the best {@value Report#MAX_RANKED} (all of them
+     *                   for a grid of fewer), the heatmaps' columns and the profile panels' lines; every row is in the
+     *                   {@code comparison} dataset, which a grid of 10^6 combinations has the driver never hold
      * @param effects    every main effect, the conditional effects the report shows and the interactions (all of
      *                   them up to 50,000 interaction cells, else the 15 largest per flow outcome); every row where the
      *                   analysis ran on the driver (a few thousand trials), while a larger sweep's other rows, millions
@@ -64,7 +67,7 @@ public final class Analysis {
      * @param phases     wall time of each phase in milliseconds, in the order they ran (for the log and the scale
      *                   benchmark)
      */
-    public record Result(String sweepDir, String sweep, List<AxisLevels> axes, TrialSummary trials,
+    public record Result(String sweepDir, String sweep, List<AxisLevels> axes, TrialSummary trials, long combinations,
                          List<ComparisonRow> comparison, List<EffectRow> effects, String reportPath, Map<String, Long> phases) {
 
         /** One line: each phase and its seconds. */
@@ -109,6 +112,7 @@ public final class Analysis {
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         Phases phases = new Phases();
         SparkAnalysis.SparkEffects sparkEffects = null;
+        SparkAnalysis.SparkComparison ranked = null;
         try {
             long n = f.count();
             if (n == 0) {
@@ -117,7 +121,8 @@ public final class Analysis {
             String gridText = readText(fs, new Path(dir, SweepDir.GRID_FILE));
             TrialSummary summary;
             List<AxisLevels> axes;
-            List<ComparisonRow> comparison;
+            List<ComparisonRow> comparison = null;
+            ComparisonSample sample;
             List<EffectRow> effects;
             if (n <= driverMaxTrials(spark)) {
                 // A few thousand rows: the pure functions on the driver, without a dozen Spark jobs. Same bits as the
@@ -127,6 +132,7 @@ public final class Analysis {
                 axes = axes(gridText, values(rows));
                 phases.done("trials");
                 comparison = Comparison.compute(rows, axes);
+                sample = ComparisonSample.of(comparison, axes, ComparisonSample.REPORT);
                 phases.done("comparison");
                 effects = Effects.compute(rows, axes);
                 phases.done("effects");
@@ -134,19 +140,32 @@ public final class Analysis {
                 summary = SparkAnalysis.summary(f);
                 axes = axes(gridText, SparkAnalysis.distinctValues(f));
                 phases.done("trials");
-                comparison = SparkAnalysis.comparison(f, axes);
+                // ranked by Spark; only the rows the report draws reach the driver
+                ranked = SparkAnalysis.comparison(f, axes);
+                sample = ranked.sample(ComparisonSample.REPORT);
                 phases.done("comparison");
-                sparkEffects = SparkAnalysis.effects(spark, f, axes, Report.shownStrata(axes, comparison));
+                sparkEffects = SparkAnalysis.effects(spark, f, axes, Report.shownStrata(axes, sample.maxDepth()));
                 effects = sparkEffects.listed();
                 phases.done("effects");
             }
             Dataset<Row> everyEffect = sparkEffects == null ? null : sparkEffects.all();
+            List<ComparisonRow> everyRow = comparison;
+            SparkAnalysis.SparkComparison everyRanked = ranked;
 
             // Aggregated by Spark where the rows are: only one value per combination × block or step reaches the driver.
             Source spark_ = new Source() {
                 @Override
                 public <T> void write(Table<T> table, List<T> values, Path path) {
                     DatasetWriter.write(spark, table, values, path.toString());
+                }
+
+                @Override
+                public void writeComparison(Path path) {
+                    if (everyRanked == null) {
+                        write(Schemas.COMPARISON, everyRow, path);
+                    } else {
+                        everyRanked.write(path.toString());
+                    }
                 }
 
                 @Override
@@ -159,13 +178,13 @@ public final class Analysis {
                 }
 
                 @Override
-                public Map<String, Profiles.Profile> profiles() {
-                    return deltaProfiles(spark, fs, dir, f);
+                public Map<String, Profiles.Profile> profiles(java.util.Set<String> combinations) {
+                    return deltaProfiles(spark, fs, dir, drawn(spark, f, combinations));
                 }
 
                 @Override
-                public Map<String, java.util.TreeMap<Integer, Double>> losses() {
-                    return lossCurves(spark, fs, dir, f);
+                public Map<String, java.util.TreeMap<Integer, Double>> losses(java.util.Set<String> combinations) {
+                    return lossCurves(spark, fs, dir, drawn(spark, f, combinations));
                 }
 
                 @Override
@@ -179,10 +198,13 @@ public final class Analysis {
                             .orderBy("dataset").collectAsList().stream().map(r -> r.getString(0)).toList();
                 }
             };
-            return writeStaged(fs, dir, summary, axes, comparison, effects, phases, spark_);
+            return writeStaged(fs, dir, summary, axes, sample, effects, phases, spark_);
         } finally {
             if (sparkEffects != null) {
                 sparkEffects.unpersist();
+            }
+            if (ranked != null) {
+                ranked.unpersist();
             }
             f.unpersist();
         }
@@ -205,6 +227,7 @@ public final class Analysis {
         List<AxisLevels> axes = axes(readText(fs, new Path(dir, SweepDir.GRID_FILE)), values(rows));
         phases.done("trials");
         List<ComparisonRow> comparison = Comparison.compute(rows, axes);
+        ComparisonSample sample = ComparisonSample.of(comparison, axes, ComparisonSample.REPORT);
         phases.done("comparison");
         List<EffectRow> effects = Effects.compute(rows, axes);
         phases.done("effects");
@@ -215,18 +238,23 @@ public final class Analysis {
             }
 
             @Override
+            public void writeComparison(Path path) {
+                write(Schemas.COMPARISON, comparison, path);
+            }
+
+            @Override
             public void writeEffects(List<EffectRow> values, Path path) {
                 write(Schemas.EFFECTS, values, path);
             }
 
             @Override
-            public Map<String, Profiles.Profile> profiles() {
-                return sweep.deltaProfiles();
+            public Map<String, Profiles.Profile> profiles(java.util.Set<String> combinations) {
+                return only(sweep.deltaProfiles(), combinations);
             }
 
             @Override
-            public Map<String, java.util.TreeMap<Integer, Double>> losses() {
-                return sweep.lossCurves();
+            public Map<String, java.util.TreeMap<Integer, Double>> losses(java.util.Set<String> combinations) {
+                return only(sweep.lossCurves(), combinations);
             }
 
             @Override
@@ -239,19 +267,41 @@ public final class Analysis {
                 return sweep.datasets();
             }
         };
-        return writeStaged(fs, dir, summary, axes, comparison, effects, phases, local);
+        return writeStaged(fs, dir, summary, axes, sample, effects, phases, local);
+    }
+
+    private static <V> Map<String, V> only(Map<String, V> byCombination, java.util.Set<String> combinations) {
+        Map<String, V> out = new LinkedHashMap<>(byCombination);
+        out.keySet().retainAll(combinations);
+        return out;
+    }
+
+    /**
+     * The trials of the combinations the report draws: what the per-block and per-step series are computed from, so
+     * that a grid of 10^6 combinations aggregates a few hundred of them (the ids are broadcast, a few KB).
+     */
+    private static Dataset<Row> drawn(SparkSession spark, Dataset<Row> trials, java.util.Set<String> combinations) {
+        List<Row> ids = combinations.stream().map(c -> org.apache.spark.sql.RowFactory.create(c)).toList();
+        Dataset<Row> wanted = spark.createDataFrame(ids, new org.apache.spark.sql.types.StructType()
+                .add("combination_id", org.apache.spark.sql.types.DataTypes.StringType, false));
+        return trials.join(org.apache.spark.sql.functions.broadcast(wanted), "combination_id");
     }
 
     /** Where the derived outputs' inputs come from: Spark queries, or rows read on the driver. */
     private interface Source {
         <T> void write(Table<T> table, List<T> values, Path path);
 
+        /** Writes the comparison dataset, every row of it. */
+        void writeComparison(Path path);
+
         /** Writes the effects dataset: {@code values}, or every row where the driver holds only some of them. */
         void writeEffects(List<EffectRow> values, Path path);
 
-        Map<String, Profiles.Profile> profiles();
+        /** The profiles of these combinations. */
+        Map<String, Profiles.Profile> profiles(java.util.Set<String> combinations);
 
-        Map<String, java.util.TreeMap<Integer, Double>> losses();
+        /** The loss curves of these combinations. */
+        Map<String, java.util.TreeMap<Integer, Double>> losses(java.util.Set<String> combinations);
 
         String sweepName();
 
@@ -259,7 +309,7 @@ public final class Analysis {
     }
 
     private static Result writeStaged(FileSystem fs, Path dir, TrialSummary summary, List<AxisLevels> axes,
-                                      List<ComparisonRow> comparison, List<EffectRow> effects, Phases phases, Source src) {
+                                      ComparisonSample comparison, List<EffectRow> effects, Phases phases, Source src) {
         Path staging = new Path(dir, ".analysis.incomplete");
         delete(fs, staging);
         try {
@@ -271,14 +321,16 @@ public final class Analysis {
     }
 
     private static Result write(FileSystem fs, Path dir, Path staging, TrialSummary trials, List<AxisLevels> axes,
-                                List<ComparisonRow> comparison, List<EffectRow> effects, Phases phases, Source src) {
-        src.write(Schemas.COMPARISON, comparison, new Path(staging, Schemas.COMPARISON.name()));
+                                ComparisonSample comparison, List<EffectRow> effects, Phases phases, Source src) {
+        src.writeComparison(new Path(staging, Schemas.COMPARISON.name()));
         src.writeEffects(effects, new Path(staging, Schemas.EFFECTS.name()));
         phases.done("write");
 
-        Map<String, Profiles.Profile> profiles = src.profiles();
+        java.util.Set<String> drawn = new java.util.HashSet<>();
+        comparison.rows().forEach(r -> drawn.add(r.combinationId()));
+        Map<String, Profiles.Profile> profiles = src.profiles(drawn);
         phases.done("profiles");
-        Map<String, java.util.TreeMap<Integer, Double>> losses = src.losses();
+        Map<String, java.util.TreeMap<Integer, Double>> losses = src.losses(drawn);
         phases.done("curves");
         String sweep = src.sweepName();
         List<String> datasets = src.datasets();
@@ -293,7 +345,8 @@ public final class Analysis {
         }
         delete(fs, staging);
         phases.done("report");
-        return new Result(dir.toString(), sweep, axes, trials, comparison, effects, new Path(dir, REPORT_FILE).toString(),
+        return new Result(dir.toString(), sweep, axes, trials, comparison.combinations(), comparison.rows(), effects,
+                new Path(dir, REPORT_FILE).toString(),
                 java.util.Collections.unmodifiableMap(phases.millis));
     }
 
@@ -437,7 +490,8 @@ public final class Analysis {
      * per block at step 0 and at each trial's last sampled step, finite positive norms only; for rezero nets the
      * residual stream's {@code delta_out_norm}.
      *
-     * @param trials the analysis' normalised trials frame ({@link SparkAnalysis#frame}), already read
+     * @param trials the trials whose combinations are wanted, in the analysis' normalised frame ({@link SparkAnalysis#frame}):
+     *               the trials of the combinations the report draws (a few hundred combinations: broadcast)
      */
     static Map<String, Profiles.Profile> deltaProfiles(SparkSession spark, FileSystem fs, Path dir, Dataset<Row> trials) {
         Path p = new Path(dir, Schemas.LAYER_STATS.name());
@@ -445,16 +499,16 @@ public final class Analysis {
         if (!exists(fs, p)) {
             return out;
         }
-        Dataset<Row> l = spark.read().parquet(p.toString());
-        Dataset<Row> last = l.groupBy("trial_id").agg(org.apache.spark.sql.functions.max("step").as("last_step"));
         // A rezero net's branch δ is exactly 0 at init and then scales with each block's gate: its profiles show the
         // residual stream's δ, the quantity its verdict is judged on.
         Dataset<Row> combos = trials.select(org.apache.spark.sql.functions.col("trial_id"),
                 org.apache.spark.sql.functions.col("combination_id"), org.apache.spark.sql.functions.coalesce(
                         SparkAnalysis.setting(Axis.RESIDUAL.key()).equalTo("rezero"), org.apache.spark.sql.functions.lit(false))
                         .as("on_stream"));
+        Dataset<Row> l = spark.read().parquet(p.toString()).join(org.apache.spark.sql.functions.broadcast(combos), "trial_id");
+        Dataset<Row> last = l.groupBy("trial_id").agg(org.apache.spark.sql.functions.max("step").as("last_step"));
         // NaN and infinities are stored as null, so "norm > 0" keeps exactly the finite positive norms.
-        List<Row> rows = l.join(last, "trial_id").where("step = 0 or step = last_step").join(combos, "trial_id")
+        List<Row> rows = l.join(last, "trial_id").where("step = 0 or step = last_step")
                 .selectExpr("combination_id", "step = last_step and step > 0 as end", "block",
                         "CASE WHEN on_stream THEN delta_out_norm ELSE delta_norm END AS norm")
                 .where("norm > 0")
@@ -489,7 +543,8 @@ public final class Analysis {
             return out;
         }
         Dataset<Row> combos = trials.select("trial_id", "combination_id");
-        List<Row> rows = spark.read().parquet(p.toString()).where("train_loss is not null").join(combos, "trial_id")
+        List<Row> rows = spark.read().parquet(p.toString()).where("train_loss is not null")
+                .join(org.apache.spark.sql.functions.broadcast(combos), "trial_id")
                 .groupBy("combination_id", "step").agg(org.apache.spark.sql.functions.avg("train_loss"))
                 .orderBy("combination_id", "step").collectAsList();
         for (Row r : rows) {

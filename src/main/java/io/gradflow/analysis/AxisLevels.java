@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param name   the axis' grid name, also its {@code trials} column
  * @param levels the levels as text, in grid order
  */
-public record AxisLevels(String name, List<String> levels) {
+public record AxisLevels(String name, List<String> levels) implements java.io.Serializable {
 
     public AxisLevels {
         Objects.requireNonNull(name, "name");

@@ -41,17 +41,25 @@ public final class Report {
      * @param manifest   the manifest's top-level fields (may be empty)
      * @param trials     what is said about the trials themselves (counts, settings, failures)
      * @param axes       the varied axes in grid order
-     * @param comparison one row per combination, by rank
+     * @param comparison how many combinations there are, and the rows the report draws
      * @param effects    the effects
      * @param profiles   combination → mean log10‖δ_l‖ at init and end
      * @param losses     combination → step → mean minibatch loss
      * @param datasets   the distinct {@code dataset} values of the trials (the canonical data description)
      */
     public record Input(String sweep, Map<String, Object> manifest, TrialSummary trials, List<AxisLevels> axes,
-                        List<ComparisonRow> comparison, List<EffectRow> effects, Map<String, Profiles.Profile> profiles,
+                        ComparisonSample comparison, List<EffectRow> effects, Map<String, Profiles.Profile> profiles,
                         Map<String, TreeMap<Integer, Double>> losses, List<String> datasets) {
         public Input {
             datasets = List.copyOf(datasets);
+        }
+
+        /** From every comparison row, by rank (the report keeps those it draws). */
+        public Input(String sweep, Map<String, Object> manifest, TrialSummary trials, List<AxisLevels> axes,
+                     List<ComparisonRow> comparison, List<EffectRow> effects, Map<String, Profiles.Profile> profiles,
+                     Map<String, TreeMap<Integer, Double>> losses, List<String> datasets) {
+            this(sweep, manifest, trials, axes, ComparisonSample.of(comparison, axes, ComparisonSample.REPORT), effects,
+                    profiles, losses, datasets);
         }
 
         /** From the trial rows themselves (tests, small sweeps). */
@@ -134,7 +142,7 @@ public final class Report {
         double cpuSeconds = t.wallTimeMs() / 1000.0;
         b.append("<section id=\"overview\"><h2>Overview</h2>\n<div class=\"cards\">");
         card(b, Long.toString(t.count()), "trials");
-        card(b, Integer.toString(in.comparison().size()), "combinations × " + seeds + " seed" + (seeds == 1 ? "" : "s"));
+        card(b, Long.toString(in.comparison().combinations()), "combinations × " + seeds + " seed" + (seeds == 1 ? "" : "s"));
         // Every verdict, zeros included: "0 EXPLODING" is a finding, a missing card is not.
         for (Map.Entry<String, Long> e : verdicts.entrySet()) {
             card(b, Long.toString(e.getValue()), "<span class=\"v " + e.getKey() + "\">" + e.getKey() + "</span>");
@@ -193,16 +201,25 @@ public final class Report {
                 .append("the colour is log10 of the norm of δ<sub>l</sub> = ∂loss/∂(pre-activation of block l). A column that ")
                 .append("darkens toward block 1 is a vanishing gradient; one that brightens toward block 1 explodes. ")
                 .append("Left: at initialization (step 0); right: at the last sampled step. Both panels share one colour scale, clipped to the 2nd–98th percentile of all values.</p>\n");
+        // The panels drawn, each with its first MAX_COLUMNS columns in grid order.
+        List<ComparisonSample.Facet> facets = in.comparison().facets();
+        Map<ComparisonSample.Facet, List<ComparisonRow>> drawn = new LinkedHashMap<>();
+        for (ComparisonSample.Facet f : facets.subList(0, Math.min(MAX_PANELS, facets.size()))) {
+            drawn.put(f, in.comparison().columns(f, in.axes(), MAX_COLUMNS));
+        }
         List<Double> all = new ArrayList<>();
-        for (Profiles.Profile p : in.profiles().values()) {
-            for (double[] a : new double[][]{p.init(), p.end()}) {
-                for (double v : a) {
-                    if (Double.isFinite(v)) {
-                        all.add(v);
+        drawn.values().forEach(rows -> rows.forEach(r -> {
+            Profiles.Profile p = in.profiles().get(r.combinationId());
+            if (p != null) {
+                for (double[] a : new double[][]{p.init(), p.end()}) {
+                    for (double v : a) {
+                        if (Double.isFinite(v)) {
+                            all.add(v);
+                        }
                     }
                 }
             }
-        }
+        }));
         if (all.isEmpty()) {
             b.append("<p class=\"empty\">No trial recorded gradient norms (every trial failed).</p></section>\n");
             return;
@@ -216,17 +233,15 @@ public final class Report {
         if (!ends) {
             b.append("<p class=\"empty\">").append(NO_END).append("</p>\n");
         }
-        Map<String, List<ComparisonRow>> facets = heatmapFacets();
-        int facetsDrawn = 0;
-        for (Map.Entry<String, List<ComparisonRow>> facet : facets.entrySet()) {
-            if (facetsDrawn++ == MAX_PANELS) {
-                break;
-            }
+        long widest = 0;
+        for (Map.Entry<ComparisonSample.Facet, List<ComparisonRow>> facet : drawn.entrySet()) {
             List<ComparisonRow> rows = facet.getValue();
+            String name = facet.getKey().title();
+            widest = Math.max(widest, facet.getKey().columns());
             int depth = rows.stream().mapToInt(r -> ((Number) r.settings().get("depth")).intValue()).max().orElse(1);
             Map<String, String> shortLabels = shortLabels(rows, facetAxes());
             List<String> cols = rows.stream().map(r -> shortLabels.get(r.combinationId())).toList();
-            b.append("<h3>").append(esc(facet.getKey())).append("</h3><div class=\"row\">");
+            b.append("<h3>").append(esc(name)).append("</h3><div class=\"row\">");
             for (boolean end : ends ? new boolean[]{false, true} : new boolean[]{false}) {
                 List<double[]> values = new ArrayList<>();
                 for (ComparisonRow r : rows) {
@@ -237,13 +252,14 @@ public final class Report {
                     }
                     values.add(v);
                 }
-                String title = "log10‖δ‖ " + (end ? "at the end of training" : "at initialization") + " · " + facet.getKey();
+                String title = "log10‖δ‖ " + (end ? "at the end of training" : "at initialization") + " · " + name;
                 figure(b, () -> Charts.heatmap(title, cols, depth, values, min, max), title);
             }
             b.append("</div>\n");
         }
-        leftOut(b, Math.min(MAX_PANELS, facets.size()), facets.size(), "heatmap panels",
-                "SELECT combination_id, block, avg(log10(delta_norm)) FROM layer_stats JOIN trials USING (trial_id) WHERE step = 0 GROUP BY 1, 2 ORDER BY 1, 2");
+        String sql = "SELECT combination_id, block, avg(log10(delta_norm)) FROM layer_stats JOIN trials USING (trial_id) WHERE step = 0 GROUP BY 1, 2 ORDER BY 1, 2";
+        leftOut(b, drawn.size(), facets.size(), "heatmap panels", sql);
+        leftOut(b, MAX_COLUMNS, widest, "columns (in grid order) of the widest heatmap panel", sql);
         b.append("</section>\n");
     }
 
@@ -251,7 +267,7 @@ public final class Report {
      * A note where the report shows only the first {@code shown} of {@code total} things, with a query that lists
      * all of them.
      */
-    private static void leftOut(StringBuilder b, int shown, int total, String what, String sql) {
+    private static void leftOut(StringBuilder b, long shown, long total, String what, String sql) {
         if (shown < total) {
             b.append("<p class=\"note\">The first ").append(shown).append(" of ").append(total).append(' ').append(esc(what))
                     .append(" are shown; the datasets hold all of them, e.g. <code>gradflow sql SWEEP \"")
@@ -273,34 +289,6 @@ public final class Report {
             f.add("depth");
         }
         return f;
-    }
-
-    /** depth panels; a panel with too many columns is split by the first other axis. */
-    private Map<String, List<ComparisonRow>> heatmapFacets() {
-        List<ComparisonRow> ordered = new ArrayList<>(in.comparison());
-        ordered.sort(Comparison.gridOrder(in.axes()));
-        Map<String, List<ComparisonRow>> facets = new LinkedHashMap<>();
-        for (ComparisonRow r : ordered) {
-            String key = "depth " + r.settings().get("depth");
-            facets.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
-        }
-        AxisLevels split = in.axes().stream().filter(a -> !a.name().equals("depth")).findFirst().orElse(null);
-        Map<String, List<ComparisonRow>> out = new LinkedHashMap<>();
-        facets.forEach((k, rows) -> {
-            if (rows.size() <= MAX_COLUMNS || split == null) {
-                out.put(k, rows);
-            } else {
-                Map<String, List<ComparisonRow>> byLevel = new java.util.HashMap<>();
-                rows.forEach(r -> byLevel.computeIfAbsent(String.valueOf(r.settings().get(split.name())), x -> new ArrayList<>()).add(r));
-                for (String level : split.levels()) {
-                    List<ComparisonRow> sub = byLevel.get(level);
-                    if (sub != null) {
-                        out.put(k + " · " + split.name() + "=" + level, sub);
-                    }
-                }
-            }
-        });
-        return out;
     }
 
     /** Compact column labels: non-boolean values joined by '/', then +name for each boolean axis that is true. */
@@ -457,7 +445,7 @@ public final class Report {
             return;
         }
         AxisLevels first = in.axes().get(0);
-        String depthPart = depthPart(in.axes(), in.comparison());
+        String depthPart = depthPart(in.axes(), in.comparison().maxDepth());
         List<String> allRemedies = new ArrayList<>();
         for (AxisLevels a : in.axes()) {
             if (a == first || a.name().equals("depth")) {
@@ -504,9 +492,9 @@ public final class Report {
     }
 
     /** ", depth=D" (the deepest depth) when depth varies and is not the first axis, else "". */
-    private static String depthPart(List<AxisLevels> axes, List<ComparisonRow> comparison) {
+    private static String depthPart(List<AxisLevels> axes, int maxDepth) {
         boolean depth = axes.stream().anyMatch(a -> a.name().equals("depth"));
-        return depth && !axes.get(0).name().equals("depth") ? ", depth=" + maxDepth(comparison) : "";
+        return depth && !axes.get(0).name().equals("depth") ? ", depth=" + maxDepth : "";
     }
 
     private static String shownStratum(AxisLevels first, int level, String depthPart) {
@@ -516,12 +504,14 @@ public final class Report {
     /**
      * The strata whose conditional effects the report shows (each of the first {@link #MAX_PANELS} levels of the
      * first axis, at the deepest depth when depth varies): the analysis collects these conditional rows and leaves the others in the effects dataset.
+     *
+     * @param maxDepth the deepest depth of any combination ({@link ComparisonSample#maxDepth})
      */
-    static java.util.Set<String> shownStrata(List<AxisLevels> axes, List<ComparisonRow> comparison) {
+    static java.util.Set<String> shownStrata(List<AxisLevels> axes, int maxDepth) {
         if (axes.size() < 2) {
             return java.util.Set.of();
         }
-        String depthPart = depthPart(axes, comparison);
+        String depthPart = depthPart(axes, maxDepth);
         java.util.Set<String> out = new java.util.LinkedHashSet<>();
         for (int k = 0; k < Math.min(MAX_PANELS, axes.get(0).levels().size()); k++) {
             out.add(shownStratum(axes.get(0), k, depthPart));
@@ -554,7 +544,8 @@ public final class Report {
                 .append("<th>flow ∂W train</th><th>slope init</th><th>final train loss</th><th>test accuracy</th>")
                 .append("<th>steps to target</th>").append(clipAxis ? "<th>clipped steps</th>" : "")
                 .append("</tr></thead><tbody>\n");
-        for (ComparisonRow r : in.comparison().subList(0, Math.min(MAX_RANKED, in.comparison().size()))) {
+        List<ComparisonRow> ranked = in.comparison().ranked(MAX_RANKED);
+        for (ComparisonRow r : ranked) {
             b.append("<tr><td class=\"n\">").append(r.rank()).append("</td><td>").append(esc(r.label()))
                     .append("</td><td class=\"n\">").append(r.nSeeds()).append("</td><td class=\"n\">").append(r.nFailed())
                     .append("</td><td class=\"n\">").append(r.nDiverged()).append("</td><td><span class=\"v ")
@@ -579,7 +570,7 @@ public final class Report {
             b.append("</tr>\n");
         }
         b.append("</tbody></table></div>");
-        leftOut(b, Math.min(MAX_RANKED, in.comparison().size()), in.comparison().size(), "combinations by rank",
+        leftOut(b, ranked.size(), in.comparison().combinations(), "combinations by rank",
                 "SELECT rank, combination, majority_verdict, flow_log10_delta_init_mean, test_accuracy_mean FROM comparison ORDER BY rank");
         b.append("</section>\n");
     }
@@ -638,42 +629,28 @@ public final class Report {
         List<AxisLevels> axes = in.axes();
         List<Panel> out = new ArrayList<>();
         if (axes.isEmpty()) {
-            if (!in.comparison().isEmpty()) {
-                out.add(new Panel("all trials", Map.of("all", in.comparison().get(0))));
+            if (!in.comparison().rows().isEmpty()) {
+                out.add(new Panel("all trials", Map.of("all", in.comparison().rows().get(0))));
             }
             return new Panels(out, out.size(), 1);
         }
-        boolean depthFixed = hasAxis("depth") && axes.size() > 1;
-        AxisLevels panelAxis = axes.size() >= 2 ? axes.stream().filter(a -> !a.name().equals("depth")).findFirst().orElse(null) : null;
-        List<AxisLevels> compared = axes.stream().filter(a -> a != panelAxis && !(depthFixed && a.name().equals("depth"))).toList();
-        Map<String, String> fixed = new LinkedHashMap<>();
-        if (depthFixed) {
-            fixed.put("depth", Integer.toString(maxDepth()));
-        }
+        // the same definitions as the rows ComparisonSample keeps for these panels: its rows hold each panel's lines
+        boolean depthFixed = ComparisonSample.depthFixed(axes);
+        AxisLevels panelAxis = ComparisonSample.panelAxis(axes);
         List<String> levels = panelAxis == null ? List.of("") : panelAxis.levels();
-        int mostLines = 0;
-        for (String level : levels) {
-            if (out.size() == MAX_PANELS) {
-                break;
-            }
-            Map<String, String> f = new LinkedHashMap<>(fixed);
-            if (panelAxis != null) {
-                f.put(panelAxis.name(), level);
-            }
-            Map<String, ComparisonRow> lines = Profiles.remedyLines(in.comparison(), compared, f);
-            if (lines.isEmpty()) {
-                continue;
-            }
-            mostLines = Math.max(mostLines, lines.size());
+        for (Map.Entry<String, Map<String, ComparisonRow>> panel
+                : ComparisonSample.panelLines(in.comparison().rows(), axes, maxDepth(), MAX_PANELS).entrySet()) {
+            Map<String, ComparisonRow> lines = panel.getValue();
             if (lines.size() > MAX_LINES) {
                 Map<String, ComparisonRow> first = new LinkedHashMap<>();
                 lines.entrySet().stream().limit(MAX_LINES).forEach(e -> first.put(e.getKey(), e.getValue()));
                 lines = first;
             }
-            String title = (panelAxis == null ? "all" : panelAxis.name() + "=" + level)
+            String title = (panelAxis == null ? "all" : panelAxis.name() + "=" + panel.getKey())
                     + (depthFixed ? " · depth " + maxDepth() : "");
             out.add(new Panel(title, lines));
         }
+        int mostLines = in.comparison().mostLines();
         return new Panels(out, Math.max(out.size(), levels.size()), mostLines);
     }
 
@@ -694,11 +671,7 @@ public final class Report {
     }
 
     private int maxDepth() {
-        return maxDepth(in.comparison());
-    }
-
-    private static int maxDepth(List<ComparisonRow> comparison) {
-        return comparison.stream().mapToInt(r -> ((Number) r.settings().get("depth")).intValue()).max().orElse(0);
+        return in.comparison().maxDepth();
     }
 
     // ---------------------------------------------------------------- html helpers

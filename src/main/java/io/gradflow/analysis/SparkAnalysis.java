@@ -268,36 +268,254 @@ final class SparkAnalysis {
 
     // ---------------------------------------------------------------- comparison
 
-    static List<ComparisonRow> comparison(Dataset<Row> f, List<AxisLevels> axes) {
-        register(f.sparkSession());
-        List<Column> aggs = new ArrayList<>(List.of(count(lit(1)), sum(when(col("verdict").equalTo("FAILED"), 1).otherwise(0)),
-                sum(when(col("verdict").equalTo("DIVERGED"), 1).otherwise(0))));
+    /**
+     * {@link Comparison#compute} by Spark: one row per combination, ranked by Spark where the rows are, so that a grid
+     * of 10^6 combinations is never held by the driver. The ranking is {@link Comparison#ranking} as sort keys: the
+     * health group, then NaN-last means (Spark sorts NaN above every number, so a NaN flag comes first; no mean here
+     * can be −0.0, which Spark would tie with 0.0), then each axis' level index, then the combination id. The
+     * majority verdict is the largest (count, severity, name), the pure function's tie rule.
+     */
+    static SparkComparison comparison(Dataset<Row> f, List<AxisLevels> axes) {
+        SparkSession spark = f.sparkSession();
+        register(spark);
+        List<Column> aggs = new ArrayList<>(List.of(count(lit(1)).as("n"),
+                sum(when(col("verdict").equalTo("FAILED"), 1).otherwise(0)).as("failed"),
+                sum(when(col("verdict").equalTo("DIVERGED"), 1).otherwise(0)).as("diverged")));
         for (int i = 0; i < Analysis.SETTINGS.length; i++) {
-            aggs.add(first(col(s(i))));
+            aggs.add(first(col(s(i))).as(s(i)));
         }
         for (Outcome x : Outcome.values()) {
-            aggs.add(moments(o(x)));
+            aggs.add(moments(o(x)).as(m(x)));
         }
-        Map<String, Map<String, Long>> verdicts = new HashMap<>();
-        for (Row r : f.groupBy("combination_id", "verdict").count().collectAsList()) {
-            verdicts.computeIfAbsent(r.getString(0), k -> new HashMap<>()).put(r.getString(1), r.getLong(2));
+        Column severity = lit(Comparison.VERDICT_ORDER.size());
+        for (int i = Comparison.VERDICT_ORDER.size() - 1; i >= 0; i--) {
+            severity = when(col("verdict").equalTo(Comparison.VERDICT_ORDER.get(i)), i).otherwise(severity);
         }
-        List<ComparisonRow> rows = new ArrayList<>();
-        for (Row r : f.groupBy("combination_id").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
-                .collectAsList()) {
-            Map<String, Object> settings = new LinkedHashMap<>();
-            for (int i = 0; i < Analysis.SETTINGS.length; i++) {
-                settings.put(Analysis.SETTINGS[i], r.get(4 + i));
+        Dataset<Row> majority = f.groupBy("combination_id", "verdict").count()
+                .select(col("combination_id"), org.apache.spark.sql.functions.struct(col("count"), severity.as("sev"),
+                        col("verdict")).as("v"))
+                .groupBy("combination_id").agg(org.apache.spark.sql.functions.max("v").as("v"))
+                .select(col("combination_id"), col("v.verdict").as("majority"));
+        Dataset<Row> agg = f.groupBy("combination_id").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
+                .join(majority, "combination_id");
+        Map<String, List<Object>> values = distinctValues(f);
+        for (int a = 0; a < axes.size(); a++) {
+            agg = agg.withColumn(g(a), levelIndex(axes.get(a), values.get(axes.get(a).name())));
+        }
+        Column health = when(col("majority").equalTo("HEALTHY"), 0)
+                .when(col("majority").isin("VANISHING", "EXPLODING"), 1).otherwise(2);
+        Column acc = col(m(Outcome.TEST_ACCURACY) + "._2");
+        Column loss = col(m(Outcome.FINAL_TRAIN_LOSS) + "._2");
+        Column flow = org.apache.spark.sql.functions.abs(col(m(Outcome.FLOW_DELTA_TRAIN) + "._2"));
+        List<Column> order = new ArrayList<>(List.of(health, org.apache.spark.sql.functions.isnan(acc), acc.desc(),
+                org.apache.spark.sql.functions.isnan(loss), loss, org.apache.spark.sql.functions.isnan(flow), flow));
+        for (int a = 0; a < axes.size(); a++) {
+            order.add(col(g(a)));
+        }
+        order.add(col("combination_id"));
+        Dataset<Row> sorted = agg.orderBy(order.toArray(Column[]::new));
+        org.apache.spark.sql.types.StructType schema = sorted.schema().add("rank", org.apache.spark.sql.types.DataTypes.IntegerType, false);
+        // Ranks numbered where the rows are: zipWithIndex counts each sorted partition, then numbers it.
+        org.apache.spark.api.java.JavaRDD<Row> numbered = sorted.javaRDD().zipWithIndex().map(t -> {
+            Object[] v = new Object[t._1().length() + 1];
+            for (int i = 0; i < v.length - 1; i++) {
+                v[i] = t._1().get(i);
             }
-            Map<Outcome, Estimate> est = new EnumMap<>(Outcome.class);
-            for (Outcome x : Outcome.values()) {
-                est.put(x, estimate(r.getStruct(4 + Analysis.SETTINGS.length + x.ordinal())));
-            }
-            String id = r.getString(0);
-            rows.add(new ComparisonRow(id, Comparison.label(settings, axes), settings, Math.toIntExact(r.getLong(1)),
-                    Math.toIntExact(r.getLong(2)), Math.toIntExact(r.getLong(3)), est, Comparison.majority(verdicts.get(id)), 0));
+            v[v.length - 1] = Math.toIntExact(t._2() + 1);
+            return org.apache.spark.sql.RowFactory.create(v);
+        });
+        Dataset<Row> ranked = spark.createDataFrame(numbered, schema).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        try {
+            return new SparkComparison(ranked, ranked.count(), List.copyOf(axes));
+        } catch (RuntimeException | Error e) {
+            ranked.unpersist();
+            throw e;
         }
-        return Comparison.rank(rows, axes);
+    }
+
+    private static String m(Outcome x) {
+        return "m" + x.ordinal();
+    }
+
+    private static String g(int axis) {
+        return "g" + axis;
+    }
+
+    /**
+     * An axis' level index of each row, {@link AxisLevels#indexOf} of the value as text, from the setting's distinct
+     * values (a few per axis): typed comparisons, so a value is rendered as text once, by Java, as the pure functions do.
+     */
+    private static Column levelIndex(AxisLevels axis, List<Object> values) {
+        Column c = setting(axis.name());
+        Column out = lit(Integer.MAX_VALUE);
+        for (Object v : values == null ? List.of() : values) {
+            out = when(c.eqNullSafe(lit(v)), axis.indexOf(String.valueOf(v))).otherwise(out);
+        }
+        return out;
+    }
+
+    /** An aggregated, ranked row of {@link #comparison} as the pure functions' row. */
+    static ComparisonRow comparisonRow(Row r, List<AxisLevels> axes) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        for (int i = 0; i < Analysis.SETTINGS.length; i++) {
+            settings.put(Analysis.SETTINGS[i], r.get(r.fieldIndex(s(i))));
+        }
+        Map<Outcome, Estimate> est = new EnumMap<>(Outcome.class);
+        for (Outcome x : Outcome.values()) {
+            est.put(x, estimate(r.getStruct(r.fieldIndex(m(x)))));
+        }
+        return new ComparisonRow(r.getString(r.fieldIndex("combination_id")), Comparison.label(settings, axes), settings,
+                Math.toIntExact(r.getLong(r.fieldIndex("n"))), Math.toIntExact(r.getLong(r.fieldIndex("failed"))),
+                Math.toIntExact(r.getLong(r.fieldIndex("diverged"))), est, r.getString(r.fieldIndex("majority")),
+                r.getInt(r.fieldIndex("rank")));
+    }
+
+    /**
+     * The ranked comparison, persisted until {@link #unpersist}.
+     *
+     * @param ranked       one aggregated row per combination with its rank (internal columns)
+     * @param combinations its rows
+     * @param axes         the varied axes
+     */
+    record SparkComparison(Dataset<Row> ranked, long combinations, List<AxisLevels> axes) {
+
+        /** The {@code comparison} dataset's rows ({@link io.gradflow.store.Schemas#COMPARISON}), by rank. */
+        Dataset<Row> rows() {
+            List<AxisLevels> a = axes;
+            return ranked.map((org.apache.spark.api.java.function.MapFunction<Row, Row>) r ->
+                    io.gradflow.store.Schemas.COMPARISON.toRow(comparisonRow(r, a)), Encoders.row(io.gradflow.store.Schemas.COMPARISON.schema()));
+        }
+
+        /** Writes the {@code comparison} dataset: by rank, at most about as many rows per file as the other datasets. */
+        void write(String path) {
+            rows().coalesce((int) Math.max(1, (combinations + 49_999) / 50_000))
+                    .write().mode(org.apache.spark.sql.SaveMode.ErrorIfExists).parquet(path);
+        }
+
+        /** Every row, collected by rank (tests, and grids of few combinations). */
+        List<ComparisonRow> all() {
+            return ranked.orderBy("rank").collectAsList().stream().map(r -> comparisonRow(r, axes)).toList();
+        }
+
+        /** {@link ComparisonSample#of} where the rows are: only the rows drawn reach the driver. */
+        ComparisonSample sample(ComparisonSample.Caps caps) {
+            Column depth = setting("depth");
+            Row top = ranked.agg(org.apache.spark.sql.functions.max(depth)).first();
+            int maxDepth = top.isNullAt(0) ? 0 : ((Number) top.get(0)).intValue();
+            // Each depth's panel, in the order of its first row in grid order (ties by rank), as the pure function has them.
+            List<Column> key = new ArrayList<>();
+            for (int a = 0; a < axes.size(); a++) {
+                key.add(col(g(a)));
+            }
+            key.add(col("rank"));
+            List<Row> depths = new ArrayList<>(ranked.groupBy(depth.as("d")).agg(count(lit(1)).as("n"),
+                    org.apache.spark.sql.functions.min(org.apache.spark.sql.functions.struct(key.toArray(Column[]::new))).as("first"))
+                    .collectAsList());
+            depths.sort((x, y) -> {
+                Row a = x.getStruct(2);
+                Row b = y.getStruct(2);
+                for (int i = 0; i < a.length() - 1; i++) {
+                    int c = Integer.compare(a.getInt(i), b.getInt(i));
+                    if (c != 0) {
+                        return c;
+                    }
+                }
+                return Integer.compare(a.getInt(a.length() - 1), b.getInt(b.length() - 1));
+            });
+            AxisLevels split = ComparisonSample.splitAxis(axes);
+            int splitAt = split == null ? -1 : axes.indexOf(split);
+            List<Object> splitDepths = new ArrayList<>();
+            depths.stream().filter(r -> split != null && r.getLong(1) > caps.columns()).forEach(r -> splitDepths.add(r.get(0)));
+            Map<List<Object>, Long> perLevel = new HashMap<>();
+            if (!splitDepths.isEmpty()) {
+                for (Row r : ranked.where(depth.isin(splitDepths.toArray())).groupBy(depth, col(g(splitAt))).count().collectAsList()) {
+                    perLevel.put(java.util.Arrays.asList(r.get(0), r.getInt(1)), r.getLong(2));
+                }
+            }
+            List<ComparisonSample.Facet> facets = new ArrayList<>();
+            for (Row r : depths) {
+                Object d = r.get(0);
+                String title = "depth " + d;
+                if (!splitDepths.contains(d)) {
+                    facets.add(new ComparisonSample.Facet(title, d, null, null, r.getLong(1)));
+                    continue;
+                }
+                for (int l = 0; l < split.levels().size(); l++) {
+                    Long n = perLevel.get(java.util.Arrays.asList(d, l));
+                    if (n != null) {
+                        String level = split.levels().get(l);
+                        facets.add(new ComparisonSample.Facet(title + " · " + split.name() + "=" + level, d, split.name(), level, n));
+                    }
+                }
+            }
+            // the first columns of each panel drawn: numbered in grid order inside the panel
+            Column inShown = lit(false);
+            for (ComparisonSample.Facet fc : facets.subList(0, Math.min(caps.panels(), facets.size()))) {
+                Column c = depth.eqNullSafe(lit(fc.depth()));
+                if (fc.splitAxis() != null) {
+                    c = c.and(col(g(splitAt)).equalTo(split.indexOf(fc.splitLevel())));
+                }
+                inShown = inShown.or(c);
+            }
+            Column panelKey = splitDepths.isEmpty() ? lit(-1) : when(depth.isin(splitDepths.toArray()), col(g(splitAt))).otherwise(lit(-1));
+            org.apache.spark.sql.expressions.WindowSpec inPanel = org.apache.spark.sql.expressions.Window
+                    .partitionBy(depth, panelKey).orderBy(key.toArray(Column[]::new));
+            List<Row> columns = ranked.where(inShown).withColumn("_col", org.apache.spark.sql.functions.row_number().over(inPanel))
+                    .where(col("_col").leq(caps.columns())).drop("_col").collectAsList();
+            // The lines of the profile panels (ComparisonSample.panelLines): in each panel, the compared axes all at their
+            // baseline (level 0) but at most one, which is at a level of its own; a line's slot is its place in the
+            // panel's legend (0 the baseline, then every other level of every compared axis in grid order), the best
+            // ranked combination of a slot its line.
+            List<AxisLevels> compared = ComparisonSample.compared(axes);
+            AxisLevels panelAxis = ComparisonSample.panelAxis(axes);
+            Column pk = panelAxis == null ? lit(0) : col(g(axes.indexOf(panelAxis)));
+            Column candidate = panelAxis == null ? lit(true) : pk.notEqual(Integer.MAX_VALUE);
+            Column off = lit(0);
+            Column slot = lit(0);
+            int offset = 0;
+            for (AxisLevels a : compared) {
+                Column ga = col(g(axes.indexOf(a)));
+                candidate = candidate.and(ga.notEqual(Integer.MAX_VALUE));
+                off = off.plus(when(ga.notEqual(0), 1).otherwise(0));
+                slot = slot.plus(when(ga.notEqual(0), ga.plus(offset)).otherwise(0));
+                offset += a.levels().size() - 1;
+            }
+            candidate = candidate.and(off.leq(1));
+            if (ComparisonSample.depthFixed(axes)) {
+                candidate = candidate.and(depth.equalTo(maxDepth));
+            }
+            List<Row> others = List.of();
+            int mostLines = 0;
+            if (!axes.isEmpty()) {
+                Dataset<Row> lines = ranked.where(candidate).withColumn("_pk", pk).withColumn("_slot", slot)
+                        .withColumn("_first", org.apache.spark.sql.functions.row_number().over(org.apache.spark.sql.expressions.Window
+                                .partitionBy("_pk", "_slot").orderBy("rank"))).where(col("_first").equalTo(1)).drop("_first");
+                Object[] shown = lines.select("_pk").distinct().orderBy("_pk").limit(caps.panels()).collectAsList().stream()
+                        .map(r -> r.get(0)).toArray();
+                Dataset<Row> shownLines = lines.where(col("_pk").isin(shown));
+                for (Row r : shownLines.groupBy("_pk").count().collectAsList()) {
+                    mostLines = Math.max(mostLines, Math.toIntExact(r.getLong(1)));
+                }
+                others = shownLines.withColumn("_line", org.apache.spark.sql.functions.row_number().over(org.apache.spark.sql.expressions.Window
+                        .partitionBy("_pk").orderBy("_slot"))).where(col("_line").leq(caps.lines())).collectAsList();
+            }
+            List<Row> best = ranked.where(col("rank").leq(caps.ranked())).collectAsList();
+            Map<Integer, ComparisonRow> byRank = new java.util.TreeMap<>();
+            for (Row r : columns) {
+                byRank.put(r.getInt(r.fieldIndex("rank")), comparisonRow(r, axes));
+            }
+            for (Row r : others) {
+                byRank.put(r.getInt(r.fieldIndex("rank")), comparisonRow(r, axes));
+            }
+            for (Row r : best) {
+                byRank.put(r.getInt(r.fieldIndex("rank")), comparisonRow(r, axes));
+            }
+            return new ComparisonSample(combinations, maxDepth, new ArrayList<>(byRank.values()), facets, mostLines);
+        }
+
+        void unpersist() {
+            ranked.unpersist();
+        }
     }
 
     // ---------------------------------------------------------------- effects

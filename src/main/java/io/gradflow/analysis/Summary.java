@@ -14,7 +14,7 @@ final class Summary {
     static String text(Analysis.Result r, int topCombinations, int topEffects) {
         StringBuilder sb = new StringBuilder();
         long stopped = r.trials().stopped();
-        sb.append(String.format(Locale.ROOT, "%d combinations from %d trials%s; report: %s%n", r.comparison().size(),
+        sb.append(String.format(Locale.ROOT, "%d combinations from %d trials%s; report: %s%n", r.combinations(),
                 r.trials().count(), stopped > 0 ? " (" + stopped + " stopped early)" : "", r.reportPath()));
         sb.append("Top combinations (majority HEALTHY first, then by mean test accuracy; ± is the 95% CI half-width):\n");
         List<List<String>> rows = new ArrayList<>();

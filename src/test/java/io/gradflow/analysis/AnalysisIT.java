@@ -137,7 +137,7 @@ class AnalysisIT {
         assertThat(pureEffects.stream().filter(e -> e.outcome() == Outcome.FLOW_DELTA_INIT && e.byAxis() == null).count())
                 .isBetween(20L, 27L);
         // The Spark path keeps on the driver only the conditional rows the report shows; it writes every row.
-        java.util.Set<String> shown = Report.shownStrata(axes, pureComparison);
+        java.util.Set<String> shown = Report.shownStrata(axes, ComparisonSample.maxDepth(pureComparison));
         assertThat(shown).containsExactly("activation=sigmoid, depth=4", "activation=relu, depth=4");
         List<EffectRow> pureListed = pureEffects.stream()
                 .filter(e -> !e.kind().equals(EffectRow.CONDITIONAL) || shown.contains(e.stratum())).toList();
@@ -166,7 +166,25 @@ class AnalysisIT {
         // The same trials in another partitioning and row order: exact sums do not depend on the order of addition.
         var f = SparkAnalysis.frame(Analysis.trialsFrame(spark, dir.resolve("trials").toString()))
                 .repartition(5, org.apache.spark.sql.functions.col("seed")).sortWithinPartitions(org.apache.spark.sql.functions.col("trial_id").desc());
-        assertThat(SparkAnalysis.comparison(f, axes)).isEqualTo(pureComparison);
+        SparkAnalysis.SparkComparison ranked = SparkAnalysis.comparison(f, axes);
+        try {
+            assertThat(ranked.combinations()).isEqualTo(8);
+            assertThat(ranked.all()).isEqualTo(pureComparison);
+            // the rows the report draws, chosen by Spark, are the pure function's choice: with the report's caps (every
+            // row of a grid this small) and with caps that cut every section
+            for (ComparisonSample.Caps caps : List.of(ComparisonSample.REPORT, new ComparisonSample.Caps(1, 2, 2, 1),
+                    new ComparisonSample.Caps(2, 1, 1, 3))) {
+                ComparisonSample chosen = ComparisonSample.of(pureComparison, axes, caps);
+                assertThat(ranked.sample(caps)).as("caps %s", caps).isEqualTo(chosen);
+                if (caps != ComparisonSample.REPORT) {
+                    assertThat(chosen.rows()).as("caps %s", caps).hasSizeLessThan(8);
+                }
+            }
+            // the dataset's rows, written by Spark from the ranked frame: the driver's rows of the same comparison
+            assertThat(ranked.rows().collectAsList()).isEqualTo(Schemas.COMPARISON.toRows(pureComparison));
+        } finally {
+            ranked.unpersist();
+        }
         // both routes to the strata: the pairs exploded, and the pairs summed per (axis, combination) first
         for (boolean viaCells : new boolean[]{false, true}) {
             SparkAnalysis.SparkEffects again = SparkAnalysis.effects(spark, f, axes, shown, viaCells,

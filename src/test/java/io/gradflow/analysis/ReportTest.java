@@ -131,7 +131,7 @@ class ReportTest {
         String ranking = section(html, "ranking");
         assertThat(ranking.split("<tr><td class=\"n\">", -1).length - 1).isEqualTo(Report.MAX_RANKED);
         assertThat(ranking).contains("The first 500 of 2048 combinations by rank are shown");
-        assertThat(Report.shownStrata(axes, comparison)).hasSize(Report.MAX_PANELS).contains("learning_rate=0.01, depth=3");
+        assertThat(Report.shownStrata(axes, ComparisonSample.maxDepth(comparison))).hasSize(Report.MAX_PANELS).contains("learning_rate=0.01, depth=3");
         assertThat(html.length()).isLessThan(20_000_000);
         // a sweep within every cap says nothing was left out
         assertThat(overviewReport()).doesNotContain(" are shown; the datasets hold all of them");
