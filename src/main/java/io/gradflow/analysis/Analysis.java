@@ -144,7 +144,7 @@ public final class Analysis {
                 ranked = SparkAnalysis.comparison(f, axes);
                 sample = ranked.sample(ComparisonSample.REPORT);
                 phases.done("comparison");
-                sparkEffects = SparkAnalysis.effects(spark, f, axes, Report.shownStrata(axes, sample.maxDepth()));
+                sparkEffects = SparkAnalysis.effects(spark, f, axes, Report.shownStrata(axes, sample.maxDepth()), sample.combinations());
                 effects = sparkEffects.listed();
                 phases.done("effects");
             }

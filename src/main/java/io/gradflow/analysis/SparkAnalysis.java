@@ -298,9 +298,8 @@ final class SparkAnalysis {
                 .select(col("combination_id"), col("v.verdict").as("majority"));
         Dataset<Row> agg = f.groupBy("combination_id").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
                 .join(majority, "combination_id");
-        Map<String, List<Object>> values = distinctValues(f);
         for (int a = 0; a < axes.size(); a++) {
-            agg = agg.withColumn(g(a), levelIndex(axes.get(a), values.get(axes.get(a).name())));
+            agg = agg.withColumn(g(a), levelIndex(axes.get(a)));
         }
         Column health = when(col("majority").equalTo("HEALTHY"), 0)
                 .when(col("majority").isin("VANISHING", "EXPLODING"), 1).otherwise(2);
@@ -342,16 +341,19 @@ final class SparkAnalysis {
     }
 
     /**
-     * An axis' level index of each row, {@link AxisLevels#indexOf} of the value as text, from the setting's distinct
-     * values (a few per axis): typed comparisons, so a value is rendered as text once, by Java, as the pure functions do.
+     * An axis' level index of each row: {@link AxisLevels#indexOf} of the value as text, rendered by Java as the pure
+     * functions render it (String.valueOf of the value Spark hands a Java function), looked up in a hash map because
+     * an axis can have thousands of levels (a chain of comparisons that deep overflows the planner's stack).
      */
-    private static Column levelIndex(AxisLevels axis, List<Object> values) {
-        Column c = setting(axis.name());
-        Column out = lit(Integer.MAX_VALUE);
-        for (Object v : values == null ? List.of() : values) {
-            out = when(c.eqNullSafe(lit(v)), axis.indexOf(String.valueOf(v))).otherwise(out);
+    private static Column levelIndex(AxisLevels axis) {
+        java.util.HashMap<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < axis.levels().size(); i++) {
+            index.putIfAbsent(axis.levels().get(i), i);
         }
-        return out;
+        org.apache.spark.sql.api.java.UDF1<Object, Integer> lookup =
+                v -> index.getOrDefault(String.valueOf(v), Integer.MAX_VALUE);
+        return org.apache.spark.sql.functions.udf(lookup, org.apache.spark.sql.types.DataTypes.IntegerType)
+                .asNonNullable().apply(setting(axis.name()));
     }
 
     /** An aggregated, ranked row of {@link #comparison} as the pure functions' row. */
@@ -585,7 +587,59 @@ final class SparkAnalysis {
                     .add("levels", org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.IntegerType, true), false);
             return spark.createDataFrame(rows, schema);
         }
+
+        /**
+         * {@link #table} computed by Spark, for a grid of more combinations than {@link #COMBOS_ON_DRIVER}: each
+         * combination numbered in combination-id order (a global sort, so the numbers do not depend on partitioning),
+         * and its masked number on axis a the least number among the combinations that share every other setting
+         * (a window per axis). The numbers differ from {@link #of}'s, the pairs they make do not. Persisted: unpersist
+         * it after use.
+         */
+        static Dataset<Row> inSpark(Dataset<Row> f, List<AxisLevels> axes) {
+            SparkSession spark = f.sparkSession();
+            List<Column> cols = new ArrayList<>(List.of(col("combination_id")));
+            for (int i = 0; i < Analysis.SETTINGS.length; i++) {
+                cols.add(col(s(i)));
+            }
+            Dataset<Row> ids = f.select(cols.toArray(Column[]::new)).distinct().orderBy("combination_id");
+            org.apache.spark.sql.types.StructType schema = ids.schema().add("c", org.apache.spark.sql.types.DataTypes.IntegerType, false);
+            Dataset<Row> numbered = spark.createDataFrame(ids.javaRDD().zipWithIndex().map(t -> {
+                Object[] v = new Object[t._1().length() + 1];
+                for (int i = 0; i < v.length - 1; i++) {
+                    v[i] = t._1().get(i);
+                }
+                v[v.length - 1] = Math.toIntExact(t._2());
+                return org.apache.spark.sql.RowFactory.create(v);
+            }), schema);
+            Column[] masked = new Column[axes.size()];
+            Column[] levels = new Column[axes.size()];
+            for (int a = 0; a < axes.size(); a++) {
+                int sa = index(axes.get(a).name());
+                List<Column> others = new ArrayList<>();
+                for (int i = 0; i < Analysis.SETTINGS.length; i++) {
+                    if (i != sa) {
+                        others.add(col(s(i)));
+                    }
+                }
+                numbered = numbered.withColumn("_m" + a, org.apache.spark.sql.functions.min("c").over(
+                        org.apache.spark.sql.expressions.Window.partitionBy(others.toArray(Column[]::new))));
+                masked[a] = col("_m" + a);
+                levels[a] = levelIndex(axes.get(a));
+            }
+            Dataset<Row> table = numbered.select(col("combination_id"), col("c"),
+                    org.apache.spark.sql.functions.array(masked).as("masked"),
+                    org.apache.spark.sql.functions.array(levels).as("levels"))
+                    .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+            table.count();
+            return table;
+        }
     }
+
+    /**
+     * Combinations up to which {@link #effects} numbers them on the driver ({@link Combos#of}, about 1 KB each while it
+     * runs) and broadcasts the table; beyond, Spark numbers them ({@link Combos#inSpark}).
+     */
+    static final long COMBOS_ON_DRIVER = 50_000;
 
     /**
      * What {@link #effects} computed.
@@ -614,8 +668,10 @@ final class SparkAnalysis {
      * pairs of axis a are paired once more, on the settings with a later axis b masked too, b at a level against b at
      * its baseline: the interaction quadruples, summed per (a level, b level).
      */
-    static SparkEffects effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, java.util.Set<String> listedStrata) {
-        return effects(spark, f, axes, listedStrata, null, INTERACTIONS_ON_DRIVER, LISTED_INTERACTIONS);
+    static SparkEffects effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, java.util.Set<String> listedStrata,
+                                long combinations) {
+        return effects(spark, f, axes, listedStrata, null, INTERACTIONS_ON_DRIVER, LISTED_INTERACTIONS,
+                combinations > COMBOS_ON_DRIVER);
     }
 
     /**
@@ -642,16 +698,26 @@ final class SparkAnalysis {
      * largest per flow outcome.
      */
     static SparkEffects effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, java.util.Set<String> listedStrata,
-                                Boolean viaCells, long interactionsOnDriver, int topInteractions) {
+                                Boolean viaCells, long interactionsOnDriver, int topInteractions, boolean combosInSpark) {
         List<Outcome> outcomes = List.of(Outcome.values()).stream().filter(Outcome::key).toList();
         EffectCells cells = new EffectCells(axes, outcomes);
         if (axes.isEmpty()) {
             return new SparkEffects(List.of(), spark.createDataFrame(List.of(), io.gradflow.store.Schemas.EFFECTS.schema()), List.of());
         }
         register(spark);
-        Combos combos = Combos.of(f, axes);
-        Dataset<Row> t = f.select(cols(List.of("combination_id", "seed"), outcomes))
-                .join(org.apache.spark.sql.functions.broadcast(combos.table(spark, axes.size())), "combination_id");
+        Dataset<Row> comboTable;
+        long distinct;
+        List<Dataset<Row>> cached = new ArrayList<>();
+        if (combosInSpark) {
+            comboTable = Combos.inSpark(f, axes);
+            cached.add(comboTable);
+            distinct = comboTable.count();
+        } else {
+            Combos combos = Combos.of(f, axes);
+            comboTable = org.apache.spark.sql.functions.broadcast(combos.table(spark, axes.size()));
+            distinct = combos.levels().length;
+        }
+        Dataset<Row> t = f.select(cols(List.of("combination_id", "seed"), outcomes)).join(comboTable, "combination_id");
         // One row per trial and axis, from one generator (a union of per-axis plans, joined, makes a plan whose
         // optimisation alone takes seconds).
         Column[] perAxis = new Column[axes.size()];
@@ -680,7 +746,7 @@ final class SparkAnalysis {
         // partial sums per partition and cell cost more than joining twice.
         Dataset<Row> pairs = alt.join(base, col("x.ax").equalTo(col("b_ax")).and(col("x.g").equalTo(col("b_g")))
                 .and(col("seed").equalTo(col("b_seed")))).select(pairCols.toArray(Column[]::new));
-        boolean cellsFirst = viaCells != null ? viaCells : f.count() >= (long) CELLS_FROM_SEEDS * combos.levels().length;
+        boolean cellsFirst = viaCells != null ? viaCells : f.count() >= (long) CELLS_FROM_SEEDS * distinct;
         // Set before persist(): a cached plan is planned, its shuffle partitions fixed, when it is persisted.
         boolean partitionsSet = shufflePartitions(spark, strataBound(axes));
         Dataset<Row> strata;
@@ -689,9 +755,10 @@ final class SparkAnalysis {
                     .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         } catch (RuntimeException | Error e) {
             restoreShufflePartitions(spark, partitionsSet);
+            cached.forEach(Dataset::unpersist);
             throw e;
         }
-        List<Dataset<Row>> cached = new ArrayList<>(List.of(strata));
+        cached.add(strata);
         try {
             List<Row> shown = strata.filter(cells.shown(listedStrata)).collectAsList();
             List<EffectRow> listed = new ArrayList<>();

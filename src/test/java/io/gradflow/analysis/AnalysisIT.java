@@ -185,15 +185,19 @@ class AnalysisIT {
         } finally {
             ranked.unpersist();
         }
-        // both routes to the strata: the pairs exploded, and the pairs summed per (axis, combination) first
+        // both routes to the strata: the pairs exploded, and the pairs summed per (axis, combination) first; and the
+        // combinations numbered on the driver or, as for a grid of 10^6 combinations, by Spark
         for (boolean viaCells : new boolean[]{false, true}) {
-            SparkAnalysis.SparkEffects again = SparkAnalysis.effects(spark, f, axes, shown, viaCells,
-                    SparkAnalysis.INTERACTIONS_ON_DRIVER, SparkAnalysis.LISTED_INTERACTIONS);
-            try {
-                assertThat(again.listed()).as("via cells: %s", viaCells).isEqualTo(pureListed);
-                assertThat(again.all().collectAsList()).as("via cells: %s", viaCells).isEqualTo(Schemas.EFFECTS.toRows(pureEffects));
-            } finally {
-                again.unpersist();
+            for (boolean combosInSpark : new boolean[]{false, true}) {
+                SparkAnalysis.SparkEffects again = SparkAnalysis.effects(spark, f, axes, shown, viaCells,
+                        SparkAnalysis.INTERACTIONS_ON_DRIVER, SparkAnalysis.LISTED_INTERACTIONS, combosInSpark);
+                try {
+                    assertThat(again.listed()).as("via cells: %s, numbered by Spark: %s", viaCells, combosInSpark).isEqualTo(pureListed);
+                    assertThat(again.all().collectAsList()).as("via cells: %s, numbered by Spark: %s", viaCells, combosInSpark)
+                            .isEqualTo(Schemas.EFFECTS.toRows(pureEffects));
+                } finally {
+                    again.unpersist();
+                }
             }
         }
         // interactions written by Spark, the driver keeping the largest |mean| per flow outcome (here: one each)
@@ -208,7 +212,7 @@ class AnalysisIT {
         assertThat(largest).hasSizeGreaterThan(1);
         List<EffectRow> withLargest = pureEffects.stream().filter(e -> e.kind().equals(EffectRow.INTERACTION)
                 ? largest.contains(e) : pureListed.contains(e)).toList();
-        SparkAnalysis.SparkEffects spread = SparkAnalysis.effects(spark, f, axes, shown, false, 0, 1);
+        SparkAnalysis.SparkEffects spread = SparkAnalysis.effects(spark, f, axes, shown, false, 0, 1, true);
         try {
             assertThat(spread.listed()).isEqualTo(withLargest);
             assertThat(spread.all().collectAsList()).isEqualTo(Schemas.EFFECTS.toRows(pureEffects));
