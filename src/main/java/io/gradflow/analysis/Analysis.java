@@ -34,10 +34,12 @@ import java.util.TreeSet;
  * read {@code trials}, {@code layer_stats} and {@code curves}, compute {@code comparison} and {@code effects},
  * write both as Parquet and write {@code report.html}, each replacing an earlier one. Everything proportional to
  * the trials is computed by Spark SQL where the rows are ({@link SparkAnalysis}: comparison, effects, the trial
- * summary; here: the report's per-block and per-step series); the driver collects one row per combination, effect,
- * block or step, so the analysis' memory does not grow with the number of seeds. The pure functions of this package
- * ({@link Comparison}, {@link Effects}, {@link Profiles}) define the same numbers over collected rows and are what
- * the Spark path is tested against.
+ * summary; here: the report's per-block and per-step series); the driver collects only what the report draws (the
+ * comparison rows of {@link ComparisonSample}, the effects it shows, the series of the drawn combinations), so the
+ * analysis' memory grows neither with the seeds nor with the combinations; Spark writes {@code comparison} and
+ * {@code effects} itself. The pure functions of this package ({@link Comparison}, {@link ComparisonSample},
+ * {@link Effects}, {@link Profiles}) define the same numbers over collected rows and are what the Spark path is tested
+ * against.
  */
 public final class Analysis {
 

@@ -28,10 +28,11 @@ import static org.apache.spark.sql.functions.when;
 
 /**
  * {@link Comparison#compute}, {@link Effects#compute} and {@link TrialSummary#of} computed by Spark SQL over the
- * {@code trials} dataset, so that only one row per combination, per effect or per verdict reaches the driver,
- * however many trials there are. Comparison is one aggregation by combination; effects are two joins (the pairs of
- * every axis at once, then pairs of pairs for the interactions) whose sums Spark aggregates per (axis, combination)
- * and the driver merges into rows ({@link #effects}). Every mean and deviation comes from an {@link ExactSum}, here
+ * {@code trials} dataset, so that only the rows the report draws reach the driver, however many trials and
+ * combinations there are. Comparison is one aggregation by combination, ranked by a sort ({@link #comparison}), of
+ * which the driver collects {@link ComparisonSample}'s rows; effects are two joins (the pairs of every axis at once,
+ * then pairs of pairs for the interactions) whose exact sums Spark aggregates per (axis, level, stratum), the driver
+ * collecting the rows the report shows ({@link #effects}). Every mean and deviation comes from an {@link ExactSum}, here
  * as a Spark aggregate, so the results equal the pure functions' bit for bit (AnalysisIT checks it on a real sweep,
  * in two partitionings) and do not depend on partitioning or merge order.
  *
@@ -523,10 +524,11 @@ final class SparkAnalysis {
     // ---------------------------------------------------------------- effects
 
     /**
-     * The distinct combinations of settings, numbered: for each, its level index on every axis (−1 outside the
-     * axis' levels) and, for every axis, the number of its settings with that axis masked. Two trials pair on axis a
-     * exactly when their masked numbers on a and their seeds are equal, so the joins run on three small numbers
-     * instead of every setting; the driver holds one entry per combination, as the comparison does.
+     * The distinct combinations of settings, numbered: for each, its level index on every axis
+     * ({@link AxisLevels#indexOf}) and, for every axis, the number of its settings with that axis masked. Two trials
+     * pair on axis a exactly when their masked numbers on a and their seeds are equal, so the joins run on three small
+     * numbers instead of every setting. {@link #of} numbers them on the driver (one entry per combination, up to
+     * {@link #COMBOS_ON_DRIVER}), {@link #inSpark} where the rows are.
      */
     private record Combos(Map<String, Integer> byId, int[][] levels, int[][] masked) {
 
