@@ -143,10 +143,12 @@ public final class Analysis {
                 axes = axes(gridText, SparkAnalysis.distinctValues(f));
                 phases.done("trials");
                 // ranked by Spark; only the rows the report draws reach the driver
-                ranked = SparkAnalysis.comparison(f, axes);
+                long combosOnDriver = driverMaxCombinations(spark);
+                ranked = SparkAnalysis.comparison(f, axes, combosOnDriver);
                 sample = ranked.sample(ComparisonSample.REPORT);
                 phases.done("comparison");
-                sparkEffects = SparkAnalysis.effects(spark, f, axes, Report.shownStrata(axes, sample.maxDepth()), sample.combinations());
+                sparkEffects = SparkAnalysis.effects(spark, f, axes, Report.shownStrata(axes, sample.maxDepth()),
+                        sample.combinations() > combosOnDriver);
                 effects = sparkEffects.listed();
                 phases.done("effects");
             }
@@ -166,7 +168,7 @@ public final class Analysis {
                     if (everyRanked == null) {
                         write(Schemas.COMPARISON, everyRow, path);
                     } else {
-                        everyRanked.write(path.toString());
+                        everyRanked.write(spark, path.toString());
                     }
                 }
 
@@ -425,6 +427,18 @@ public final class Analysis {
 
     static long driverMaxTrials(SparkSession spark) {
         return io.gradflow.store.Settings.count(spark, DRIVER_MAX_TRIALS_CONF, DEFAULT_DRIVER_MAX_TRIALS, "trials");
+    }
+
+    /**
+     * The Spark setting that says, on the Spark path, up to how many combinations the driver ranks them and numbers
+     * them for the effects' pairs (above it, Spark does both and the driver holds only the rows the report draws):
+     * {@value SparkAnalysis#COMBOS_ON_DRIVER} by default, 0 for always Spark.
+     */
+    public static final String DRIVER_MAX_COMBINATIONS_CONF = "spark.gradflow.analysis.driverMaxCombinations";
+
+    static long driverMaxCombinations(SparkSession spark) {
+        return io.gradflow.store.Settings.count(spark, DRIVER_MAX_COMBINATIONS_CONF, SparkAnalysis.COMBOS_ON_DRIVER,
+                "combinations");
     }
 
     /** Each setting's distinct values over the rows. */

@@ -277,6 +277,15 @@ final class SparkAnalysis {
      * majority verdict is the largest (count, severity, name), the pure function's tie rule.
      */
     static SparkComparison comparison(Dataset<Row> f, List<AxisLevels> axes) {
+        return comparison(f, axes, COMBOS_ON_DRIVER);
+    }
+
+    /**
+     * {@link #comparison(Dataset, List)}, the rows ranked on the driver by {@link Comparison#rank} when there are at
+     * most {@code onDriver} combinations (a sort and the sample's queries cost a few seconds of Spark jobs that a grid
+     * of a few thousand combinations does not need), else by Spark.
+     */
+    static SparkComparison comparison(Dataset<Row> f, List<AxisLevels> axes, long onDriver) {
         SparkSession spark = f.sparkSession();
         register(spark);
         List<Column> aggs = new ArrayList<>(List.of(count(lit(1)).as("n"),
@@ -299,6 +308,14 @@ final class SparkAnalysis {
                 .select(col("combination_id"), col("v.verdict").as("majority"));
         Dataset<Row> agg = f.groupBy("combination_id").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
                 .join(majority, "combination_id");
+        if (onDriver > 0) {
+            // at most onDriver + 1 rows come back: a grid of more is ranked by Spark below
+            List<Row> few = agg.limit(Math.toIntExact(Math.min(Integer.MAX_VALUE - 1, onDriver + 1))).collectAsList();
+            if (few.size() <= onDriver) {
+                List<ComparisonRow> rows = few.stream().map(r -> comparisonRow(r, axes, 0)).toList();
+                return new SparkComparison(null, rows.size(), List.copyOf(axes), Comparison.rank(rows, axes));
+            }
+        }
         for (int a = 0; a < axes.size(); a++) {
             agg = agg.withColumn(g(a), levelIndex(axes.get(a)));
         }
@@ -326,7 +343,7 @@ final class SparkAnalysis {
         });
         Dataset<Row> ranked = spark.createDataFrame(numbered, schema).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
-            return new SparkComparison(ranked, ranked.count(), List.copyOf(axes));
+            return new SparkComparison(ranked, ranked.count(), List.copyOf(axes), null);
         } catch (RuntimeException | Error e) {
             ranked.unpersist();
             throw e;
@@ -359,6 +376,10 @@ final class SparkAnalysis {
 
     /** An aggregated, ranked row of {@link #comparison} as the pure functions' row. */
     static ComparisonRow comparisonRow(Row r, List<AxisLevels> axes) {
+        return comparisonRow(r, axes, r.getInt(r.fieldIndex("rank")));
+    }
+
+    private static ComparisonRow comparisonRow(Row r, List<AxisLevels> axes, int rank) {
         Map<String, Object> settings = new LinkedHashMap<>();
         for (int i = 0; i < Analysis.SETTINGS.length; i++) {
             settings.put(Analysis.SETTINGS[i], r.get(r.fieldIndex(s(i))));
@@ -369,18 +390,19 @@ final class SparkAnalysis {
         }
         return new ComparisonRow(r.getString(r.fieldIndex("combination_id")), Comparison.label(settings, axes), settings,
                 Math.toIntExact(r.getLong(r.fieldIndex("n"))), Math.toIntExact(r.getLong(r.fieldIndex("failed"))),
-                Math.toIntExact(r.getLong(r.fieldIndex("diverged"))), est, r.getString(r.fieldIndex("majority")),
-                r.getInt(r.fieldIndex("rank")));
+                Math.toIntExact(r.getLong(r.fieldIndex("diverged"))), est, r.getString(r.fieldIndex("majority")), rank);
     }
 
     /**
-     * The ranked comparison, persisted until {@link #unpersist}.
+     * The ranked comparison: held by the driver (a grid of few combinations), or ranked by Spark and persisted until
+     * {@link #unpersist}.
      *
-     * @param ranked       one aggregated row per combination with its rank (internal columns)
+     * @param ranked       one aggregated row per combination with its rank (internal columns), or null
      * @param combinations its rows
      * @param axes         the varied axes
+     * @param held         every row by rank where the driver ranked them, else null
      */
-    record SparkComparison(Dataset<Row> ranked, long combinations, List<AxisLevels> axes) {
+    record SparkComparison(Dataset<Row> ranked, long combinations, List<AxisLevels> axes, List<ComparisonRow> held) {
 
         /** The {@code comparison} dataset's rows ({@link io.gradflow.store.Schemas#COMPARISON}), by rank. */
         Dataset<Row> rows() {
@@ -390,18 +412,28 @@ final class SparkAnalysis {
         }
 
         /** Writes the {@code comparison} dataset: by rank, at most about as many rows per file as the other datasets. */
-        void write(String path) {
+        void write(SparkSession spark, String path) {
+            if (held != null) {
+                io.gradflow.store.DatasetWriter.write(spark, io.gradflow.store.Schemas.COMPARISON, held, path);
+                return;
+            }
             rows().coalesce((int) Math.max(1, (combinations + 49_999) / 50_000))
                     .write().mode(org.apache.spark.sql.SaveMode.ErrorIfExists).parquet(path);
         }
 
         /** Every row, collected by rank (tests, and grids of few combinations). */
         List<ComparisonRow> all() {
+            if (held != null) {
+                return held;
+            }
             return ranked.orderBy("rank").collectAsList().stream().map(r -> comparisonRow(r, axes)).toList();
         }
 
         /** {@link ComparisonSample#of} where the rows are: only the rows drawn reach the driver. */
         ComparisonSample sample(ComparisonSample.Caps caps) {
+            if (held != null) {
+                return ComparisonSample.of(held, axes, caps);
+            }
             Column depth = setting("depth");
             Row top = ranked.agg(org.apache.spark.sql.functions.max(depth)).first();
             int maxDepth = top.isNullAt(0) ? 0 : ((Number) top.get(0)).intValue();
@@ -517,7 +549,9 @@ final class SparkAnalysis {
         }
 
         void unpersist() {
-            ranked.unpersist();
+            if (ranked != null) {
+                ranked.unpersist();
+            }
         }
     }
 
@@ -671,9 +705,8 @@ final class SparkAnalysis {
      * its baseline: the interaction quadruples, summed per (a level, b level).
      */
     static SparkEffects effects(SparkSession spark, Dataset<Row> f, List<AxisLevels> axes, java.util.Set<String> listedStrata,
-                                long combinations) {
-        return effects(spark, f, axes, listedStrata, null, INTERACTIONS_ON_DRIVER, LISTED_INTERACTIONS,
-                combinations > COMBOS_ON_DRIVER);
+                                boolean combosInSpark) {
+        return effects(spark, f, axes, listedStrata, null, INTERACTIONS_ON_DRIVER, LISTED_INTERACTIONS, combosInSpark);
     }
 
     /**

@@ -117,10 +117,23 @@ class AnalysisIT {
 
     @Test
     void theSparkComparisonEffectsAndTrialSummaryEqualThePureFunctionsBitForBitWhateverThePartitioning() {
-        // The sweep's own analysis (16 trials) ran on the driver; this one is forced onto the Spark path.
+        // The sweep's own analysis (16 trials) ran on the driver; this one is forced onto the Spark path, and the
+        // second also has Spark rank the combinations, write the comparison and number the combinations for the
+        // effects' pairs, as for a grid of more than 50,000 combinations.
         Analysis.Result viaSpark;
+        Analysis.Result rankedBySpark;
+        List<Row> comparisonBySpark;
+        List<Row> effectsBySpark;
         spark.conf().set(Analysis.DRIVER_MAX_TRIALS_CONF, "0");
         try {
+            spark.conf().set(Analysis.DRIVER_MAX_COMBINATIONS_CONF, "0");
+            try {
+                rankedBySpark = Analysis.run(spark, dir.toString());
+                comparisonBySpark = spark.read().parquet(dir.resolve("comparison").toString()).collectAsList();
+                effectsBySpark = spark.read().parquet(dir.resolve("effects").toString()).collectAsList();
+            } finally {
+                spark.conf().unset(Analysis.DRIVER_MAX_COMBINATIONS_CONF);
+            }
             viaSpark = Analysis.run(spark, dir.toString());
         } finally {
             spark.conf().unset(Analysis.DRIVER_MAX_TRIALS_CONF);
@@ -131,7 +144,11 @@ class AnalysisIT {
         List<ComparisonRow> pureComparison = Comparison.compute(rows, axes);
         List<EffectRow> pureEffects = Effects.compute(rows, axes);
         // Records compare doubles bit for bit (Double.compare), NaN included: no tolerance anywhere.
-        assertThat(viaSpark.comparison()).hasSize(8).isEqualTo(pureComparison).isEqualTo(result.comparison());
+        assertThat(viaSpark.comparison()).hasSize(8).isEqualTo(pureComparison).isEqualTo(result.comparison())
+                .isEqualTo(rankedBySpark.comparison());
+        assertThat(rankedBySpark.combinations()).isEqualTo(viaSpark.combinations()).isEqualTo(8);
+        assertThat(comparisonBySpark).isEqualTo(Schemas.COMPARISON.toRows(pureComparison));
+        assertThat(rankedBySpark.effects()).isEqualTo(viaSpark.effects());
         // 3 axes of 2 levels: each axis' level in all pairs, at 2 × 2 one-axis and 2 × 2 two-axis strata of the others
         assertThat(SparkAnalysis.strataBound(axes)).isEqualTo(27);
         assertThat(pureEffects.stream().filter(e -> e.outcome() == Outcome.FLOW_DELTA_INIT && e.byAxis() == null).count())
@@ -147,7 +164,7 @@ class AnalysisIT {
         assertThat(pureEffects).extracting(EffectRow::kind).contains(EffectRow.MAIN, EffectRow.CONDITIONAL, EffectRow.INTERACTION);
         // every row written, in the pure function's order (one file at this size), nulls where the driver writes them
         assertThat(spark.read().parquet(dir.resolve("effects").toString()).collectAsList())
-                .isEqualTo(Schemas.EFFECTS.toRows(pureEffects));
+                .isEqualTo(Schemas.EFFECTS.toRows(pureEffects)).isEqualTo(effectsBySpark);
 
         TrialSummary pure = TrialSummary.of(rows);
         TrialSummary sql = viaSpark.trials();
@@ -166,8 +183,11 @@ class AnalysisIT {
         // The same trials in another partitioning and row order: exact sums do not depend on the order of addition.
         var f = SparkAnalysis.frame(Analysis.trialsFrame(spark, dir.resolve("trials").toString()))
                 .repartition(5, org.apache.spark.sql.functions.col("seed")).sortWithinPartitions(org.apache.spark.sql.functions.col("trial_id").desc());
-        SparkAnalysis.SparkComparison ranked = SparkAnalysis.comparison(f, axes);
+        // ranked on the driver (a grid this small), and by Spark (as a grid of more than 50,000 combinations is)
+        assertThat(SparkAnalysis.comparison(f, axes).all()).isEqualTo(pureComparison);
+        SparkAnalysis.SparkComparison ranked = SparkAnalysis.comparison(f, axes, 0);
         try {
+            assertThat(ranked.held()).isNull();
             assertThat(ranked.combinations()).isEqualTo(8);
             assertThat(ranked.all()).isEqualTo(pureComparison);
             // the rows the report draws, chosen by Spark, are the pure function's choice: with the report's caps (every
