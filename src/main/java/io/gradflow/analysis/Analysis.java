@@ -154,6 +154,7 @@ public final class Analysis {
             }
             Dataset<Row> everyEffect = sparkEffects == null ? null : sparkEffects.all();
             List<ComparisonRow> everyRow = comparison;
+            long everyCombination = sample.combinations();
             SparkAnalysis.SparkComparison everyRanked = ranked;
 
             // Aggregated by Spark where the rows are: only one value per combination × block or step reaches the driver.
@@ -183,12 +184,14 @@ public final class Analysis {
 
                 @Override
                 public Map<String, Profiles.Profile> profiles(java.util.Set<String> combinations) {
-                    return deltaProfiles(spark, fs, dir, drawn(spark, f, combinations));
+                    boolean few = combinations.size() < everyCombination;
+                    return deltaProfiles(spark, fs, dir, few ? drawn(spark, f, combinations) : f, few);
                 }
 
                 @Override
                 public Map<String, java.util.TreeMap<Integer, Double>> losses(java.util.Set<String> combinations) {
-                    return lossCurves(spark, fs, dir, drawn(spark, f, combinations));
+                    boolean few = combinations.size() < everyCombination;
+                    return lossCurves(spark, fs, dir, few ? drawn(spark, f, combinations) : f, few);
                 }
 
                 @Override
@@ -507,9 +510,13 @@ public final class Analysis {
      * residual stream's {@code delta_out_norm}.
      *
      * @param trials the trials whose combinations are wanted, in the analysis' normalised frame ({@link SparkAnalysis#frame}):
-     *               the trials of the combinations the report draws (a few hundred combinations: broadcast)
+     *               the trials of the combinations the report draws
+     * @param few    whether those are few of the sweep's combinations: then their trials are broadcast and select the
+     *               layer_stats rows first (a grid of 10^6 combinations draws a few thousand); else they are joined
+     *               to the first and last steps' rows (broadcasting 10^5 trials cost more than the join)
      */
-    static Map<String, Profiles.Profile> deltaProfiles(SparkSession spark, FileSystem fs, Path dir, Dataset<Row> trials) {
+    static Map<String, Profiles.Profile> deltaProfiles(SparkSession spark, FileSystem fs, Path dir, Dataset<Row> trials,
+                                                       boolean few) {
         Path p = new Path(dir, Schemas.LAYER_STATS.name());
         Map<String, Profiles.Profile> out = new LinkedHashMap<>();
         if (!exists(fs, p)) {
@@ -521,10 +528,17 @@ public final class Analysis {
                 org.apache.spark.sql.functions.col("combination_id"), org.apache.spark.sql.functions.coalesce(
                         SparkAnalysis.setting(Axis.RESIDUAL.key()).equalTo("rezero"), org.apache.spark.sql.functions.lit(false))
                         .as("on_stream"));
-        Dataset<Row> l = spark.read().parquet(p.toString()).join(org.apache.spark.sql.functions.broadcast(combos), "trial_id");
+        Dataset<Row> l = spark.read().parquet(p.toString());
+        if (few) {
+            l = l.join(org.apache.spark.sql.functions.broadcast(combos), "trial_id");
+        }
         Dataset<Row> last = l.groupBy("trial_id").agg(org.apache.spark.sql.functions.max("step").as("last_step"));
+        Dataset<Row> ends = l.join(last, "trial_id").where("step = 0 or step = last_step");
+        if (!few) {
+            ends = ends.join(combos, "trial_id");
+        }
         // NaN and infinities are stored as null, so "norm > 0" keeps exactly the finite positive norms.
-        List<Row> rows = l.join(last, "trial_id").where("step = 0 or step = last_step")
+        List<Row> rows = ends
                 .selectExpr("combination_id", "step = last_step and step > 0 as end", "block",
                         "CASE WHEN on_stream THEN delta_out_norm ELSE delta_norm END AS norm")
                 .where("norm > 0")
@@ -552,7 +566,7 @@ public final class Analysis {
 
     /** {@link Profiles#meanLoss} computed by Spark SQL: each combination's mean minibatch loss per recorded step. */
     static Map<String, java.util.TreeMap<Integer, Double>> lossCurves(SparkSession spark, FileSystem fs, Path dir,
-                                                                     Dataset<Row> trials) {
+                                                                     Dataset<Row> trials, boolean few) {
         Path p = new Path(dir, Schemas.CURVES.name());
         Map<String, java.util.TreeMap<Integer, Double>> out = new LinkedHashMap<>();
         if (!exists(fs, p)) {
@@ -560,7 +574,7 @@ public final class Analysis {
         }
         Dataset<Row> combos = trials.select("trial_id", "combination_id");
         List<Row> rows = spark.read().parquet(p.toString()).where("train_loss is not null")
-                .join(org.apache.spark.sql.functions.broadcast(combos), "trial_id")
+                .join(few ? org.apache.spark.sql.functions.broadcast(combos) : combos, "trial_id")
                 .groupBy("combination_id", "step").agg(org.apache.spark.sql.functions.avg("train_loss"))
                 .orderBy("combination_id", "step").collectAsList();
         for (Row r : rows) {

@@ -99,14 +99,25 @@ class AnalysisIT {
         List<TrialRow> rows = Analysis.readTrials(spark, trialsPath.toString());
         Map<String, Profiles.Profile> pure = Profiles.meanLog10Delta(rows, Analysis.readDeltas(spark, fs, d, java.util.Set.of()));
         var frame = SparkAnalysis.frame(Analysis.trialsFrame(spark, trialsPath.toString()));
-        Map<String, Profiles.Profile> sql = Analysis.deltaProfiles(spark, fs, d, frame);
+        Map<String, Profiles.Profile> sql = Analysis.deltaProfiles(spark, fs, d, frame, false);
+        // the same with the trials broadcast first, as for a few combinations drawn out of many
+        Map<String, Profiles.Profile> selected = Analysis.deltaProfiles(spark, fs, d, frame, true);
+        assertThat(selected.keySet()).isEqualTo(sql.keySet());
+        sql.forEach((c, p) -> {
+            assertThat(selected.get(c).init()).as(c).containsExactly(p.init(), org.assertj.core.api.Assertions.within(1e-12));
+            assertThat(selected.get(c).end()).as(c).containsExactly(p.end(), org.assertj.core.api.Assertions.within(1e-12));
+        });
         assertThat(sql.keySet()).isEqualTo(pure.keySet()).isNotEmpty();
         pure.forEach((c, p) -> {
             assertThat(sql.get(c).init()).as(c).containsExactly(p.init(), org.assertj.core.api.Assertions.within(1e-12));
             assertThat(sql.get(c).end()).as(c).containsExactly(p.end(), org.assertj.core.api.Assertions.within(1e-12));
         });
         Map<String, java.util.TreeMap<Integer, Double>> pureLoss = Profiles.meanLoss(rows, Analysis.readLosses(spark, fs, d));
-        Map<String, java.util.TreeMap<Integer, Double>> sqlLoss = Analysis.lossCurves(spark, fs, d, frame);
+        Map<String, java.util.TreeMap<Integer, Double>> sqlLoss = Analysis.lossCurves(spark, fs, d, frame, false);
+        Map<String, java.util.TreeMap<Integer, Double>> selectedLoss = Analysis.lossCurves(spark, fs, d, frame, true);
+        assertThat(selectedLoss.keySet()).isEqualTo(sqlLoss.keySet());
+        sqlLoss.forEach((c, m) -> m.forEach((step, v) -> assertThat(selectedLoss.get(c).get(step)).as(c + " step " + step)
+                .isCloseTo(v, org.assertj.core.api.Assertions.within(1e-12 * Math.max(1, Math.abs(v))))));
         assertThat(sqlLoss.keySet()).isEqualTo(pureLoss.keySet()).isNotEmpty();
         pureLoss.forEach((c, m) -> {
             assertThat(sqlLoss.get(c).keySet()).as(c).isEqualTo(m.keySet());
