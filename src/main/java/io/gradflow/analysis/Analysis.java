@@ -285,7 +285,7 @@ public final class Analysis {
 
     /**
      * The trials of the combinations the report draws: what the per-block and per-step series are computed from, so
-     * that a grid of 10^6 combinations aggregates a few hundred of them (the ids are broadcast, a few KB).
+     * that a grid of 10^6 combinations aggregates a few thousand of them (the ids are broadcast, tens of KB).
      */
     private static Dataset<Row> drawn(SparkSession spark, Dataset<Row> trials, java.util.Set<String> combinations) {
         List<Row> ids = combinations.stream().map(c -> org.apache.spark.sql.RowFactory.create(c)).toList();
