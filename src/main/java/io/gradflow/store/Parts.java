@@ -121,6 +121,36 @@ public final class Parts {
         };
     }
 
+    /**
+     * Writes and deletes an empty part in a fresh local temporary folder: what the first commit of a JVM costs beyond
+     * the later ones (loading the Parquet writer's and Hadoop's classes, about a second; 30 to 70 ms after), paid once
+     * per executor before its first task needs it. A failure only means the first commit pays it; it is returned, not
+     * thrown.
+     *
+     * @return null, or why the warm-up did not complete
+     */
+    public static Exception warmUp() {
+        java.nio.file.Path tmp = null;
+        try {
+            tmp = java.nio.file.Files.createTempDirectory("gradflow-warm-up");
+            Configuration conf = new Configuration();
+            Path dir = new Path(tmp.toUri());
+            Path part = write(conf, dir, "warm-up", List.of(), "warm-up");
+            part.getFileSystem(conf).delete(dir, true);
+            return null;
+        } catch (Exception | LinkageError e) {
+            return e instanceof Exception x ? x : new IllegalStateException(e);
+        } finally {
+            if (tmp != null) {
+                try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(tmp)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException | UncheckedIOException e) {
+                    // already gone, or left in the temporary folder: nothing depends on it
+                }
+            }
+        }
+    }
+
     /** Writes one part: to a hidden name first, renamed once closed. Returns the committed part. */
     static Path write(Configuration conf, Path dir, String sweep, List<TrialResult> results, String tag) {
         Path tmp = new Path(dir, ".part-" + tag + ".tmp");

@@ -169,4 +169,19 @@ class LocalParquetTest {
         org.apache.hadoop.fs.Path part = Parts.write(CONF, dir, "s", List.of(), "t");
         assertThat(LocalParquet.schemaOf(CONF, part)).isEqualTo(Parts.schema());
     }
+
+    @Test
+    void thePartWritersWarmUpWritesAnEmptyPartAndLeavesNothingBehind() throws Exception {
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        java.util.function.Supplier<Long> left = () -> {
+            try (java.util.stream.Stream<Path> s = Files.list(temp)) {
+                return s.filter(p -> p.getFileName().toString().startsWith("gradflow-warm-up")).count();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        long before = left.get();
+        assertThat(Parts.warmUp()).isNull();
+        assertThat(left.get()).isEqualTo(before);
+    }
 }
