@@ -103,6 +103,7 @@ public record ComparisonSample(long combinations, int maxDepth, List<ComparisonR
      *
      * @param all  every combination, by rank
      * @param axes the varied axes in grid order
+     * @param caps how much the report draws ({@link #REPORT} for the report itself)
      */
     public static ComparisonSample of(List<ComparisonRow> all, List<AxisLevels> axes, Caps caps) {
         int maxDepth = maxDepth(all);
