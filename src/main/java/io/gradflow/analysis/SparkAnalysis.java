@@ -306,16 +306,27 @@ final class SparkAnalysis {
                         col("verdict")).as("v"))
                 .groupBy("combination_id").agg(org.apache.spark.sql.functions.max("v").as("v"))
                 .select(col("combination_id"), col("v.verdict").as("majority"));
-        Dataset<Row> agg = f.groupBy("combination_id").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
-                .join(majority, "combination_id");
-        if (onDriver > 0) {
-            // at most onDriver + 1 rows come back: a grid of more is ranked by Spark below
-            List<Row> few = agg.limit(Math.toIntExact(Math.min(Integer.MAX_VALUE - 1, onDriver + 1))).collectAsList();
-            if (few.size() <= onDriver) {
-                List<ComparisonRow> rows = few.stream().map(r -> comparisonRow(r, axes, 0)).toList();
-                return new SparkComparison(null, rows.size(), List.copyOf(axes), Comparison.rank(rows, axes));
+        // Persisted: a grid of more than onDriver combinations reads it twice (the driver's look, then the sort).
+        Dataset<Row> aggregated = f.groupBy("combination_id").agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
+                .join(majority, "combination_id").persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        try {
+            if (onDriver > 0) {
+                // at most onDriver + 1 rows come back: a grid of more is ranked by Spark below
+                List<Row> few = aggregated.limit(Math.toIntExact(Math.min(Integer.MAX_VALUE - 1, onDriver + 1))).collectAsList();
+                if (few.size() <= onDriver) {
+                    List<ComparisonRow> rows = few.stream().map(r -> comparisonRow(r, axes, 0)).toList();
+                    return new SparkComparison(null, rows.size(), List.copyOf(axes), Comparison.rank(rows, axes));
+                }
             }
+            return ranked(aggregated, axes);
+        } finally {
+            aggregated.unpersist();
         }
+    }
+
+    /** The aggregated rows sorted by the ranking rule's keys, numbered, and persisted (materialized before it returns). */
+    private static SparkComparison ranked(Dataset<Row> aggregated, List<AxisLevels> axes) {
+        Dataset<Row> agg = aggregated;
         for (int a = 0; a < axes.size(); a++) {
             agg = agg.withColumn(g(a), levelIndex(axes.get(a)));
         }
@@ -330,24 +341,30 @@ final class SparkAnalysis {
             order.add(col(g(a)));
         }
         order.add(col("combination_id"));
-        Dataset<Row> sorted = agg.orderBy(order.toArray(Column[]::new));
-        org.apache.spark.sql.types.StructType schema = sorted.schema().add("rank", org.apache.spark.sql.types.DataTypes.IntegerType, false);
-        // Ranks numbered where the rows are: zipWithIndex counts each sorted partition, then numbers it.
-        org.apache.spark.api.java.JavaRDD<Row> numbered = sorted.javaRDD().zipWithIndex().map(t -> {
-            Object[] v = new Object[t._1().length() + 1];
-            for (int i = 0; i < v.length - 1; i++) {
-                v[i] = t._1().get(i);
-            }
-            v[v.length - 1] = Math.toIntExact(t._2() + 1);
-            return org.apache.spark.sql.RowFactory.create(v);
-        });
-        Dataset<Row> ranked = spark.createDataFrame(numbered, schema).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> ranked = numbered(agg.orderBy(order.toArray(Column[]::new)), "rank", 1)
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
             return new SparkComparison(ranked, ranked.count(), List.copyOf(axes), null);
         } catch (RuntimeException | Error e) {
             ranked.unpersist();
             throw e;
         }
+    }
+
+    /**
+     * {@code sorted} with an int column {@code name} numbering its rows in order from {@code first}, where the rows
+     * are: {@code zipWithIndex} counts each sorted partition, then numbers it.
+     */
+    private static Dataset<Row> numbered(Dataset<Row> sorted, String name, int first) {
+        org.apache.spark.sql.types.StructType schema = sorted.schema().add(name, org.apache.spark.sql.types.DataTypes.IntegerType, false);
+        return sorted.sparkSession().createDataFrame(sorted.javaRDD().zipWithIndex().map(t -> {
+            Object[] v = new Object[t._1().length() + 1];
+            for (int i = 0; i < v.length - 1; i++) {
+                v[i] = t._1().get(i);
+            }
+            v[v.length - 1] = Math.toIntExact(t._2() + first);
+            return org.apache.spark.sql.RowFactory.create(v);
+        }), schema);
     }
 
     private static String m(Outcome x) {
@@ -628,25 +645,15 @@ final class SparkAnalysis {
          * {@link #table} computed by Spark, for a grid of more combinations than {@link #COMBOS_ON_DRIVER}: each
          * combination numbered in combination-id order (a global sort, so the numbers do not depend on partitioning),
          * and its masked number on axis a the least number among the combinations that share every other setting
-         * (a window per axis). The numbers differ from {@link #of}'s, the pairs they make do not. Persisted: unpersist
-         * it after use.
+         * (a window per axis). The numbers differ from {@link #of}'s, the pairs they make do not. Persisted (the
+         * caller's count materializes it): unpersist it after use.
          */
         static Dataset<Row> inSpark(Dataset<Row> f, List<AxisLevels> axes) {
-            SparkSession spark = f.sparkSession();
             List<Column> cols = new ArrayList<>(List.of(col("combination_id")));
             for (int i = 0; i < Analysis.SETTINGS.length; i++) {
                 cols.add(col(s(i)));
             }
-            Dataset<Row> ids = f.select(cols.toArray(Column[]::new)).distinct().orderBy("combination_id");
-            org.apache.spark.sql.types.StructType schema = ids.schema().add("c", org.apache.spark.sql.types.DataTypes.IntegerType, false);
-            Dataset<Row> numbered = spark.createDataFrame(ids.javaRDD().zipWithIndex().map(t -> {
-                Object[] v = new Object[t._1().length() + 1];
-                for (int i = 0; i < v.length - 1; i++) {
-                    v[i] = t._1().get(i);
-                }
-                v[v.length - 1] = Math.toIntExact(t._2());
-                return org.apache.spark.sql.RowFactory.create(v);
-            }), schema);
+            Dataset<Row> numbered = numbered(f.select(cols.toArray(Column[]::new)).distinct().orderBy("combination_id"), "c", 0);
             Column[] masked = new Column[axes.size()];
             Column[] levels = new Column[axes.size()];
             for (int a = 0; a < axes.size(); a++) {
@@ -666,7 +673,6 @@ final class SparkAnalysis {
                     org.apache.spark.sql.functions.array(masked).as("masked"),
                     org.apache.spark.sql.functions.array(levels).as("levels"))
                     .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-            table.count();
             return table;
         }
     }

@@ -133,14 +133,12 @@ public final class Parts {
         java.nio.file.Path tmp = null;
         try {
             tmp = java.nio.file.Files.createTempDirectory("gradflow-warm-up");
-            Configuration conf = new Configuration();
-            Path dir = new Path(tmp.toUri());
-            Path part = write(conf, dir, "warm-up", List.of(), "warm-up");
-            part.getFileSystem(conf).delete(dir, true);
+            write(new Configuration(), new Path(tmp.toUri()), "warm-up", List.of(), "warm-up");
             return null;
         } catch (Exception | LinkageError e) {
             return e instanceof Exception x ? x : new IllegalStateException(e);
         } finally {
+            // the part, its checksum and the folder
             if (tmp != null) {
                 try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(tmp)) {
                     s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
