@@ -26,7 +26,9 @@ import org.nd4j.linalg.activations.impl.ActivationSoftSign;
  *       {@code x/2·(1 + tanh(√(2/π)(x + (0.044715x)³)))} forward and PreciseGELUDerivative
  *       {@code ½ + (0.398942x + (0.0535161x)³)·sech²(u) + ½tanh(u)}, {@code u = 0.797885x + (0.0356774x)³},
  *       backward: not the derivative of the forward function (see {@code theory/MeanField}), but what DL4J trains
- *       with;</li>
+ *       with; tanh and sech² are {@link ExactTanh}'s (within a few ulps; over arrays on vector lanes) rather than
+ *       {@code Math.tanh} and {@code Math.cosh}, which cost 30–45 ns per element and made a GELU block's loops ten
+ *       times slower than a ReLU block's whole step (BENCHMARKS.md);</li>
  *   <li>identity; softsign {@code x/(1+|x|)}, backward {@code 1/(1+|x|)²}; SELU with libnd4j's λ and α.</li>
  * </ul>
  * The exponentials are {@link FastExp}'s (within 2 ulps of {@code Math.exp}; over arrays on the Vector API, with
@@ -102,7 +104,7 @@ public final class BlockActivation {
             case ELU:
                 return x > 0 ? x : alpha * (FastExp.exp(x) - 1);
             case GELU:
-                return x / 2 * (1 + Math.tanh(SQRT_2_OVER_PI * (x + cube(0.044715 * x))));
+                return x / 2 * (1 + ExactTanh.tanh(geluArgument(x)));
             case IDENTITY:
                 return x;
             case SOFTSIGN:
@@ -142,9 +144,8 @@ public final class BlockActivation {
             case ELU:
                 return x > 0 ? 1.0 : alpha * FastExp.exp(x);
             case GELU: {
-                double u = 0.797885 * x + cube(0.0356774 * x);
-                double c = Math.cosh(u);
-                return 0.5 + (0.398942 * x + cube(0.0535161 * x)) / (c * c) + 0.5 * Math.tanh(u);
+                double u = geluDerivativeArgument(x);
+                return geluDerivative(x, ExactTanh.tanh(u), ExactTanh.sech2(u));
             }
             case IDENTITY:
                 return 1.0;
@@ -210,6 +211,7 @@ public final class BlockActivation {
                 ExactTanh.tanh(x, y, len, toFloat);
                 return;
             }
+            case GELU -> geluForward(x, y, len);
             default -> {
                 for (int i = 0; i < len; i++) {
                     y[i] = value(x[i]);
@@ -333,6 +335,7 @@ public final class BlockActivation {
                     g[i] = g[i] * ExactTanh.sech2(x[i]);
                 }
             }
+            case GELU -> geluBackward(x, g, len);
             default -> {
                 for (int i = 0; i < len; i++) {
                     g[i] = g[i] * derivative(x[i]);
@@ -375,5 +378,63 @@ public final class BlockActivation {
 
     private static double cube(double v) {
         return v * v * v;
+    }
+
+    /** GELU's tanh argument in the forward function, {@code √(2/π)(x + (0.044715x)³)}. */
+    private static double geluArgument(double x) {
+        return SQRT_2_OVER_PI * (x + cube(0.044715 * x));
+    }
+
+    /** GELU's argument u in PreciseGELUDerivative, {@code 0.797885x + (0.0356774x)³}. */
+    private static double geluDerivativeArgument(double x) {
+        return 0.797885 * x + cube(0.0356774 * x);
+    }
+
+    /** PreciseGELUDerivative at x from {@code t = tanh(u)} and {@code s = sech²(u)}. */
+    private static double geluDerivative(double x, double t, double s) {
+        return 0.5 + (0.398942 * x + cube(0.0535161 * x)) * s + 0.5 * t;
+    }
+
+    /** This thread's three working arrays of at least {@code len} values, for GELU's array forms. */
+    private static double[][] geluScratch(int len) {
+        double[][] s = GELU_SCRATCH.get();
+        if (s[0].length < len) {
+            for (int i = 0; i < s.length; i++) {
+                s[i] = new double[len];
+            }
+        }
+        return s;
+    }
+
+    private static final ThreadLocal<double[][]> GELU_SCRATCH = ThreadLocal.withInitial(() -> new double[3][0]);
+
+    /**
+     * GELU's forward pass over an array: the arguments, their tanh over the whole array ({@link ExactTanh}, on vector
+     * lanes with its exponentials), then {@link #value}'s expression: the bits of {@link #value} element by element.
+     */
+    private static void geluForward(double[] x, double[] y, int len) {
+        double[] z = geluScratch(len)[0];
+        for (int i = 0; i < len; i++) {
+            z[i] = geluArgument(x[i]);
+        }
+        ExactTanh.tanh(z, z, len, false);
+        for (int i = 0; i < len; i++) {
+            y[i] = x[i] / 2 * (1 + z[i]);
+        }
+    }
+
+    /** GELU's backward pass over an array, in place: the bits of {@code g[i] * derivative(x[i])}. */
+    private static void geluBackward(double[] x, double[] g, int len) {
+        double[][] s = geluScratch(len);
+        double[] u = s[0];
+        double[] t = s[1];
+        double[] q = s[2];
+        for (int i = 0; i < len; i++) {
+            u[i] = geluDerivativeArgument(x[i]);
+        }
+        ExactTanh.tanhAndSech2(u, t, q, len, false);
+        for (int i = 0; i < len; i++) {
+            g[i] = g[i] * geluDerivative(x[i], t[i], q[i]);
+        }
     }
 }
