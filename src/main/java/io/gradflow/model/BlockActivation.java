@@ -254,7 +254,14 @@ public final class BlockActivation {
                     y[i] = -x[i];
                 }
                 FastExp.exp(y, len);
-                for (int i = 0; i < len; i++) {
+                int from = 0;
+                if (FastExp.vectorized()) {
+                    from = VectorBlockLoops.sigmoidFromExp(y, d, len); // the loop below, lane by lane
+                    if (toFloat) {
+                        roundToFloat(y, from);
+                    }
+                }
+                for (int i = from; i < len; i++) {
                     double s = 1 / (1 + y[i]);
                     d[i] = s * (1 - s);
                     y[i] = toFloat ? (float) s : s;
@@ -265,7 +272,14 @@ public final class BlockActivation {
                 double a = alpha;
                 System.arraycopy(x, 0, y, 0, len);
                 FastExp.exp(y, len);
-                for (int i = 0; i < len; i++) {
+                int from = 0;
+                if (FastExp.vectorized()) {
+                    from = VectorBlockLoops.eluFromExp(x, y, d, len, a);
+                    if (toFloat) {
+                        roundToFloat(y, from);
+                    }
+                }
+                for (int i = from; i < len; i++) {
                     double v = x[i];
                     double e = y[i];
                     double f = v > 0 ? v : a * (e - 1);
@@ -276,7 +290,14 @@ public final class BlockActivation {
             case SELU -> {
                 System.arraycopy(x, 0, y, 0, len);
                 FastExp.exp(y, len);
-                for (int i = 0; i < len; i++) {
+                int from = 0;
+                if (FastExp.vectorized()) {
+                    from = VectorBlockLoops.seluFromExp(x, y, d, len);
+                    if (toFloat) {
+                        roundToFloat(y, from);
+                    }
+                }
+                for (int i = from; i < len; i++) {
                     double v = x[i];
                     double e = y[i];
                     double f = v > 0 ? SELU_LAMBDA * v : SELU_LAMBDA * (SELU_ALPHA * e - SELU_ALPHA);
@@ -293,6 +314,17 @@ public final class BlockActivation {
      * backward pass from the derivatives {@link #forwardTraining} kept.
      */
     public static void backwardCached(double[] d, double[] g, int len, boolean toFloat) {
+        if (FastExp.vectorized()) {
+            // the products lane by lane, then the roundings (a float product of two doubles, rounded once either way)
+            int from = VectorBlockLoops.multiply(g, d, len);
+            if (toFloat) {
+                roundToFloat(g, from);
+            }
+            for (int i = from; i < len; i++) {
+                g[i] = toFloat ? (float) (g[i] * d[i]) : g[i] * d[i];
+            }
+            return;
+        }
         if (toFloat) {
             for (int i = 0; i < len; i++) {
                 g[i] = (float) (g[i] * d[i]);

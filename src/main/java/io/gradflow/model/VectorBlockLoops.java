@@ -45,6 +45,11 @@ final class VectorBlockLoops {
             backwardInputLoop(g, x, r, n, v1, v2, v3, v4, v4);
             reluBackwardLoop(x, g, x.length);
             reluForwardLoop(x, g, x.length);
+            java.util.Arrays.fill(v1, 0.5 + call * 1e-4);
+            sigmoidFromExpLoop(v1, v2, n);
+            eluFromExpLoop(v3, v1, v2, n, 1.0);
+            seluFromExpLoop(v3, v1, v2, n);
+            multiplyLoop(v4, v2, n);
         }
     });
 
@@ -175,6 +180,81 @@ final class VectorBlockLoops {
                 g[o + j] = a[j] * (g[o + j] - b[j] - xh * c[j]);
             }
         }
+    }
+
+    // The activations whose derivative the forward pass keeps (BlockActivation.forwardTraining), after their
+    // exponentials: each returns how many values it did (a multiple of the vector length); the caller's scalar loop
+    // does the rest, with the same expressions.
+
+    /** {@code y} holds e = exp(−x): {@code s = 1/(1 + e)} into {@code y}, {@code s·(1 − s)} into {@code d}. */
+    static int sigmoidFromExp(double[] y, double[] d, int len) {
+        WARM.ensure();
+        return sigmoidFromExpLoop(y, d, len);
+    }
+
+    /** {@code y} holds e = exp(x): ELU's {@code x > 0 ? x : α(e − 1)} into {@code y}, {@code x > 0 ? 1 : αe} into {@code d}. */
+    static int eluFromExp(double[] x, double[] y, double[] d, int len, double a) {
+        WARM.ensure();
+        return eluFromExpLoop(x, y, d, len, a);
+    }
+
+    /** {@code y} holds e = exp(x): SELU's value into {@code y} and derivative into {@code d}, as BlockActivation's. */
+    static int seluFromExp(double[] x, double[] y, double[] d, int len) {
+        WARM.ensure();
+        return seluFromExpLoop(x, y, d, len);
+    }
+
+    /** In place, {@code g[i] = g[i]·d[i]}: the backward pass from a kept derivative. */
+    static int multiply(double[] g, double[] d, int len) {
+        WARM.ensure();
+        return multiplyLoop(g, d, len);
+    }
+
+    private static int sigmoidFromExpLoop(double[] y, double[] d, int len) {
+        int bound = D.loopBound(len);
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < bound; i += D.length()) {
+            DoubleVector s = one.div(one.add(DoubleVector.fromArray(D, y, i))); // 1 / (1 + e)
+            s.mul(one.sub(s)).intoArray(d, i);
+            s.intoArray(y, i);
+        }
+        return bound;
+    }
+
+    private static int eluFromExpLoop(double[] x, double[] y, double[] d, int len, double a) {
+        int bound = D.loopBound(len);
+        for (int i = 0; i < bound; i += D.length()) {
+            DoubleVector v = DoubleVector.fromArray(D, x, i);
+            DoubleVector e = DoubleVector.fromArray(D, y, i);
+            VectorMask<Double> pos = v.compare(VectorOperators.GT, 0.0); // false for NaN, as v > 0
+            e.mul(a).blend(1.0, pos).intoArray(d, i);
+            e.sub(1.0).mul(a).blend(v, pos).intoArray(y, i); // a · (e − 1)
+        }
+        return bound;
+    }
+
+    private static int seluFromExpLoop(double[] x, double[] y, double[] d, int len) {
+        int bound = D.loopBound(len);
+        double l = BlockActivation.SELU_LAMBDA;
+        double al = BlockActivation.SELU_ALPHA * BlockActivation.SELU_LAMBDA; // the scalar code's (α·λ)·e
+        for (int i = 0; i < bound; i += D.length()) {
+            DoubleVector v = DoubleVector.fromArray(D, x, i);
+            DoubleVector e = DoubleVector.fromArray(D, y, i);
+            VectorMask<Double> pos = v.compare(VectorOperators.GT, 0.0);
+            e.mul(al).blend(l, pos).intoArray(d, i);
+            // λ · (α·e − α) below 0, λ·v above, in the scalar code's operand order
+            e.mul(BlockActivation.SELU_ALPHA).sub(BlockActivation.SELU_ALPHA).mul(l).blend(v.mul(l), pos)
+                    .intoArray(y, i);
+        }
+        return bound;
+    }
+
+    private static int multiplyLoop(double[] g, double[] d, int len) {
+        int bound = D.loopBound(len);
+        for (int i = 0; i < bound; i += D.length()) {
+            DoubleVector.fromArray(D, g, i).mul(DoubleVector.fromArray(D, d, i)).intoArray(g, i);
+        }
+        return bound;
     }
 
     /** {@code y[i] = Math.max(x[i], 0.0)}: the vector MAX is {@code Math.max} lane by lane (NaN stays NaN, −0.0 gives 0.0). */

@@ -8,7 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@link VectorBlockLoops}'s loops against the scalar loops they replace (the expressions of {@link FusedBlock}'s
- * batch norm and {@link BlockActivation#reluBackwardScalar}, {@code Math.max} for ReLU's forward pass), bit for bit, on widths with and without a tail and on
+ * batch norm, {@link BlockActivation#reluBackwardScalar}, {@code Math.max} for ReLU's forward pass, and the sigmoid,
+ * ELU and SELU expressions after their exponentials and the kept derivative's product in {@link BlockActivation}), bit for bit, on widths with and without a tail and on
  * values that test the edges: NaN, infinities, ±0, subnormals, huge and tiny magnitudes (NaNs compare as one
  * value: see {@code assertBits}).
  */
@@ -132,6 +133,66 @@ class VectorBlockLoopsTest {
     }
 
     /** Random values with the edge cases sprinkled in. */
+    @Test
+    void cachedDerivativeLoopsGiveTheScalarBits() {
+        SplittableRandom rnd = new SplittableRandom(14);
+        for (int len : WIDTHS) {
+            double[] x = values(rnd, len);
+            double[] e = values(rnd, len); // the exponentials' stand-ins: any doubles, edges included
+            double[] g = values(rnd, len);
+            double a = 0.7;
+            double[] y = e.clone();
+            double[] d = new double[len];
+            int done = VectorBlockLoops.sigmoidFromExp(y, d, len);
+            assertThat(done).isEqualTo(len - len % DoubleVectorLength.LANES);
+            double[] yRef = new double[done];
+            double[] dRef = new double[done];
+            for (int i = 0; i < done; i++) {
+                double s = 1 / (1 + e[i]);
+                dRef[i] = s * (1 - s);
+                yRef[i] = s;
+            }
+            assertBits(java.util.Arrays.copyOf(y, done), yRef, "sigmoid n=" + len);
+            assertBits(java.util.Arrays.copyOf(d, done), dRef, "sigmoid' n=" + len);
+
+            y = e.clone();
+            VectorBlockLoops.eluFromExp(x, y, d, len, a);
+            for (int i = 0; i < done; i++) {
+                double v = x[i];
+                yRef[i] = v > 0 ? v : a * (e[i] - 1);
+                dRef[i] = v > 0 ? 1.0 : a * e[i];
+            }
+            assertBits(java.util.Arrays.copyOf(y, done), yRef, "elu n=" + len);
+            assertBits(java.util.Arrays.copyOf(d, done), dRef, "elu' n=" + len);
+
+            y = e.clone();
+            VectorBlockLoops.seluFromExp(x, y, d, len);
+            double l = BlockActivation.SELU_LAMBDA;
+            double al = BlockActivation.SELU_ALPHA;
+            for (int i = 0; i < done; i++) {
+                double v = x[i];
+                yRef[i] = v > 0 ? l * v : l * (al * e[i] - al);
+                dRef[i] = v > 0 ? l : BlockActivation.SELU_ALPHA * BlockActivation.SELU_LAMBDA * e[i];
+            }
+            assertBits(java.util.Arrays.copyOf(y, done), yRef, "selu n=" + len);
+            assertBits(java.util.Arrays.copyOf(d, done), dRef, "selu' n=" + len);
+
+            double[] p = g.clone();
+            assertThat(VectorBlockLoops.multiply(p, x, len)).isEqualTo(done);
+            for (int i = 0; i < done; i++) {
+                yRef[i] = g[i] * x[i];
+            }
+            assertBits(java.util.Arrays.copyOf(p, done), yRef, "product n=" + len);
+            assertBits(java.util.Arrays.copyOfRange(p, done, len), java.util.Arrays.copyOfRange(g, done, len),
+                    "untouched tail n=" + len);
+        }
+    }
+
+    /** The preferred vector's double lanes, as the loops take them. */
+    private static final class DoubleVectorLength {
+        static final int LANES = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED.length();
+    }
+
     private static double[] values(SplittableRandom rnd, int len) {
         double[] special = {Double.NaN, Double.longBitsToDouble(0x7ff8000000000123L), Double.POSITIVE_INFINITY,
                 Double.NEGATIVE_INFINITY, 0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL / 3,
