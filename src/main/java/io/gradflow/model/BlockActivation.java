@@ -355,11 +355,10 @@ public final class BlockActivation {
             }
             case LEAKYRELU -> {
                 double a = (float) alpha;
-                for (int i = 0; i < len; i++) {
-                    long m = positiveMask(Double.doubleToRawLongBits(x[i]) ^ Long.MIN_VALUE); // x < 0
-                    double gi = g[i];
-                    g[i] = Double.longBitsToDouble((Double.doubleToRawLongBits(gi * a) & m)
-                            | (Double.doubleToRawLongBits(gi) & ~m));
+                if (FastExp.vectorized()) {
+                    VectorBlockLoops.leakyReluBackward(x, g, len, a); // the same selection, lane by lane
+                } else {
+                    leakyReluBackwardScalar(x, g, len, a);
                 }
             }
             case TANH -> {
@@ -376,6 +375,16 @@ public final class BlockActivation {
         }
         if (toFloat) {
             roundToFloat(g, len);
+        }
+    }
+
+    /** Leaky ReLU's backward pass without the Vector API: {@code g[i] = x[i] < 0 ? g[i]·a : g[i]}, branch-free. */
+    static void leakyReluBackwardScalar(double[] x, double[] g, int len, double a) {
+        for (int i = 0; i < len; i++) {
+            long m = positiveMask(Double.doubleToRawLongBits(x[i]) ^ Long.MIN_VALUE); // x < 0
+            double gi = g[i];
+            g[i] = Double.longBitsToDouble((Double.doubleToRawLongBits(gi * a) & m)
+                    | (Double.doubleToRawLongBits(gi) & ~m));
         }
     }
 

@@ -50,6 +50,7 @@ final class VectorBlockLoops {
             eluFromExpLoop(v3, v1, v2, n, 1.0);
             seluFromExpLoop(v3, v1, v2, n);
             multiplyLoop(v4, v2, n);
+            leakyReluBackwardLoop(x, g, x.length, 0.01);
         }
     });
 
@@ -245,6 +246,27 @@ final class VectorBlockLoops {
             // λ · (α·e − α) below 0, λ·v above, in the scalar code's operand order
             e.mul(BlockActivation.SELU_ALPHA).sub(BlockActivation.SELU_ALPHA).mul(l).blend(v.mul(l), pos)
                     .intoArray(y, i);
+        }
+        return bound;
+    }
+
+    /**
+     * In place, {@code g[i] = x[i] < 0 ? g[i]·a : g[i]} (a NaN or ±0 pre-activation passes g on): leaky ReLU's
+     * backward pass, whose scalar form selects by bit masks.
+     */
+    static void leakyReluBackward(double[] x, double[] g, int len, double a) {
+        WARM.ensure();
+        int i = leakyReluBackwardLoop(x, g, len, a);
+        for (; i < len; i++) {
+            g[i] = x[i] < 0 ? g[i] * a : g[i];
+        }
+    }
+
+    private static int leakyReluBackwardLoop(double[] x, double[] g, int len, double a) {
+        int bound = D.loopBound(len);
+        for (int i = 0; i < bound; i += D.length()) {
+            DoubleVector gi = DoubleVector.fromArray(D, g, i);
+            gi.blend(gi.mul(a), DoubleVector.fromArray(D, x, i).lt(0.0)).intoArray(g, i);
         }
         return bound;
     }

@@ -188,6 +188,21 @@ class VectorBlockLoopsTest {
         }
     }
 
+    @Test
+    void leakyReluBackwardGivesTheScalarBits() {
+        SplittableRandom rnd = new SplittableRandom(15);
+        for (int len : WIDTHS) {
+            double[] x = values(rnd, len);
+            double[] g = values(rnd, len);
+            double a = (float) 0.01;
+            double[] v = g.clone();
+            double[] ref = g.clone();
+            VectorBlockLoops.leakyReluBackward(x, v, len, a);
+            BlockActivation.leakyReluBackwardScalar(x, ref, len, a);
+            assertBits(v, ref, "leaky ReLU backward n=" + len);
+        }
+    }
+
     /** The preferred vector's double lanes, as the loops take them. */
     private static final class DoubleVectorLength {
         static final int LANES = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED.length();
