@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fused blocks' batch-norm loops and ReLU's forward and backward passes on the JDK's incubating Vector API, lane
- * for lane the scalar loops of {@link FusedBlock} (and {@link BlockActivation}'s for ReLU): each lane does the same IEEE
+ * The fused blocks' batch-norm loops, ReLU's forward and backward passes, leaky ReLU's backward pass and the sigmoid,
+ * ELU and SELU expressions after their exponentials on the JDK's incubating Vector API, lane for lane the scalar
+ * loops of {@link FusedBlock} (and {@link BlockActivation}'s for the activations): each lane does the same IEEE
  * double operations on its element in the same order (the JDK never fuses a multiply and an add, neither here nor in
  * the scalar code), and the column sums keep their row order, so the results are the same bits (a NaN stays a NaN;
  * its payload is not stable even in the scalar code, whose commutative operations the JIT may swap).
