@@ -258,11 +258,14 @@ public final class Bench {
     }
 
     /**
-     * One sweep's scheduling figures, and the mean final test accuracy of its trials (a check, next to the PyTorch
-     * loop's, that both trained alike).
+     * One sweep's scheduling figures, the mean final test accuracy of its trials (a check, next to the PyTorch
+     * loop's, that both trained alike), and the Σ of its trials' wall times per activation.
      */
     public record SweepTiming(String master, int trials, int slots, double wallSeconds, double taskSeconds,
-                              double efficiency, double meanTestAccuracy) {
+                              double efficiency, double meanTestAccuracy, Map<String, Double> secondsByActivation) {
+        public SweepTiming {
+            secondsByActivation = Map.copyOf(secondsByActivation);
+        }
     }
 
     /**
@@ -287,7 +290,13 @@ public final class Bench {
             double taskSeconds = rows.get(0).getLong(0) / 1e3;
             double jobSeconds = (rows.get(0).getDouble(2) - rows.get(0).getDouble(3)) / 1e3;
             double acc = rows.get(0).isNullAt(4) ? Double.NaN : rows.get(0).getDouble(4);
-            return new SweepTiming(master, n, slots, wall, taskSeconds, taskSeconds / (slots * jobSeconds), acc);
+            Map<String, Double> byActivation = new java.util.HashMap<>();
+            for (Row r : spark.read().parquet(o.directory() + "/trials").groupBy("activation")
+                    .agg(org.apache.spark.sql.functions.sum("wall_time_ms")).collectAsList()) {
+                byActivation.put(r.getString(0), r.getLong(1) / 1e3);
+            }
+            return new SweepTiming(master, n, slots, wall, taskSeconds, taskSeconds / (slots * jobSeconds), acc,
+                    byActivation);
         } finally {
             spark.stop();
         }

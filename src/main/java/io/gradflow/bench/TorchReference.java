@@ -77,11 +77,15 @@ public final class TorchReference implements AutoCloseable {
 
     /**
      * The PyTorch loop over a grid's trials: the process's own total, the sum of the trials' wall times, the mean
-     * final test accuracy of the trials that did not diverge (a check that both sides trained alike), and the
-     * number of per-block statistic rows recorded (sampled steps × blocks, as gradflow's {@code layer_stats}).
+     * final test accuracy of the trials that did not diverge (a check that both sides trained alike), the
+     * number of per-block statistic rows recorded (sampled steps × blocks, as gradflow's {@code layer_stats}), and
+     * each trial's wall time in the order of the request.
      */
     public record GridRun(int trials, double totalSeconds, double sumTrialSeconds, double meanTestAccuracy,
-                          long layerRows) {
+                          long layerRows, List<Double> trialSeconds) {
+        public GridRun {
+            trialSeconds = List.copyOf(trialSeconds);
+        }
     }
 
     private TorchReference(Process process, Path stderr) throws IOException {
@@ -205,7 +209,9 @@ public final class TorchReference implements AutoCloseable {
         double acc = 0;
         int accN = 0;
         long rows = 0;
+        List<Double> each = new ArrayList<>();
         for (JsonNode t : a.get("trials")) {
+            each.add(t.get("wall_ms").asDouble() / 1e3);
             sum += t.get("wall_ms").asDouble() / 1e3;
             rows += t.get("layer_rows").asLong();
             JsonNode fa = t.get("final_test_acc");
@@ -214,7 +220,8 @@ public final class TorchReference implements AutoCloseable {
                 accN++;
             }
         }
-        return new GridRun(a.get("trials").size(), a.get("total_s").asDouble(), sum, accN == 0 ? Double.NaN : acc / accN, rows);
+        return new GridRun(a.get("trials").size(), a.get("total_s").asDouble(), sum, accN == 0 ? Double.NaN : acc / accN, rows,
+                each);
     }
 
     /** The request of one trial: its shapes, the per-layer initial standard deviations and the sampled steps. */

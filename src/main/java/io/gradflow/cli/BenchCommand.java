@@ -238,7 +238,7 @@ public final class BenchCommand implements Callable<Integer> {
                 ourGrid = Bench.sweep(tg, torchTrials, "local[1]", work.resolve("torchgrid-local1"));
                 theirGrid = torchGrid(torch, tg, torchTrials);
             }
-            printGridComparison(out, tg, ourGrid, theirGrid);
+            printGridComparison(out, tg, ourGrid, theirGrid, Bench.sweepTrials(tg, torchTrials));
         }
         out.printf("**Peak resident memory of this JVM:** %d MiB%n", Bench.peakRssMiB());
         out.flush();
@@ -274,7 +274,8 @@ public final class BenchCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static void printGridComparison(PrintWriter out, GridSpec g, Bench.SweepTiming ours, TorchReference.GridRun theirs) {
+    private static void printGridComparison(PrintWriter out, GridSpec g, Bench.SweepTiming ours, TorchReference.GridRun theirs,
+                                            List<TrialConfig> trials) {
         out.printf("**Whole grid against PyTorch** (the first %d trials of %s with statistics: gradflow on local[1], then "
                 + "the same trials one after another in a PyTorch loop with the same statistics on the same sampled steps, "
                 + "on the same data; ratio = gradflow Σ trial time / PyTorch's loop, target ≤ 1.0×; gradflow's wall time is the whole "
@@ -289,6 +290,40 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "**Whole grid, gradflow / PyTorch:** %.2f× (Σ trial time %.1f s against the loop's %.1f s; "
                         + "%d per-block statistic rows in PyTorch)%n%n",
                 ours.taskSeconds() / theirs.totalSeconds(), ours.taskSeconds(), theirs.totalSeconds(), theirs.layerRows());
+        printByActivation(out, ours, theirs, trials);
         out.flush();
+    }
+
+    /**
+     * Where the grid has several activations, the same Σ trial times per activation (PyTorch's loop answers its
+     * trials' wall times in the order they were sent: {@code trials}), so that an activation far from the rest
+     * shows.
+     */
+    private static void printByActivation(PrintWriter out, Bench.SweepTiming ours, TorchReference.GridRun theirs,
+                                          List<TrialConfig> trials) {
+        if (ours.secondsByActivation().size() < 2 || theirs.trialSeconds().size() != trials.size()) {
+            return;
+        }
+        // in the order the grid lists the activations (its trials' order)
+        Map<String, Double> torchBy = new java.util.LinkedHashMap<>();
+        Map<String, Integer> count = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < trials.size(); i++) {
+            String a = trials.get(i).activation().key();
+            torchBy.merge(a, theirs.trialSeconds().get(i), Double::sum);
+            count.merge(a, 1, Integer::sum);
+        }
+        out.println("By activation (Σ trial wall time, gradflow on local[1] against PyTorch's loop):");
+        out.println();
+        out.println("| activation | trials | gradflow Σ s | PyTorch Σ s | ratio |");
+        out.println("|---|---|---|---|---|");
+        for (Map.Entry<String, Double> e : torchBy.entrySet()) {
+            Double g = ours.secondsByActivation().get(e.getKey());
+            if (g == null) {
+                continue;
+            }
+            out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f× |%n", e.getKey(), count.get(e.getKey()), g,
+                    e.getValue(), g / e.getValue());
+        }
+        out.println();
     }
 }

@@ -65,6 +65,10 @@ class BenchCommandIT {
             assertThat(number(md, "\\| gradflow local\\[1\\] \\| 4 \\| ([0-9.]+) \\|")).isPositive();
             assertThat(number(md, "\\| PyTorch loop \\| 4 \\| ([0-9.]+) \\|")).isPositive();
             assertThat(number(md, "\\*\\*Whole grid, gradflow / PyTorch:\\*\\* ([0-9.]+)×")).isPositive();
+            // the smoke grid's two activations, two trials each, side by side
+            for (String a : new String[]{"relu", "sigmoid"}) {
+                assertThat(number(md, "\\| " + a + " \\| 2 \\| [0-9.]+ \\| [0-9.]+ \\| ([0-9.]+)× \\|")).isPositive();
+            }
             // 4 trials × (log2 schedule of 30 steps: 0 1 2 4 8 16 29) × 6 blocks
             assertThat(number(md, "; ([0-9]+) per-block statistic rows in PyTorch")).isEqualTo(4 * 7 * 6);
         }
