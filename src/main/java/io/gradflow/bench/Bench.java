@@ -284,19 +284,31 @@ public final class Bench {
             if (!o.complete()) {
                 throw new IllegalStateException("benchmark sweep did not complete: " + o.error());
             }
-            List<Row> rows = spark.read().parquet(o.directory() + "/trials")
-                    .selectExpr("sum(wall_time_ms)", "min(started_at)", "max(cast(started_at as double) * 1000 + wall_time_ms)",
-                            "min(cast(started_at as double) * 1000)", "avg(test_accuracy)").collectAsList();
-            double taskSeconds = rows.get(0).getLong(0) / 1e3;
-            double jobSeconds = (rows.get(0).getDouble(2) - rows.get(0).getDouble(3)) / 1e3;
-            double acc = rows.get(0).isNullAt(4) ? Double.NaN : rows.get(0).getDouble(4);
+            // One read, by activation; the sweep's figures are the sums, the least start and the latest end over them.
+            List<Row> rows = spark.read().parquet(o.directory() + "/trials").groupBy("activation")
+                    .agg(org.apache.spark.sql.functions.expr("sum(wall_time_ms)"),
+                            org.apache.spark.sql.functions.expr("max(cast(started_at as double) * 1000 + wall_time_ms)"),
+                            org.apache.spark.sql.functions.expr("min(cast(started_at as double) * 1000)"),
+                            org.apache.spark.sql.functions.expr("sum(test_accuracy)"),
+                            org.apache.spark.sql.functions.expr("count(test_accuracy)"))
+                    .collectAsList();
             Map<String, Double> byActivation = new java.util.HashMap<>();
-            for (Row r : spark.read().parquet(o.directory() + "/trials").groupBy("activation")
-                    .agg(org.apache.spark.sql.functions.sum("wall_time_ms")).collectAsList()) {
+            double taskSeconds = 0;
+            double end = Double.NEGATIVE_INFINITY;
+            double start = Double.POSITIVE_INFINITY;
+            double accSum = 0;
+            long accN = 0;
+            for (Row r : rows) {
                 byActivation.put(r.getString(0), r.getLong(1) / 1e3);
+                taskSeconds += r.getLong(1) / 1e3;
+                end = Math.max(end, r.getDouble(2));
+                start = Math.min(start, r.getDouble(3));
+                accSum += r.isNullAt(4) ? 0 : r.getDouble(4);
+                accN += r.getLong(5);
             }
-            return new SweepTiming(master, n, slots, wall, taskSeconds, taskSeconds / (slots * jobSeconds), acc,
-                    byActivation);
+            double jobSeconds = (end - start) / 1e3;
+            double acc = accN == 0 ? Double.NaN : accSum / accN;
+            return new SweepTiming(master, n, slots, wall, taskSeconds, taskSeconds / (slots * jobSeconds), acc, byActivation);
         } finally {
             spark.stop();
         }

@@ -254,13 +254,8 @@ public final class BlockActivation {
                     y[i] = -x[i];
                 }
                 FastExp.exp(y, len);
-                int from = 0;
-                if (FastExp.vectorized()) {
-                    from = VectorBlockLoops.sigmoidFromExp(y, d, len); // the loop below, lane by lane
-                    if (toFloat) {
-                        roundToFloat(y, from);
-                    }
-                }
+                // the loop below, lane by lane, then its tail
+                int from = FastExp.vectorized() ? rounded(VectorBlockLoops.sigmoidFromExp(y, d, len), y, toFloat) : 0;
                 for (int i = from; i < len; i++) {
                     double s = 1 / (1 + y[i]);
                     d[i] = s * (1 - s);
@@ -272,13 +267,7 @@ public final class BlockActivation {
                 double a = alpha;
                 System.arraycopy(x, 0, y, 0, len);
                 FastExp.exp(y, len);
-                int from = 0;
-                if (FastExp.vectorized()) {
-                    from = VectorBlockLoops.eluFromExp(x, y, d, len, a);
-                    if (toFloat) {
-                        roundToFloat(y, from);
-                    }
-                }
+                int from = FastExp.vectorized() ? rounded(VectorBlockLoops.eluFromExp(x, y, d, len, a), y, toFloat) : 0;
                 for (int i = from; i < len; i++) {
                     double v = x[i];
                     double e = y[i];
@@ -290,13 +279,7 @@ public final class BlockActivation {
             case SELU -> {
                 System.arraycopy(x, 0, y, 0, len);
                 FastExp.exp(y, len);
-                int from = 0;
-                if (FastExp.vectorized()) {
-                    from = VectorBlockLoops.seluFromExp(x, y, d, len);
-                    if (toFloat) {
-                        roundToFloat(y, from);
-                    }
-                }
+                int from = FastExp.vectorized() ? rounded(VectorBlockLoops.seluFromExp(x, y, d, len), y, toFloat) : 0;
                 for (int i = from; i < len; i++) {
                     double v = x[i];
                     double e = y[i];
@@ -314,23 +297,14 @@ public final class BlockActivation {
      * backward pass from the derivatives {@link #forwardTraining} kept.
      */
     public static void backwardCached(double[] d, double[] g, int len, boolean toFloat) {
-        if (FastExp.vectorized()) {
-            // the products lane by lane, then the roundings (a float product of two doubles, rounded once either way)
-            int from = VectorBlockLoops.multiply(g, d, len);
-            if (toFloat) {
-                roundToFloat(g, from);
-            }
-            for (int i = from; i < len; i++) {
-                g[i] = toFloat ? (float) (g[i] * d[i]) : g[i] * d[i];
-            }
-            return;
-        }
+        // the products lane by lane, then the roundings (a float product of two doubles, rounded once either way)
+        int from = FastExp.vectorized() ? rounded(VectorBlockLoops.multiply(g, d, len), g, toFloat) : 0;
         if (toFloat) {
-            for (int i = 0; i < len; i++) {
+            for (int i = from; i < len; i++) {
                 g[i] = (float) (g[i] * d[i]);
             }
         } else {
-            for (int i = 0; i < len; i++) {
+            for (int i = from; i < len; i++) {
                 g[i] = g[i] * d[i];
             }
         }
@@ -376,6 +350,17 @@ public final class BlockActivation {
         if (toFloat) {
             roundToFloat(g, len);
         }
+    }
+
+    /**
+     * {@code done}, the count of leading values a vector loop computed unrounded into {@code v}, after rounding them
+     * to float if {@code toFloat}: where the scalar loop after it goes on.
+     */
+    private static int rounded(int done, double[] v, boolean toFloat) {
+        if (toFloat) {
+            roundToFloat(v, done);
+        }
+        return done;
     }
 
     /** Leaky ReLU's backward pass without the Vector API: {@code g[i] = x[i] < 0 ? g[i]·a : g[i]}, branch-free. */
@@ -436,25 +421,15 @@ public final class BlockActivation {
         return 0.5 + (0.398942 * x + cube(0.0535161 * x)) * s + 0.5 * t;
     }
 
-    /** This thread's three working arrays of at least {@code len} values, for GELU's array forms. */
-    private static double[][] geluScratch(int len) {
-        double[][] s = GELU_SCRATCH.get();
-        if (s[0].length < len) {
-            for (int i = 0; i < s.length; i++) {
-                s[i] = new double[len];
-            }
-        }
-        return s;
-    }
-
-    private static final ThreadLocal<double[][]> GELU_SCRATCH = ThreadLocal.withInitial(() -> new double[3][0]);
+    /** GELU's working arrays (its array forms' arguments, tanh and sech²). */
+    private static final ThreadScratch GELU_SCRATCH = new ThreadScratch(3);
 
     /**
      * GELU's forward pass over an array: the arguments, their tanh over the whole array ({@link ExactTanh}, on vector
      * lanes with its exponentials), then {@link #value}'s expression: the bits of {@link #value} element by element.
      */
     private static void geluForward(double[] x, double[] y, int len) {
-        double[] z = geluScratch(len)[0];
+        double[] z = GELU_SCRATCH.get(0, len);
         for (int i = 0; i < len; i++) {
             z[i] = geluArgument(x[i]);
         }
@@ -466,10 +441,9 @@ public final class BlockActivation {
 
     /** GELU's backward pass over an array, in place: the bits of {@code g[i] * derivative(x[i])}. */
     private static void geluBackward(double[] x, double[] g, int len) {
-        double[][] s = geluScratch(len);
-        double[] u = s[0];
-        double[] t = s[1];
-        double[] q = s[2];
+        double[] u = GELU_SCRATCH.get(0, len);
+        double[] t = GELU_SCRATCH.get(1, len);
+        double[] q = GELU_SCRATCH.get(2, len);
         for (int i = 0; i < len; i++) {
             u[i] = geluDerivativeArgument(x[i]);
         }

@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class ExactTanh extends BaseActivationFunction {
 
     private static final long serialVersionUID = 1L;
-    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[3][0]);
+    private static final ThreadScratch SCRATCH = new ThreadScratch(3);
     /** Below this |x| the series is used: 1 − e would cancel, and the series' next term is below 2^-53 · |x|. */
     static final double SERIES_BELOW = 0x1.0p-5;
 
@@ -173,11 +173,7 @@ public final class ExactTanh extends BaseActivationFunction {
     }
 
     private static double[] scratch(int which, long length) {
-        double[][] s = SCRATCH.get();
-        if (s[which].length < length) {
-            s[which] = new double[(int) length];
-        }
-        return s[which];
+        return SCRATCH.get(which, length);
     }
 
     @Override

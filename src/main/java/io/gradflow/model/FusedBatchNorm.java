@@ -73,14 +73,10 @@ public class FusedBatchNorm extends BatchNormalization {
          * within one forward or backward call, so one set per thread serves every layer and step; one set per
          * layer would keep three minibatch-sized arrays per batch-norm layer on the heap.
          */
-        private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[3][0]);
+        private static final ThreadScratch SCRATCH = new ThreadScratch(3);
 
         private static double[] scratch(int which, long length) {
-            double[][] s = SCRATCH.get();
-            if (s[which].length < length) {
-                s[which] = new double[(int) length];
-            }
-            return s[which];
+            return SCRATCH.get(which, length);
         }
 
         Impl(NeuralNetConfiguration conf, DataType dataType) {

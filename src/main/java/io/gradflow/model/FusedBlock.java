@@ -312,7 +312,7 @@ public class FusedBlock extends DenseLayer {
         private final double[] vec6;
 
         /** Working array for inference passes, whose minibatches (a test set) need no state. */
-        private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[1][0]);
+        private static final ThreadScratch SCRATCH = new ThreadScratch(1);
 
         Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
@@ -867,11 +867,7 @@ public class FusedBlock extends DenseLayer {
         }
 
         private double[] inferenceScratch(int len) {
-            double[][] s = SCRATCH.get();
-            if (s[0].length < len) {
-                s[0] = new double[len];
-            }
-            return s[0];
+            return SCRATCH.get(0, len);
         }
 
         private static INDArray rowMajor(INDArray a) {

@@ -130,20 +130,21 @@ public final class Parts {
      * @return null, or why the warm-up did not complete
      */
     public static Exception warmUp() {
-        java.nio.file.Path tmp = null;
+        Configuration conf = new Configuration();
+        Path dir = null;
         try {
-            tmp = java.nio.file.Files.createTempDirectory("gradflow-warm-up");
-            write(new Configuration(), new Path(tmp.toUri()), "warm-up", List.of(), "warm-up");
+            dir = new Path(java.nio.file.Files.createTempDirectory("gradflow-warm-up").toUri());
+            write(conf, dir, "warm-up", List.of(), "warm-up");
             return null;
         } catch (Exception | LinkageError e) {
             return e instanceof Exception x ? x : new IllegalStateException(e);
         } finally {
             // the part, its checksum and the folder
-            if (tmp != null) {
-                try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(tmp)) {
-                    s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                } catch (IOException | UncheckedIOException e) {
-                    // already gone, or left in the temporary folder: nothing depends on it
+            if (dir != null) {
+                try {
+                    FileSystem.getLocal(conf).delete(dir, true);
+                } catch (IOException e) {
+                    // left in the temporary folder: nothing depends on it
                 }
             }
         }
